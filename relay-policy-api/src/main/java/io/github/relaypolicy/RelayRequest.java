@@ -1,0 +1,219 @@
+package io.github.relaypolicy;
+
+import java.net.InetAddress;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a relay decision is about: who the client is and what it sent.
+ *
+ * <p>Values are taken as the SMTP server received them and are not validated here: a request with a malformed,
+ * hostile or missing part is a valid request that {@link RelayPolicy#decide} refuses with a precise reply. Sender
+ * and recipient are SMTP path arguments, with or without angle brackets ({@code <a@b>}, {@code a@b}, {@code <>}).
+ *
+ * <p>Instances are immutable and thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class RelayRequest {
+
+    private final @Nullable String client;
+    private final @Nullable InetAddress clientAddress;
+    private final @Nullable String helo;
+    private final @Nullable String sender;
+    private final @Nullable String recipient;
+    private final @Nullable String authenticatedUser;
+
+    private RelayRequest(Builder b) {
+        this.client = b.client;
+        this.clientAddress = b.clientAddress;
+        this.helo = b.helo;
+        this.sender = b.sender;
+        this.recipient = b.recipient;
+        this.authenticatedUser = b.authenticatedUser;
+    }
+
+    /**
+     * A request from an unauthenticated client.
+     *
+     * @param clientAddress the client's IP address as text ({@code 192.0.2.1}, {@code 2001:db8::1})
+     * @param sender the {@code MAIL FROM} path, e.g. {@code <user@example.net>} or {@code <>}
+     * @param recipient the {@code RCPT TO} path, e.g. {@code <user@example.org>}
+     * @return the request
+     * @since 0.1.0
+     */
+    public static RelayRequest of(@Nullable String clientAddress, @Nullable String sender,
+            @Nullable String recipient) {
+        return builder().client(clientAddress).sender(sender).recipient(recipient).build();
+    }
+
+    /**
+     * A builder for a request with all its parts. The builder is not thread-safe.
+     *
+     * @return a new builder
+     * @since 0.1.0
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The client's IP address as text, as given to the builder, or the text form of {@link #clientAddress()}.
+     *
+     * @return the client address text, or {@code null} if none was given
+     * @since 0.1.0
+     */
+    public @Nullable String client() {
+        return client;
+    }
+
+    /**
+     * The client address when it was given as an {@link InetAddress}.
+     *
+     * @return the address, or {@code null} if the client was given as text or not at all
+     * @since 0.1.0
+     */
+    public @Nullable InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    /**
+     * The name the client gave in {@code HELO}/{@code EHLO}. It never grants relay.
+     *
+     * @return the HELO name, or {@code null}
+     * @since 0.1.0
+     */
+    public @Nullable String helo() {
+        return helo;
+    }
+
+    /**
+     * The {@code MAIL FROM} path. It never grants relay.
+     *
+     * @return the sender path, or {@code null} if the client sent no {@code MAIL FROM}
+     * @since 0.1.0
+     */
+    public @Nullable String sender() {
+        return sender;
+    }
+
+    /**
+     * The {@code RCPT TO} path this decision is about.
+     *
+     * @return the recipient path, or {@code null}
+     * @since 0.1.0
+     */
+    public @Nullable String recipient() {
+        return recipient;
+    }
+
+    /**
+     * The user the client authenticated as (SMTP AUTH), if any.
+     *
+     * @return the authenticated user, or {@code null} if the client did not authenticate
+     * @since 0.1.0
+     */
+    public @Nullable String authenticatedUser() {
+        return authenticatedUser;
+    }
+
+    @Override
+    public String toString() {
+        return "RelayRequest[client=" + client + ", helo=" + helo + ", sender=" + sender + ", recipient="
+                + recipient + ", authenticatedUser=" + authenticatedUser + "]";
+    }
+
+    /**
+     * Builds a {@link RelayRequest}. Not thread-safe; {@link #build()} copies the values, so later calls do not
+     * change a request already built.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder {
+        private @Nullable String client;
+        private @Nullable InetAddress clientAddress;
+        private @Nullable String helo;
+        private @Nullable String sender;
+        private @Nullable String recipient;
+        private @Nullable String authenticatedUser;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the client address as text.
+         *
+         * @param clientAddress IPv4 or IPv6 address text
+         * @return this builder
+         */
+        public Builder client(@Nullable String clientAddress) {
+            this.client = clientAddress;
+            this.clientAddress = null;
+            return this;
+        }
+
+        /**
+         * Sets the client address, e.g. from {@code Socket.getInetAddress()}.
+         *
+         * @param clientAddress the client's address
+         * @return this builder
+         */
+        public Builder client(@Nullable InetAddress clientAddress) {
+            this.clientAddress = clientAddress;
+            this.client = clientAddress == null ? null : clientAddress.getHostAddress();
+            return this;
+        }
+
+        /**
+         * Sets the HELO/EHLO name.
+         *
+         * @param helo the name the client gave
+         * @return this builder
+         */
+        public Builder helo(@Nullable String helo) {
+            this.helo = helo;
+            return this;
+        }
+
+        /**
+         * Sets the {@code MAIL FROM} path.
+         *
+         * @param sender the sender path, {@code <>} for the null sender
+         * @return this builder
+         */
+        public Builder sender(@Nullable String sender) {
+            this.sender = sender;
+            return this;
+        }
+
+        /**
+         * Sets the {@code RCPT TO} path.
+         *
+         * @param recipient the recipient path
+         * @return this builder
+         */
+        public Builder recipient(@Nullable String recipient) {
+            this.recipient = recipient;
+            return this;
+        }
+
+        /**
+         * Sets the user the client authenticated as.
+         *
+         * @param authenticatedUser the SMTP AUTH identity, or {@code null} if none
+         * @return this builder
+         */
+        public Builder authenticatedUser(@Nullable String authenticatedUser) {
+            this.authenticatedUser = authenticatedUser;
+            return this;
+        }
+
+        /**
+         * Builds the request.
+         *
+         * @return an immutable request
+         */
+        public RelayRequest build() {
+            return new RelayRequest(this);
+        }
+    }
+}

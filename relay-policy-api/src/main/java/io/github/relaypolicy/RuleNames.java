@@ -1,0 +1,54 @@
+package io.github.relaypolicy;
+
+/**
+ * The names of the rules that a {@link Decision} and its {@link TraceStep}s report. They are stable: log
+ * analysers and tests may match on them. Postfix's parameter names are used where the concept is the same.
+ *
+ * @since 0.1.0
+ */
+public final class RuleNames {
+
+    /** The request itself was missing. */
+    public static final String REQUEST = "request";
+    /** The client address: missing or not an IP address refuses. */
+    public static final String CLIENT_ADDRESS = "client_address";
+    /** The HELO name: control characters or an over-long name refuse; it never grants relay. */
+    public static final String HELO = "helo";
+    /** No MAIL FROM was given. */
+    public static final String SENDER_MISSING = "sender_missing";
+    /** The MAIL FROM path is malformed; the sender never grants relay. */
+    public static final String SENDER_SYNTAX = "sender_syntax";
+    /** The MAIL FROM path is longer than 256 octets (RFC 5321 section 4.5.3.1.3). */
+    public static final String SENDER_PATH_TOO_LONG = "sender_path_too_long";
+    /** The MAIL FROM local part is longer than 64 octets or its domain longer than 255. */
+    public static final String SENDER_TOO_LONG = "sender_too_long";
+    /** The RCPT TO path is missing or malformed. */
+    public static final String RECIPIENT_SYNTAX = "recipient_syntax";
+    /** The RCPT TO path is longer than 256 octets (RFC 5321 section 4.5.3.1.3). */
+    public static final String RECIPIENT_PATH_TOO_LONG = "recipient_path_too_long";
+    /** The RCPT TO local part is longer than 64 octets or its domain longer than 255. */
+    public static final String RECIPIENT_TOO_LONG = "recipient_too_long";
+    /** The authenticated user name: control characters refuse. */
+    public static final String AUTHENTICATED_USER = "authenticated_user";
+    /** {@code RCPT TO:<Postmaster>} without a domain is always accepted (RFC 5321 section 4.5.1). */
+    public static final String POSTMASTER = "postmaster";
+    /** The client is in the trusted networks: relay to anywhere. */
+    public static final String MYNETWORKS = "mynetworks";
+    /** The client authenticated and authenticated relay is permitted: relay to anywhere. */
+    public static final String AUTHENTICATED = "permit_authenticated";
+    /** The recipient uses sender-specified routing (source route, {@code %}, {@code !}, {@code @} in the local part). */
+    public static final String SENDER_ROUTING = "allow_untrusted_routing";
+    /** The recipient has no domain and the client may not relay. */
+    public static final String UNQUALIFIED_RECIPIENT = "reject_non_fqdn_recipient";
+    /** The recipient domain is one of ours (final destination). */
+    public static final String LOCAL_DOMAINS = "mydestination";
+    /** The recipient domain is one we relay for (backup MX, smarthost). */
+    public static final String RELAY_DOMAINS = "relay_domains";
+    /** Nothing granted relay: the recipient is refused. */
+    public static final String RELAY_DENIED = "reject_unauth_destination";
+    /** An unexpected internal failure: the recipient is deferred, never accepted. */
+    public static final String INTERNAL_ERROR = "internal_error";
+
+    private RuleNames() {
+    }
+}

@@ -1,0 +1,260 @@
+package io.github.relaypolicy.core.internal;
+
+import java.net.IDN;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An immutable index of domain patterns, each with a value, answering "which pattern most specifically matches
+ * this domain" with one hash probe per label of the domain.
+ *
+ * <p>Patterns: {@code example.org} matches exactly that domain; {@code .example.org} that domain and every
+ * subdomain; {@code *.example.org} only subdomains. Matching is by whole labels, case-insensitive, ignores one
+ * trailing dot, and compares internationalized names in their A-label form ({@code xn--...}).
+ *
+ * <p>The table is keyed by the domain of each pattern (lower-case ASCII, no trailing dot) and holds, per key,
+ * the pattern that matches the key itself and the one that matches its subdomains. The hash of a key is taken
+ * over its characters from right to left, so a lookup hashes each suffix of the query incrementally and probes
+ * only at label boundaries: O(domain length), no allocation, whatever the number of patterns.
+ */
+public final class DomainIndex {
+
+    /** Returned by lookups when no pattern matches. */
+    public static final int NO_MATCH = -1;
+
+    /** One pattern as configured. */
+    public record Pattern(String text, String domain, boolean exact, boolean subdomains, int value) {
+    }
+
+    private final String[] keys;
+    private final int[] hashes;
+    private final int[] exact;      // pattern index + 1 matching the key itself, 0 = none
+    private final int[] subdomains; // pattern index + 1 matching strict subdomains of the key, 0 = none
+    private final int mask;
+    private final Pattern[] patterns;
+
+    private DomainIndex(String[] keys, int[] hashes, int[] exact, int[] subdomains, Pattern[] patterns) {
+        this.keys = keys;
+        this.hashes = hashes;
+        this.exact = exact;
+        this.subdomains = subdomains;
+        this.mask = keys.length - 1;
+        this.patterns = patterns;
+    }
+
+    /** The number of patterns. */
+    public int size() {
+        return patterns.length;
+    }
+
+    /** The pattern with the given index, as returned by a lookup. */
+    public Pattern pattern(int index) {
+        return patterns[index];
+    }
+
+    /**
+     * Looks up an ASCII domain {@code s[from, to)} (no trailing dot; case is ignored).
+     *
+     * @return the index of the most specific matching pattern, or {@link #NO_MATCH}
+     */
+    public int lookup(CharSequence s, int from, int to) {
+        int best = NO_MATCH;
+        int h = 0;
+        for (int p = to - 1; p >= from; p--) {
+            h = 31 * h + lower(s.charAt(p));
+            if (p != from && s.charAt(p - 1) != '.') {
+                continue;
+            }
+            int slot = find(h, s, p, to);
+            if (slot >= 0) {
+                int v = p == from ? exact[slot] : subdomains[slot];
+                if (v != 0) {
+                    best = v - 1; // longer suffixes come later and are more specific
+                }
+            }
+        }
+        return best;
+    }
+
+    private int find(int h, CharSequence s, int from, int to) {
+        int i = mix(h) & mask;
+        while (true) {
+            String k = keys[i];
+            if (k == null) {
+                return -1;
+            }
+            if (hashes[i] == h && equalsLower(k, s, from, to)) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    private static boolean equalsLower(String key, CharSequence s, int from, int to) {
+        int n = to - from;
+        if (key.length() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (key.charAt(i) != lower(s.charAt(from + i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
+    private static int mix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        return h;
+    }
+
+    private static int hash(String key) {
+        int h = 0;
+        for (int p = key.length() - 1; p >= 0; p--) {
+            h = 31 * h + key.charAt(p);
+        }
+        return h;
+    }
+
+    /**
+     * Converts a domain to the lower-case A-label form the index holds, or returns null if it is not a valid
+     * domain name (LDH labels of 1 to 63 characters, at most 253 characters without the trailing dot).
+     */
+    public static String toAscii(String domain) {
+        String d = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
+        if (d.isEmpty()) {
+            return null;
+        }
+        String ascii;
+        try {
+            ascii = IDN.toASCII(d.toLowerCase(Locale.ROOT), IDN.ALLOW_UNASSIGNED);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        ascii = ascii.toLowerCase(Locale.ROOT);
+        return isHostname(ascii, 0, ascii.length()) ? ascii : null;
+    }
+
+    /** Whether {@code s[from, to)} is an ASCII host name: LDH labels of 1..63 characters, at most 253 in all. */
+    public static boolean isHostname(CharSequence s, int from, int to) {
+        if (to - from < 1 || to - from > 253) {
+            return false;
+        }
+        int labelStart = from;
+        for (int i = from; i <= to; i++) {
+            char c = i < to ? s.charAt(i) : '.';
+            if (c == '.') {
+                int len = i - labelStart;
+                if (len < 1 || len > 63 || s.charAt(labelStart) == '-' || s.charAt(i - 1) == '-') {
+                    return false;
+                }
+                labelStart = i + 1;
+            } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Collects patterns and builds the index. */
+    public static final class Builder {
+        private final List<Pattern> patterns = new ArrayList<>();
+        private final Map<String, Pattern> exactByDomain = new HashMap<>();
+        private final Map<String, Pattern> subByDomain = new HashMap<>();
+
+        /**
+         * Adds a pattern.
+         *
+         * @param what how errors name the pattern's list, e.g. "local domain"
+         * @param valueName how errors name the value, e.g. "local" or "relay"
+         * @throws IllegalArgumentException naming the pattern if it is not a domain pattern, or if the same pattern
+         *     was added with another value
+         */
+        public Builder add(String pattern, int value, String what, String valueName) {
+            String text = pattern.strip();
+            boolean exactMatch = true;
+            boolean subdomainMatch = false;
+            String domain = text;
+            if (text.startsWith("*.")) {
+                exactMatch = false;
+                subdomainMatch = true;
+                domain = text.substring(2);
+            } else if (text.startsWith(".")) {
+                subdomainMatch = true;
+                domain = text.substring(1);
+            }
+            String ascii = text.isEmpty() ? null : toAscii(domain);
+            if (ascii == null) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s '%s': not a domain name (expected example.org, .example.org or *.example.org)", what,
+                        Text.escape(pattern)));
+            }
+            Pattern p = new Pattern(pattern, ascii, exactMatch, subdomainMatch, value);
+            boolean added = false;
+            if (exactMatch) {
+                added |= claim(exactByDomain, p, what, valueName);
+            }
+            if (subdomainMatch) {
+                added |= claim(subByDomain, p, what, valueName);
+            }
+            if (added) {
+                patterns.add(p);
+            }
+            return this;
+        }
+
+        private boolean claim(Map<String, Pattern> byDomain, Pattern p, String what, String valueName) {
+            Pattern previous = byDomain.putIfAbsent(p.domain(), p);
+            if (previous == null) {
+                return true;
+            }
+            if (previous.value() != p.value()) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s '%s' conflicts with '%s': the same domain cannot be both %s and another kind", what,
+                        Text.escape(p.text()), Text.escape(previous.text()), valueName));
+            }
+            return false;
+        }
+
+        /** Builds the immutable index. */
+        public DomainIndex build() {
+            Pattern[] all = patterns.toArray(new Pattern[0]);
+            Map<String, int[]> byKey = new HashMap<>();
+            for (int i = 0; i < all.length; i++) {
+                int[] slots = byKey.computeIfAbsent(all[i].domain(), k -> new int[2]);
+                if (all[i].exact()) {
+                    slots[0] = i + 1;
+                }
+                if (all[i].subdomains()) {
+                    slots[1] = i + 1;
+                }
+            }
+            int capacity = Integer.highestOneBit(Math.max(4, byKey.size() * 2 - 1)) << 1;
+            String[] keys = new String[capacity];
+            int[] hashes = new int[capacity];
+            int[] exact = new int[capacity];
+            int[] subdomains = new int[capacity];
+            for (Map.Entry<String, int[]> e : byKey.entrySet()) {
+                int h = hash(e.getKey());
+                int i = mix(h) & (capacity - 1);
+                while (keys[i] != null) {
+                    i = (i + 1) & (capacity - 1);
+                }
+                keys[i] = e.getKey();
+                hashes[i] = h;
+                exact[i] = e.getValue()[0];
+                subdomains[i] = e.getValue()[1];
+            }
+            return new DomainIndex(keys, hashes, exact, subdomains, all);
+        }
+    }
+}

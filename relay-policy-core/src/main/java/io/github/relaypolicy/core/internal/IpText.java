@@ -1,0 +1,252 @@
+package io.github.relaypolicy.core.internal;
+
+import java.util.Locale;
+
+/**
+ * Parses and formats IP address text without allocating on the parse path.
+ */
+public final class IpText {
+
+    /** Returned by parsers for text that is not an address. */
+    public static final int INVALID = Integer.MIN_VALUE;
+
+    /** Receives the 128 bits of a parsed IPv6 address, so that parsing needs no result object. */
+    public interface Sink6 {
+        /**
+         * Takes a parsed IPv6 address.
+         *
+         * @param hi the first 64 bits
+         * @param lo the last 64 bits
+         * @return whatever the caller wants {@link #parse6} to return; never {@link #INVALID} for a match
+         */
+        int accept(long hi, long lo);
+    }
+
+    private IpText() {
+    }
+
+    /**
+     * Parses dotted-quad IPv4 text: four decimal octets, no leading zeros (their meaning is ambiguous: octal in
+     * some C libraries), nothing else.
+     *
+     * @return the address as an unsigned value, or -1 if the text is not an IPv4 address
+     */
+    public static long parse4(CharSequence s, int from, int to) {
+        if (to - from < 7 || to - from > 15) {
+            return -1;
+        }
+        long addr = 0;
+        int octets = 0;
+        int i = from;
+        while (true) {
+            int start = i;
+            int value = 0;
+            while (i < to) {
+                char c = s.charAt(i);
+                if (c < '0' || c > '9') {
+                    break;
+                }
+                value = value * 10 + (c - '0');
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || digits > 3 || value > 255 || (digits > 1 && s.charAt(start) == '0')) {
+                return -1;
+            }
+            addr = (addr << 8) | value;
+            octets++;
+            if (octets == 4) {
+                return i == to ? addr : -1;
+            }
+            if (i >= to || s.charAt(i) != '.') {
+                return -1;
+            }
+            i++;
+        }
+    }
+
+    /**
+     * Parses IPv6 text (RFC 4291 section 2.2: hex groups, one {@code ::}, a trailing dotted quad). A zone
+     * ({@code %eth0}) is allowed and ignored.
+     *
+     * @return what {@code sink} returned for the address, or {@link #INVALID}
+     */
+    public static int parse6(CharSequence s, int from, int to, Sink6 sink) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) == '%') {
+                if (i + 1 == to) {
+                    return INVALID;
+                }
+                to = i;
+                break;
+            }
+        }
+        if (to - from < 2 || to - from > 45) {
+            return INVALID;
+        }
+        // The groups before "::" are the head, those after it the tail; tail groups are shifted in at the
+        // right, head groups are shifted left into place once their count is known.
+        long headHi = 0;
+        long headLo = 0;
+        int headGroups = 0;
+        long tailHi = 0;
+        long tailLo = 0;
+        int tailGroups = 0;
+        boolean compressed = false;
+        int i = from;
+        if (s.charAt(i) == ':') {
+            if (s.charAt(i + 1) != ':') {
+                return INVALID;
+            }
+            compressed = true;
+            i += 2;
+            if (i == to) {
+                return sink.accept(0, 0);
+            }
+        }
+        while (true) {
+            int start = i;
+            int value = 0;
+            while (i < to && i - start < 5) {
+                int d = hex(s.charAt(i));
+                if (d < 0) {
+                    break;
+                }
+                value = (value << 4) | d;
+                i++;
+            }
+            int digits = i - start;
+            int groups = compressed ? tailGroups : headGroups;
+            if (i < to && s.charAt(i) == '.') {
+                // Embedded IPv4 in the last two groups.
+                long v4 = parse4(s, start, to);
+                if (v4 < 0 || groups > 6) {
+                    return INVALID;
+                }
+                if (compressed) {
+                    tailHi = (tailHi << 32) | (tailLo >>> 32);
+                    tailLo = (tailLo << 32) | v4;
+                    tailGroups += 2;
+                } else {
+                    headHi = (headHi << 32) | (headLo >>> 32);
+                    headLo = (headLo << 32) | v4;
+                    headGroups += 2;
+                }
+                i = to;
+            } else {
+                if (digits == 0 || digits > 4 || groups >= 8) {
+                    return INVALID;
+                }
+                if (compressed) {
+                    tailHi = (tailHi << 16) | (tailLo >>> 48);
+                    tailLo = (tailLo << 16) | value;
+                    tailGroups++;
+                } else {
+                    headHi = (headHi << 16) | (headLo >>> 48);
+                    headLo = (headLo << 16) | value;
+                    headGroups++;
+                }
+            }
+            if (i == to) {
+                break;
+            }
+            if (s.charAt(i) != ':') {
+                return INVALID;
+            }
+            i++;
+            if (i < to && s.charAt(i) == ':') {
+                if (compressed) {
+                    return INVALID;
+                }
+                compressed = true;
+                i++;
+                if (i == to) {
+                    break;
+                }
+            } else if (i == to) {
+                return INVALID;
+            }
+        }
+        int total = headGroups + tailGroups;
+        if (compressed ? total > 7 : total != 8) {
+            return INVALID;
+        }
+        // Shift the head left by the groups that "::" stands for plus the tail.
+        int shift = 16 * (8 - headGroups);
+        long hi;
+        long lo;
+        if (shift == 0) {
+            hi = headHi;
+            lo = headLo;
+        } else if (shift < 64) {
+            hi = (headHi << shift) | (headLo >>> (64 - shift));
+            lo = headLo << shift;
+        } else if (shift == 64) {
+            hi = headLo;
+            lo = 0;
+        } else if (shift < 128) {
+            hi = headLo << (shift - 64);
+            lo = 0;
+        } else {
+            hi = 0;
+            lo = 0;
+        }
+        return sink.accept(hi | tailHi, lo | tailLo);
+    }
+
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+
+    /** Formats an IPv4 address. */
+    public static String format4(long addr) {
+        return ((addr >>> 24) & 255) + "." + ((addr >>> 16) & 255) + "." + ((addr >>> 8) & 255) + "." + (addr & 255);
+    }
+
+    /** Formats an IPv6 address in RFC 5952 form (lower case, longest run of zero groups as "::"). */
+    public static String format6(long hi, long lo) {
+        int[] g = new int[8];
+        for (int k = 0; k < 4; k++) {
+            g[k] = (int) ((hi >>> (48 - 16 * k)) & 0xffff);
+            g[k + 4] = (int) ((lo >>> (48 - 16 * k)) & 0xffff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int k = 0; k < 8; ) {
+            if (g[k] != 0) {
+                k++;
+                continue;
+            }
+            int start = k;
+            while (k < 8 && g[k] == 0) {
+                k++;
+            }
+            if (k - start > bestLen) {
+                bestStart = start;
+                bestLen = k - start;
+            }
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int k = 0; k < 8; k++) {
+            if (k == bestStart) {
+                sb.append("::");
+                k += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[k]));
+        }
+        return sb.toString().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,225 @@
+package io.github.relaypolicy.core.internal;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An immutable set of IPv4 and IPv6 networks, each with a value, answering "which listed network most
+ * specifically contains this address". IPv4 and IPv6 networks live in separate tries, so an IPv6 client never
+ * matches an IPv4 network or the other way round; an IPv4-mapped IPv6 address ({@code ::ffff:a.b.c.d}) is
+ * looked up as the IPv4 address it carries.
+ */
+public final class NetworkSet implements IpText.Sink6 {
+
+    /** Returned by lookups when no network contains the address. */
+    public static final int NO_MATCH = -1;
+
+    /** One listed network. */
+    public record Network(String text, boolean ipv6, long hi, long lo, int length, int value) {
+        /** The network in canonical CIDR form. */
+        public String cidr() {
+            return (ipv6 ? IpText.format6(hi, lo) : IpText.format4(hi >>> 32)) + "/" + length;
+        }
+    }
+
+    private static final NetworkSet EMPTY = new Builder("network").build();
+
+    private final PrefixTrie v4;
+    private final PrefixTrie v6;
+    private final Network[] networks;
+
+    private NetworkSet(PrefixTrie v4, PrefixTrie v6, Network[] networks) {
+        this.v4 = v4;
+        this.v6 = v6;
+        this.networks = networks;
+    }
+
+    /** A set with no networks. */
+    public static NetworkSet empty() {
+        return EMPTY;
+    }
+
+    /** The number of networks. */
+    public int size() {
+        return networks.length;
+    }
+
+    /** The network with the given index, as returned by a lookup. */
+    public Network network(int index) {
+        return networks[index];
+    }
+
+    /**
+     * Looks up address text (IPv4 dotted quad or IPv6).
+     *
+     * @return the index of the most specific network containing it, {@link #NO_MATCH}, or {@link IpText#INVALID}
+     *     if the text is not an IP address
+     */
+    public int lookup(CharSequence s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) == ':') {
+                return IpText.parse6(s, from, to, this);
+            }
+        }
+        long a = IpText.parse4(s, from, to);
+        return a < 0 ? IpText.INVALID : lookup4(a);
+    }
+
+    /** Looks up an address; the same rules as for text. */
+    public int lookup(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (address instanceof Inet4Address) {
+            return lookup4(((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL));
+        }
+        long hi = 0;
+        long lo = 0;
+        for (int k = 0; k < 8; k++) {
+            hi = (hi << 8) | (b[k] & 0xffL);
+            lo = (lo << 8) | (b[k + 8] & 0xffL);
+        }
+        return accept(hi, lo);
+    }
+
+    /** Looks up an IPv4 address given as an unsigned 32-bit value. */
+    public int lookup4(long address) {
+        return v4.lookup(address << 32, 0, 8);
+    }
+
+    /** Looks up an IPv6 address; IPv4-mapped addresses are looked up as IPv4. */
+    @Override
+    public int accept(long hi, long lo) {
+        if (hi == 0 && (lo >>> 32) == 0xffffL) {
+            return lookup4(lo & 0xffffffffL);
+        }
+        return v6.lookup(hi, lo, 32);
+    }
+
+    /** Whether the text is an IPv4-mapped IPv6 address; used only to explain decisions. */
+    public static boolean isMapped(CharSequence s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) == ':') {
+                return IpText.parse6(s, from, to, (hi, lo) -> hi == 0 && (lo >>> 32) == 0xffffL ? 1 : 0) == 1;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Collects networks and builds the set. Entries are {@code address}, {@code address/length}, or, where the
+     * caller allows it, {@code !address[/length]} for an exclusion.
+     */
+    public static final class Builder {
+        private final String what;
+        private final List<Network> networks = new ArrayList<>();
+        private final Map<String, Network> byCidr = new HashMap<>();
+
+        /** @param what how errors name an entry, e.g. "trusted network" */
+        public Builder(String what) {
+            this.what = what;
+        }
+
+        /**
+         * Adds a network.
+         *
+         * @throws IllegalArgumentException naming the entry if it is malformed, has host bits set, or conflicts
+         *     with an earlier entry for the same network
+         */
+        public Builder add(String entry, int value) {
+            Network n = parse(entry, value);
+            Network previous = byCidr.putIfAbsent(n.cidr(), n);
+            if (previous != null) {
+                if (previous.value() != value) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT,
+                            "%s '%s' conflicts with '%s' for the same network %s", what, entry, previous.text(),
+                            n.cidr()));
+                }
+                return this;
+            }
+            networks.add(n);
+            return this;
+        }
+
+        private Network parse(String entry, int value) {
+            String text = entry.strip();
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException(what + " '" + Text.escape(entry) + "': empty entry");
+            }
+            int slash = text.indexOf('/');
+            String addr = slash < 0 ? text : text.substring(0, slash);
+            int length = -1;
+            if (slash >= 0) {
+                String len = text.substring(slash + 1);
+                if (len.isEmpty() || len.length() > 3 || !len.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw bad(entry, "prefix length '" + Text.escape(len) + "' is not a number");
+                }
+                length = Integer.parseInt(len);
+            }
+            long v4 = IpText.parse4(addr, 0, addr.length());
+            if (v4 >= 0) {
+                if (length > 32) {
+                    throw bad(entry, "IPv4 prefix length " + length + " is greater than 32");
+                }
+                int len = length < 0 ? 32 : length;
+                long hi = v4 << 32;
+                long mask = len == 0 ? 0 : (-1L << (64 - len));
+                if ((hi & ~mask) != 0) {
+                    throw bad(entry, "host bits set, did you mean " + IpText.format4((hi & mask) >>> 32) + "/" + len
+                            + "?");
+                }
+                return new Network(entry, false, hi, 0, len, value);
+            }
+            long[] bits = new long[2];
+            int ok = addr.indexOf('%') >= 0 ? IpText.INVALID
+                    : IpText.parse6(addr, 0, addr.length(), (hi, lo) -> {
+                        bits[0] = hi;
+                        bits[1] = lo;
+                        return 0;
+                    });
+            if (ok == IpText.INVALID) {
+                throw bad(entry, "'" + Text.escape(addr) + "' is not an IPv4 or IPv6 address");
+            }
+            if (length > 128) {
+                throw bad(entry, "IPv6 prefix length " + length + " is greater than 128");
+            }
+            int len = length < 0 ? 128 : length;
+            long hiMask = len >= 64 ? -1L : (len == 0 ? 0 : -1L << (64 - len));
+            long loMask = len <= 64 ? 0 : (len == 128 ? -1L : -1L << (128 - len));
+            if ((bits[0] & ~hiMask) != 0 || (bits[1] & ~loMask) != 0) {
+                throw bad(entry, "host bits set, did you mean " + IpText.format6(bits[0] & hiMask, bits[1] & loMask)
+                        + "/" + len + "?");
+            }
+            if (len >= 96 && bits[0] == 0 && (bits[1] >>> 32) == 0xffffL) {
+                // An IPv4-mapped network is the IPv4 network it carries: mapped clients are IPv4 clients.
+                return new Network(entry, false, bits[1] << 32, 0, len - 96, value);
+            }
+            return new Network(entry, true, bits[0], bits[1], len, value);
+        }
+
+        private IllegalArgumentException bad(String entry, String why) {
+            return new IllegalArgumentException(what + " '" + Text.escape(entry) + "': " + why);
+        }
+
+        /** Builds the immutable set. */
+        public NetworkSet build() {
+            Network[] all = networks.toArray(new Network[0]);
+            Integer[] order = new Integer[all.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, Comparator.comparingInt(i -> all[i].length()));
+            PrefixTrie.Builder b4 = new PrefixTrie.Builder();
+            PrefixTrie.Builder b6 = new PrefixTrie.Builder();
+            for (int i : order) {
+                Network n = all[i];
+                (n.ipv6() ? b6 : b4).add(n.hi(), n.lo(), n.length(), i);
+            }
+            return new NetworkSet(b4.build(), b6.build(), all);
+        }
+    }
+}

@@ -1,0 +1,439 @@
+package io.github.relaypolicy.core.internal;
+
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.RuleNames;
+import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.TraceStep;
+import io.github.relaypolicy.TraceStep.Outcome;
+import io.github.relaypolicy.Verdict;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One compiled, immutable rule set: what {@code RelayEngine} swaps atomically on reload. {@link #evaluate}
+ * reads only final fields and immutable arrays, so any number of threads may call it at once without locks.
+ *
+ * <p>The order of the rules follows RFC 2505 and Postfix's {@code smtpd_relay_restrictions}: bad input first,
+ * then {@code Postmaster}, then the grants (trusted network, authentication), then sender-specified routing
+ * (refused from everyone else even towards our own domains), then the recipient domain.
+ */
+public final class Rules {
+
+    /** Value of a trusted network entry. */
+    public static final int TRUSTED = 1;
+    /** Value of an excluded ({@code !}) trusted network entry. */
+    public static final int EXCLUDED = 0;
+    /** Value of a local domain. */
+    public static final int LOCAL = 0;
+    /** Value of a relay domain. */
+    public static final int RELAY = 1;
+
+    /** One way a decision can end: verdict, rule and reply. Shared by all decisions that end this way. */
+    public static final class Ending {
+        private final Verdict verdict;
+        private final String rule;
+        private final ReplyTemplate reply;
+
+        Ending(String rule, ReplyTemplate reply) {
+            this.verdict = reply.template().verdict();
+            this.rule = rule;
+            this.reply = reply;
+        }
+
+        public Verdict verdict() {
+            return verdict;
+        }
+
+        public String rule() {
+            return rule;
+        }
+
+        public ReplyTemplate reply() {
+            return reply;
+        }
+    }
+
+    private static final SmtpReply OK = SmtpReply.of(250, "2.1.5", "Ok");
+    private static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "<{recipient}>: Relay access denied");
+
+    /** Every rule that can decide, with its default reply, in evaluation order. */
+    public static final Map<String, SmtpReply> DEFAULT_REPLIES;
+
+    static {
+        Map<String, SmtpReply> m = new LinkedHashMap<>();
+        m.put(RuleNames.REQUEST, SmtpReply.of(554, "5.5.1", "Error: no request"));
+        m.put(RuleNames.CLIENT_ADDRESS,
+                SmtpReply.of(554, "5.7.1", "Client host rejected: invalid client address [{client}]"));
+        m.put(RuleNames.HELO, SmtpReply.of(501, "5.5.2", "<{helo}>: Helo command rejected: Invalid name"));
+        m.put(RuleNames.AUTHENTICATED_USER, SmtpReply.of(554, "5.7.1", "Invalid authenticated user name"));
+        m.put(RuleNames.SENDER_MISSING, SmtpReply.of(503, "5.5.1", "Error: need MAIL command"));
+        m.put(RuleNames.SENDER_SYNTAX, SmtpReply.of(501, "5.1.7", "Bad sender address syntax"));
+        m.put(RuleNames.SENDER_PATH_TOO_LONG, SmtpReply.of(501, "5.1.7", "Path too long"));
+        m.put(RuleNames.SENDER_TOO_LONG,
+                SmtpReply.of(553, "5.1.7", "Sender address rejected: local part or domain too long"));
+        m.put(RuleNames.RECIPIENT_SYNTAX, SmtpReply.of(501, "5.1.3", "Bad recipient address syntax"));
+        m.put(RuleNames.RECIPIENT_PATH_TOO_LONG, SmtpReply.of(501, "5.1.3", "Path too long"));
+        m.put(RuleNames.RECIPIENT_TOO_LONG,
+                SmtpReply.of(553, "5.1.3", "Recipient address rejected: local part or domain too long"));
+        m.put(RuleNames.POSTMASTER, OK);
+        m.put(RuleNames.MYNETWORKS, OK);
+        m.put(RuleNames.AUTHENTICATED, OK);
+        m.put(RuleNames.SENDER_ROUTING, RELAY_DENIED);
+        m.put(RuleNames.UNQUALIFIED_RECIPIENT, SmtpReply.of(504, "5.5.2",
+                "<{recipient}>: Recipient address rejected: need fully-qualified address"));
+        m.put(RuleNames.LOCAL_DOMAINS, OK);
+        m.put(RuleNames.RELAY_DOMAINS, OK);
+        m.put(RuleNames.RELAY_DENIED, RELAY_DENIED);
+        m.put(RuleNames.INTERNAL_ERROR, SmtpReply.of(451, "4.3.0", "Temporary internal error"));
+        DEFAULT_REPLIES = Collections.unmodifiableMap(m);
+    }
+
+    private static final List<String> ACCEPTING = List.of(RuleNames.POSTMASTER, RuleNames.MYNETWORKS,
+            RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
+
+    private static final int MAX_HELO = 255;
+
+    private final NetworkSet trusted;
+    private final DomainIndex domains;
+    private final NetworkSet literals;
+    private final boolean permitAuthenticated;
+
+    private final Ending request;
+    private final Ending client;
+    private final Ending helo;
+    private final Ending authUser;
+    private final Ending senderMissing;
+    private final Ending senderSyntax;
+    private final Ending senderPathTooLong;
+    private final Ending senderTooLong;
+    private final Ending rcptSyntax;
+    private final Ending rcptPathTooLong;
+    private final Ending rcptTooLong;
+    private final Ending postmaster;
+    private final Ending mynetworks;
+    private final Ending authenticated;
+    private final Ending routing;
+    private final Ending unqualified;
+    private final Ending local;
+    private final Ending relay;
+    private final Ending denied;
+    private final Ending internal;
+
+    /**
+     * Compiles a rule set.
+     *
+     * @param replies replies by rule name, overriding {@link #DEFAULT_REPLIES}
+     */
+    public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
+            Map<String, SmtpReply> replies) {
+        this.trusted = trusted;
+        this.domains = domains;
+        this.literals = literals;
+        this.permitAuthenticated = permitAuthenticated;
+        Map<String, Ending> e = new LinkedHashMap<>();
+        DEFAULT_REPLIES.forEach((rule, reply) -> {
+            SmtpReply r = replies.getOrDefault(rule, reply);
+            e.put(rule, new Ending(rule, ReplyTemplate.compile(rule, r)));
+        });
+        request = e.get(RuleNames.REQUEST);
+        client = e.get(RuleNames.CLIENT_ADDRESS);
+        helo = e.get(RuleNames.HELO);
+        authUser = e.get(RuleNames.AUTHENTICATED_USER);
+        senderMissing = e.get(RuleNames.SENDER_MISSING);
+        senderSyntax = e.get(RuleNames.SENDER_SYNTAX);
+        senderPathTooLong = e.get(RuleNames.SENDER_PATH_TOO_LONG);
+        senderTooLong = e.get(RuleNames.SENDER_TOO_LONG);
+        rcptSyntax = e.get(RuleNames.RECIPIENT_SYNTAX);
+        rcptPathTooLong = e.get(RuleNames.RECIPIENT_PATH_TOO_LONG);
+        rcptTooLong = e.get(RuleNames.RECIPIENT_TOO_LONG);
+        postmaster = e.get(RuleNames.POSTMASTER);
+        mynetworks = e.get(RuleNames.MYNETWORKS);
+        authenticated = e.get(RuleNames.AUTHENTICATED);
+        routing = e.get(RuleNames.SENDER_ROUTING);
+        unqualified = e.get(RuleNames.UNQUALIFIED_RECIPIENT);
+        local = e.get(RuleNames.LOCAL_DOMAINS);
+        relay = e.get(RuleNames.RELAY_DOMAINS);
+        denied = e.get(RuleNames.RELAY_DENIED);
+        internal = e.get(RuleNames.INTERNAL_ERROR);
+    }
+
+    /**
+     * Checks that a configured reply fits its rule: accepting rules answer 2xx, refusing rules 4xx or 5xx.
+     *
+     * @throws IllegalArgumentException naming the rule and the reply
+     */
+    public static void checkReply(String rule, SmtpReply reply) {
+        if (!DEFAULT_REPLIES.containsKey(rule)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "reply for unknown rule '%s'; expected one of %s", Text.escape(rule), DEFAULT_REPLIES.keySet()));
+        }
+        boolean accepting = ACCEPTING.contains(rule);
+        int cls = reply.code() / 100;
+        if (accepting && cls != 2) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "reply for rule '%s' must be 2xx (the rule accepts), got '%s'", rule, reply));
+        }
+        if (!accepting && cls != 4 && cls != 5) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "reply for rule '%s' must be 4xx or 5xx (the rule refuses), got '%s'", rule, reply));
+        }
+        ReplyTemplate.compile(rule, reply);
+    }
+
+    /** The ending used when evaluation fails unexpectedly: a temporary failure, never an acceptance. */
+    public Ending internalError() {
+        return internal;
+    }
+
+    /** The number of trusted network entries. */
+    public int trustedNetworkCount() {
+        return trusted.size();
+    }
+
+    /** The number of local and relay domain patterns, address literals included. */
+    public int domainCount() {
+        return domains.size() + literals.size();
+    }
+
+    /** Decides. Allocates nothing for well-formed ASCII input. */
+    public Ending evaluate(@Nullable RelayRequest r) {
+        return evaluate(r, null);
+    }
+
+    /** Decides again, this time recording every rule consulted. */
+    public List<TraceStep> explain(@Nullable RelayRequest r) {
+        List<TraceStep> trace = new ArrayList<>();
+        try {
+            evaluate(r, trace);
+        } catch (RuntimeException | StackOverflowError e) {
+            trace.add(new TraceStep(RuleNames.INTERNAL_ERROR, Outcome.TEMPFAIL,
+                    "unexpected " + e.getClass().getSimpleName() + " while deciding; deferred"));
+        }
+        return List.copyOf(trace);
+    }
+
+    private Ending evaluate(@Nullable RelayRequest r, @Nullable List<TraceStep> t) {
+        if (r == null) {
+            return end(t, request, "no request was given");
+        }
+
+        // The client: a grant (trusted network) is looked up now, applied after the input checks.
+        InetAddress address = r.clientAddress();
+        String clientText = r.client();
+        int network;
+        if (address != null) {
+            network = trusted.lookup(address);
+        } else if (clientText == null) {
+            return end(t, client, "no client address was given");
+        } else {
+            network = trusted.lookup(clientText, 0, clientText.length());
+            if (network == IpText.INVALID) {
+                return end(t, client, "client address '" + Text.escape(clientText) + "' is not an IP address");
+            }
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.CLIENT_ADDRESS, Outcome.PASS, "client " + describeClient(r)));
+        }
+
+        String heloName = r.helo();
+        if (heloName != null) {
+            if (heloName.length() > MAX_HELO || Text.hasControlOrBrokenText(heloName)) {
+                return end(t, helo, "HELO name '" + Text.escape(heloName)
+                        + "' holds control characters or is longer than " + MAX_HELO + " characters");
+            }
+            if (t != null) {
+                t.add(new TraceStep(RuleNames.HELO, Outcome.PASS,
+                        "HELO " + Text.escape(heloName) + " (never grants relay)"));
+            }
+        }
+
+        String user = r.authenticatedUser();
+        if (user != null && Text.hasControlOrBrokenText(user)) {
+            return end(t, authUser, "authenticated user '" + Text.escape(user) + "' holds control characters");
+        }
+        boolean isAuthenticated = user != null && !user.isBlank();
+
+        String senderPath = r.sender();
+        if (senderPath == null) {
+            return end(t, senderMissing, "no MAIL FROM was given");
+        }
+        long sender = SmtpPath.parse(senderPath);
+        switch (SmtpPath.status(sender)) {
+            case SmtpPath.SYNTAX:
+                return end(t, senderSyntax, "MAIL FROM " + quote(senderPath) + " is not a valid RFC 5321 path");
+            case SmtpPath.PATH_TOO_LONG:
+                return end(t, senderPathTooLong, "MAIL FROM path is longer than 256 octets");
+            case SmtpPath.PART_TOO_LONG:
+                return end(t, senderTooLong, "MAIL FROM " + quote(senderPath)
+                        + " has a local part over 64 octets or a domain over 255");
+            default:
+                if (t != null) {
+                    t.add(new TraceStep(RuleNames.SENDER_SYNTAX, Outcome.PASS,
+                            SmtpPath.status(sender) == SmtpPath.NULL_PATH ? "MAIL FROM <> (null sender, accepted)"
+                                    : "MAIL FROM " + quote(senderPath) + " (never grants relay)"));
+                }
+        }
+
+        String rcpt = r.recipient();
+        long path = SmtpPath.parse(rcpt);
+        switch (SmtpPath.status(path)) {
+            case SmtpPath.OK:
+                break;
+            case SmtpPath.PATH_TOO_LONG:
+                return end(t, rcptPathTooLong, "RCPT TO path is longer than 256 octets");
+            case SmtpPath.PART_TOO_LONG:
+                return end(t, rcptTooLong,
+                        "RCPT TO " + quote(rcpt) + " has a local part over 64 octets or a domain over 255");
+            default:
+                return end(t, rcptSyntax, rcpt == null ? "no RCPT TO was given"
+                        : "RCPT TO " + quote(rcpt) + " is not a valid RFC 5321 path");
+        }
+        int flags = SmtpPath.flags(path);
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.RECIPIENT_SYNTAX, Outcome.PASS, "RCPT TO " + quote(rcpt)));
+        }
+
+        if ((flags & SmtpPath.POSTMASTER) != 0) {
+            return end(t, postmaster, "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)");
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.POSTMASTER, Outcome.NO_MATCH, "recipient is not the bare Postmaster"));
+        }
+
+        if (network >= 0 && trusted.network(network).value() == TRUSTED) {
+            return end(t, mynetworks, "client " + describeClient(r) + " is in trusted network "
+                    + Text.escape(trusted.network(network).text()));
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.MYNETWORKS, Outcome.NO_MATCH, network >= 0
+                    ? "client " + describeClient(r) + " is excluded by " + Text.escape(trusted.network(network).text())
+                    : "client " + describeClient(r) + " is not in the " + trusted.size() + " trusted networks"));
+        }
+
+        if (isAuthenticated && permitAuthenticated) {
+            return end(t, authenticated, "client authenticated as '" + Text.escape(user) + "'");
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.AUTHENTICATED, isAuthenticated ? Outcome.SKIP : Outcome.NO_MATCH,
+                    isAuthenticated ? "client authenticated as '" + Text.escape(user)
+                            + "' but authenticated relay is not permitted" : "client did not authenticate"));
+        }
+
+        if ((flags & SmtpPath.ROUTED) != 0) {
+            return end(t, routing, "recipient uses sender-specified routing (" + describeRouting(flags)
+                    + "), refused for clients that may not relay");
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.SENDER_ROUTING, Outcome.PASS, "no sender-specified routing"));
+        }
+
+        if ((flags & SmtpPath.HAS_DOMAIN) == 0) {
+            return end(t, unqualified, "recipient has no domain");
+        }
+
+        int start = SmtpPath.domainStart(path);
+        int end = SmtpPath.domainEnd(path);
+        int kind;
+        String matched;
+        if ((flags & SmtpPath.LITERAL) != 0) {
+            int at = literals.lookup(rcpt, SmtpPath.literalAddressStart(rcpt, start, end), end - 1);
+            kind = at < 0 ? -1 : literals.network(at).value();
+            matched = at < 0 ? null : literals.network(at).text();
+        } else {
+            int at;
+            if ((flags & SmtpPath.NON_ASCII) != 0) {
+                String ascii = DomainIndex.toAscii(rcpt.substring(start, end));
+                if (ascii == null) {
+                    return end(t, rcptSyntax, "RCPT TO domain '" + Text.escape(rcpt.substring(start, end))
+                            + "' is not a valid internationalized domain name");
+                }
+                at = domains.lookup(ascii, 0, ascii.length());
+            } else {
+                at = domains.lookup(rcpt, start, end);
+            }
+            kind = at < 0 ? -1 : domains.pattern(at).value();
+            matched = at < 0 ? null : domains.pattern(at).text();
+        }
+        if (kind == LOCAL) {
+            return end(t, local, "recipient domain " + Text.escape(rcpt.substring(start, end))
+                    + " is a local domain (matched '" + Text.escape(matched) + "')");
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.LOCAL_DOMAINS, Outcome.NO_MATCH, "recipient domain "
+                    + Text.escape(rcpt.substring(start, end)) + " is not a local domain"));
+        }
+        if (kind == RELAY) {
+            return end(t, relay, "recipient domain " + Text.escape(rcpt.substring(start, end))
+                    + " is a relay domain (matched '" + Text.escape(matched) + "')");
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.RELAY_DOMAINS, Outcome.NO_MATCH, "recipient domain "
+                    + Text.escape(rcpt.substring(start, end)) + " is not a relay domain"));
+        }
+        return end(t, denied, "neither the client nor the recipient domain allows relaying");
+    }
+
+    private static Ending end(@Nullable List<TraceStep> t, Ending ending, String detail) {
+        if (t != null) {
+            Outcome outcome = switch (ending.verdict()) {
+                case ACCEPT -> Outcome.ACCEPT;
+                case REJECT -> Outcome.REJECT;
+                case TEMPFAIL -> Outcome.TEMPFAIL;
+            };
+            t.add(new TraceStep(ending.rule(), outcome, detail));
+        }
+        return ending;
+    }
+
+    private static String quote(@Nullable String path) {
+        return path == null ? "(none)" : "'" + Text.escape(path) + "'";
+    }
+
+    private static String describeClient(RelayRequest r) {
+        String text = r.client();
+        String shown = text == null ? "(none)" : Text.escape(text);
+        if (text != null && r.clientAddress() == null && NetworkSet.isMapped(text, 0, text.length())) {
+            return shown + " (IPv4-mapped, treated as IPv4)";
+        }
+        return shown;
+    }
+
+    private static String describeRouting(int flags) {
+        List<String> forms = new ArrayList<>();
+        if ((flags & SmtpPath.SOURCE_ROUTE) != 0) {
+            forms.add("source route");
+        }
+        if ((flags & SmtpPath.PERCENT) != 0) {
+            forms.add("'%' in the local part");
+        }
+        if ((flags & SmtpPath.BANG) != 0) {
+            forms.add("'!' in the local part");
+        }
+        if ((flags & SmtpPath.QUOTED_AT) != 0) {
+            forms.add("'@' in the quoted local part");
+        }
+        if ((flags & SmtpPath.SEVERAL_AT) != 0) {
+            forms.add("several '@'");
+        }
+        return String.join(", ", forms);
+    }
+
+    /** Makes the value of a literal local domain pattern into a network entry: {@code [192.0.2.1]} -> {@code 192.0.2.1}. */
+    public static @Nullable String literalAddress(String pattern) {
+        String p = pattern.strip();
+        if (p.length() < 3 || p.charAt(0) != '[' || p.charAt(p.length() - 1) != ']') {
+            return null;
+        }
+        int start = SmtpPath.literalAddressStart(p, 0, p.length());
+        if (start < 0) {
+            return null;
+        }
+        return p.substring(start, p.length() - 1);
+    }
+}

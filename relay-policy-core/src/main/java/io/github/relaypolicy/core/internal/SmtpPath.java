@@ -1,0 +1,390 @@
+package io.github.relaypolicy.core.internal;
+
+/**
+ * Parses an SMTP path argument ({@code <local@domain>}, {@code local@domain}, {@code <>}) by the RFC 5321
+ * grammar (section 4.1.2), with RFC 6531 UTF-8 allowed, and finds every form of sender-specified routing.
+ *
+ * <p>The result is packed in a {@code long} so that parsing allocates nothing: a status, flags, and the bounds
+ * of the domain in the input string. Use the static accessors to read it.
+ */
+public final class SmtpPath {
+
+    /** The path is well-formed. */
+    public static final int OK = 0;
+    /** The path is {@code <>}: the null reverse-path. */
+    public static final int NULL_PATH = 1;
+    /** The path is missing or malformed. */
+    public static final int SYNTAX = 2;
+    /** The path is longer than 256 octets (RFC 5321 4.5.3.1.3). */
+    public static final int PATH_TOO_LONG = 3;
+    /** The local part is longer than 64 octets or the domain longer than 255 (RFC 5321 4.5.3.1.1-2). */
+    public static final int PART_TOO_LONG = 4;
+
+    /** The local part holds {@code @}, {@code %} or {@code !} (quoted or not), or there is a source route. */
+    public static final int ROUTED = 1;
+    /** The mailbox has a domain. */
+    public static final int HAS_DOMAIN = 1 << 1;
+    /** The domain is an address literal ({@code [192.0.2.1]}, {@code [IPv6:...]}). */
+    public static final int LITERAL = 1 << 2;
+    /** The domain holds non-ASCII characters (U-labels). */
+    public static final int NON_ASCII = 1 << 3;
+    /** The path has a source route ({@code @a,@b:user@c}). */
+    public static final int SOURCE_ROUTE = 1 << 4;
+    /** The path is {@code Postmaster} (any case, quoted or not) with no domain and no route. */
+    public static final int POSTMASTER = 1 << 5;
+    /** The local part holds an unquoted {@code @}: several {@code @} in the mailbox. */
+    public static final int SEVERAL_AT = 1 << 6;
+    /** The local part holds {@code %}. */
+    public static final int PERCENT = 1 << 7;
+    /** The local part holds {@code !}. */
+    public static final int BANG = 1 << 8;
+    /** The local part is quoted and holds {@code @}. */
+    public static final int QUOTED_AT = 1 << 9;
+
+    /** Paths longer than this many characters are refused before they are read. */
+    private static final int MAX_CHARS = 1024;
+    private static final int MAX_PATH_OCTETS = 256;
+    private static final int MAX_LOCAL_OCTETS = 64;
+    private static final int MAX_DOMAIN_OCTETS = 255;
+
+    private SmtpPath() {
+    }
+
+    /** The status: {@link #OK}, {@link #NULL_PATH}, {@link #SYNTAX}, ... */
+    public static int status(long result) {
+        return (int) (result & 0xff);
+    }
+
+    /** The flags: {@link #ROUTED}, {@link #HAS_DOMAIN}, ... */
+    public static int flags(long result) {
+        return (int) ((result >>> 8) & 0xffff);
+    }
+
+    /** Where the domain starts in the input (after the {@code @}); for a literal, at its {@code [}. */
+    public static int domainStart(long result) {
+        return (int) ((result >>> 24) & 0xffff);
+    }
+
+    /** Where the domain ends in the input (exclusive, before a trailing dot). */
+    public static int domainEnd(long result) {
+        return (int) ((result >>> 40) & 0xffff);
+    }
+
+    private static long result(int status, int flags, int domainStart, int domainEnd) {
+        return status | ((long) flags << 8) | ((long) domainStart << 24) | ((long) domainEnd << 40);
+    }
+
+    private static long fail(int status) {
+        return result(status, 0, 0, 0);
+    }
+
+    /**
+     * Parses a path argument. Leading and trailing spaces and tabs are ignored.
+     *
+     * @param s the argument as received, or null
+     * @return the packed result
+     */
+    public static long parse(String s) {
+        if (s == null) {
+            return fail(SYNTAX);
+        }
+        int n = s.length();
+        if (n > MAX_CHARS) {
+            return fail(PATH_TOO_LONG);
+        }
+        int from = 0;
+        int to = n;
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
+            from++;
+        }
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        if (from == to) {
+            return fail(SYNTAX);
+        }
+        // Octets of the whole path as UTF-8, brackets included even when the caller left them out.
+        int octets = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                return fail(SYNTAX);
+            }
+            if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 >= to || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return fail(SYNTAX);
+                }
+                octets += 4;
+                i++;
+            } else {
+                octets += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+            }
+        }
+        boolean bracketed = s.charAt(from) == '<';
+        if (bracketed != (s.charAt(to - 1) == '>') || (bracketed && to - from < 2)) {
+            return fail(SYNTAX);
+        }
+        if (!bracketed) {
+            octets += 2;
+        } else {
+            from++;
+            to--;
+        }
+        if (octets > MAX_PATH_OCTETS) {
+            return fail(PATH_TOO_LONG);
+        }
+        if (from == to) {
+            return bracketed ? fail(NULL_PATH) : fail(SYNTAX);
+        }
+        int flags = 0;
+        int i = from;
+        if (s.charAt(i) == '@') {
+            // A-d-l ":" -- a source route: routing by the sender, whatever follows.
+            flags |= SOURCE_ROUTE | ROUTED;
+            while (true) {
+                int hop = i + 1;
+                int end = hop;
+                while (end < to && s.charAt(end) != ',' && s.charAt(end) != ':') {
+                    end++;
+                }
+                if (end == to || !isDomainOrLiteral(s, hop, end)) {
+                    return fail(SYNTAX);
+                }
+                i = end + 1;
+                if (s.charAt(end) == ':') {
+                    break;
+                }
+                if (i >= to || s.charAt(i) != '@') {
+                    return fail(SYNTAX);
+                }
+            }
+            if (i == to) {
+                return fail(SYNTAX);
+            }
+        }
+        int localStart = i;
+        int localEnd;
+        int at; // index of the '@' before the domain, or -1
+        if (s.charAt(i) == '"') {
+            i++;
+            boolean closed = false;
+            while (i < to) {
+                char c = s.charAt(i);
+                if (c == '\\') {
+                    if (i + 1 >= to) {
+                        return fail(SYNTAX);
+                    }
+                    c = s.charAt(++i);
+                } else if (c == '"') {
+                    closed = true;
+                    break;
+                }
+                flags |= routingFlag(c);
+                i++;
+            }
+            if (!closed) {
+                return fail(SYNTAX);
+            }
+            localEnd = i + 1;
+            if (localEnd == to) {
+                at = -1;
+            } else if (s.charAt(localEnd) != '@') {
+                return fail(SYNTAX);
+            } else {
+                at = s.lastIndexOf('@', to - 1);
+                if (at != localEnd) {
+                    // "a"@b@c: the '@'s after the quoted part route too.
+                    flags |= SEVERAL_AT | ROUTED;
+                    if (!isRouteText(s, localEnd + 1, at)) {
+                        return fail(SYNTAX);
+                    }
+                }
+            }
+            if (isPostmaster(s, localStart + 1, localEnd - 1) && at < 0 && (flags & SOURCE_ROUTE) == 0) {
+                flags |= POSTMASTER;
+            }
+        } else {
+            at = s.lastIndexOf('@', to - 1);
+            if (at < localStart) {
+                at = -1;
+            }
+            localEnd = at < 0 ? to : at;
+            if (localEnd == localStart) {
+                return fail(SYNTAX);
+            }
+            char prev = '.';
+            for (int k = localStart; k < localEnd; k++) {
+                char c = s.charAt(k);
+                if (c == '@') {
+                    flags |= SEVERAL_AT | ROUTED;
+                    prev = '.';
+                    continue;
+                }
+                if (c == '.') {
+                    if (prev == '.') {
+                        return fail(SYNTAX); // leading or doubled dot
+                    }
+                } else if (!isAtext(c)) {
+                    return fail(SYNTAX);
+                }
+                flags |= routingFlag(c);
+                prev = c;
+            }
+            if (prev == '.') {
+                return fail(SYNTAX);
+            }
+            if (at < 0 && (flags & SOURCE_ROUTE) == 0 && isPostmaster(s, localStart, localEnd)) {
+                flags |= POSTMASTER;
+            }
+        }
+        if (utf8Length(s, localStart, localEnd) > MAX_LOCAL_OCTETS) {
+            return fail(PART_TOO_LONG);
+        }
+        if (at < 0) {
+            return result(OK, flags, 0, 0);
+        }
+        int domainStart = at + 1;
+        int domainEnd = to;
+        if (domainStart == domainEnd) {
+            return fail(SYNTAX);
+        }
+        if (utf8Length(s, domainStart, domainEnd) > MAX_DOMAIN_OCTETS) {
+            return fail(PART_TOO_LONG);
+        }
+        flags |= HAS_DOMAIN;
+        if (s.charAt(domainStart) == '[') {
+            if (s.charAt(domainEnd - 1) != ']' || domainEnd - domainStart < 3) {
+                return fail(SYNTAX);
+            }
+            if (!isAddressLiteral(s, domainStart, domainEnd)) {
+                return fail(SYNTAX);
+            }
+            flags |= LITERAL;
+            return result(OK, flags, domainStart, domainEnd);
+        }
+        if (s.charAt(domainEnd - 1) == '.') {
+            domainEnd--; // one trailing dot: the root
+        }
+        int domainFlags = domainSyntax(s, domainStart, domainEnd);
+        if (domainFlags < 0) {
+            return fail(SYNTAX);
+        }
+        return result(OK, flags | domainFlags, domainStart, domainEnd);
+    }
+
+    private static int routingFlag(char c) {
+        switch (c) {
+            case '@':
+                return ROUTED | QUOTED_AT;
+            case '%':
+                return ROUTED | PERCENT;
+            case '!':
+                return ROUTED | BANG;
+            default:
+                return 0;
+        }
+    }
+
+    /** atext of RFC 5322, plus any non-ASCII character (RFC 6531). */
+    private static boolean isAtext(char c) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80) {
+            return true;
+        }
+        return "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0;
+    }
+
+    private static boolean isPostmaster(String s, int from, int to) {
+        return to - from == 10 && s.regionMatches(true, from, "postmaster", 0, 10);
+    }
+
+    /** Text between the '@'s of {@code "a"@b@c}: domains and '@'s only. */
+    private static boolean isRouteText(String s, int from, int to) {
+        for (int k = from; k < to; k++) {
+            char c = s.charAt(k);
+            if (c == '"' || c == '<' || c == '>' || c == ' ' || c == ',' || c == ':' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isDomainOrLiteral(String s, int from, int to) {
+        if (from >= to) {
+            return false;
+        }
+        if (s.charAt(from) == '[') {
+            return to - from >= 3 && s.charAt(to - 1) == ']' && isAddressLiteral(s, from, to);
+        }
+        return domainSyntax(s, from, to) >= 0;
+    }
+
+    private static final IpText.Sink6 VALID = (hi, lo) -> 0;
+
+    /** Whether {@code s[from, to)} is {@code [IPv4]} or {@code [IPv6:address]}. */
+    private static boolean isAddressLiteral(String s, int from, int to) {
+        int start = literalAddressStart(s, from, to);
+        if (start < 0) {
+            return false;
+        }
+        if (start == from + 1) {
+            return IpText.parse4(s, start, to - 1) >= 0;
+        }
+        int zone = s.indexOf('%', start);
+        return (zone < 0 || zone >= to) && IpText.parse6(s, start, to - 1, VALID) != IpText.INVALID;
+    }
+
+    /**
+     * Where the address inside an address literal {@code [..]} starts: after {@code [} for IPv4, after
+     * {@code [IPv6:} (any case) for IPv6; -1 for a general address literal, which we do not accept.
+     */
+    public static int literalAddressStart(String s, int from, int to) {
+        if (to - from > 6 && s.regionMatches(true, from + 1, "IPv6:", 0, 5)) {
+            return from + 6;
+        }
+        for (int k = from + 1; k < to - 1; k++) {
+            char c = s.charAt(k);
+            if (c != '.' && (c < '0' || c > '9')) {
+                return -1;
+            }
+        }
+        return from + 1;
+    }
+
+    /**
+     * Checks {@code sub-domain *("." sub-domain)} with labels of letters, digits and inner hyphens (or
+     * non-ASCII characters, to be converted to A-labels later).
+     *
+     * @return {@link #NON_ASCII} or 0, or -1 if malformed
+     */
+    private static int domainSyntax(String s, int from, int to) {
+        if (from >= to) {
+            return -1;
+        }
+        int flags = 0;
+        int labelStart = from;
+        for (int k = from; k <= to; k++) {
+            char c = k < to ? s.charAt(k) : '.';
+            if (c == '.') {
+                int len = k - labelStart;
+                if (len < 1 || len > 63 || s.charAt(labelStart) == '-' || s.charAt(k - 1) == '-') {
+                    return -1;
+                }
+                labelStart = k + 1;
+            } else if (c >= 0x80) {
+                flags = NON_ASCII;
+            } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
+                return -1;
+            }
+        }
+        return flags;
+    }
+
+    private static int utf8Length(String s, int from, int to) {
+        int octets = 0;
+        for (int k = from; k < to; k++) {
+            char c = s.charAt(k);
+            octets += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return octets;
+    }
+}

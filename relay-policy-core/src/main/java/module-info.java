@@ -1,0 +1,9 @@
+/**
+ * The relay-policy decision engine. Start at {@link io.github.relaypolicy.core.RelayEngine}.
+ */
+module io.github.relaypolicy.core {
+    requires transitive io.github.relaypolicy.api;
+    requires static org.jspecify;
+
+    exports io.github.relaypolicy.core;
+}
