@@ -220,7 +220,7 @@ public final class Rules {
 
     private Ending evaluate(@Nullable RelayRequest r, @Nullable List<TraceStep> t) {
         if (r == null) {
-            return end(t, request, "no request was given");
+            return t == null ? request : end(t, request, "no request was given");
         }
 
         // The client: a grant (trusted network) is looked up now, applied after the input checks.
@@ -230,11 +230,11 @@ public final class Rules {
         if (address != null) {
             network = trusted.lookup(address);
         } else if (clientText == null) {
-            return end(t, client, "no client address was given");
+            return t == null ? client : end(t, client, "no client address was given");
         } else {
             network = trusted.lookup(clientText, 0, clientText.length());
             if (network == IpText.INVALID) {
-                return end(t, client, "client address '" + Text.escape(clientText) + "' is not an IP address");
+                return t == null ? client : end(t, client, "client address '" + Text.escape(clientText) + "' is not an IP address");
             }
         }
         if (t != null) {
@@ -244,7 +244,7 @@ public final class Rules {
         String heloName = r.helo();
         if (heloName != null) {
             if (heloName.length() > MAX_HELO || Text.hasControlOrBrokenText(heloName)) {
-                return end(t, helo, "HELO name '" + Text.escape(heloName)
+                return t == null ? helo : end(t, helo, "HELO name '" + Text.escape(heloName)
                         + "' holds control characters or is longer than " + MAX_HELO + " characters");
             }
             if (t != null) {
@@ -255,22 +255,22 @@ public final class Rules {
 
         String user = r.authenticatedUser();
         if (user != null && Text.hasControlOrBrokenText(user)) {
-            return end(t, authUser, "authenticated user '" + Text.escape(user) + "' holds control characters");
+            return t == null ? authUser : end(t, authUser, "authenticated user '" + Text.escape(user) + "' holds control characters");
         }
         boolean isAuthenticated = user != null && !user.isBlank();
 
         String senderPath = r.sender();
         if (senderPath == null) {
-            return end(t, senderMissing, "no MAIL FROM was given");
+            return t == null ? senderMissing : end(t, senderMissing, "no MAIL FROM was given");
         }
         long sender = SmtpPath.parse(senderPath);
         switch (SmtpPath.status(sender)) {
             case SmtpPath.SYNTAX:
-                return end(t, senderSyntax, "MAIL FROM " + quote(senderPath) + " is not a valid RFC 5321 path");
+                return t == null ? senderSyntax : end(t, senderSyntax, "MAIL FROM " + quote(senderPath) + " is not a valid RFC 5321 path");
             case SmtpPath.PATH_TOO_LONG:
-                return end(t, senderPathTooLong, "MAIL FROM path is longer than 256 octets");
+                return t == null ? senderPathTooLong : end(t, senderPathTooLong, "MAIL FROM path is longer than 256 octets");
             case SmtpPath.PART_TOO_LONG:
-                return end(t, senderTooLong, "MAIL FROM " + quote(senderPath)
+                return t == null ? senderTooLong : end(t, senderTooLong, "MAIL FROM " + quote(senderPath)
                         + " has a local part over 64 octets or a domain over 255");
             default:
                 if (t != null) {
@@ -286,12 +286,12 @@ public final class Rules {
             case SmtpPath.OK:
                 break;
             case SmtpPath.PATH_TOO_LONG:
-                return end(t, rcptPathTooLong, "RCPT TO path is longer than 256 octets");
+                return t == null ? rcptPathTooLong : end(t, rcptPathTooLong, "RCPT TO path is longer than 256 octets");
             case SmtpPath.PART_TOO_LONG:
                 return end(t, rcptTooLong,
                         "RCPT TO " + quote(rcpt) + " has a local part over 64 octets or a domain over 255");
             default:
-                return end(t, rcptSyntax, rcpt == null ? "no RCPT TO was given"
+                return t == null ? rcptSyntax : end(t, rcptSyntax, rcpt == null ? "no RCPT TO was given"
                         : "RCPT TO " + quote(rcpt) + " is not a valid RFC 5321 path");
         }
         int flags = SmtpPath.flags(path);
@@ -300,14 +300,14 @@ public final class Rules {
         }
 
         if ((flags & SmtpPath.POSTMASTER) != 0) {
-            return end(t, postmaster, "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)");
+            return t == null ? postmaster : end(t, postmaster, "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)");
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.POSTMASTER, Outcome.NO_MATCH, "recipient is not the bare Postmaster"));
         }
 
         if (network >= 0 && trusted.network(network).value() == TRUSTED) {
-            return end(t, mynetworks, "client " + describeClient(r) + " is in trusted network "
+            return t == null ? mynetworks : end(t, mynetworks, "client " + describeClient(r) + " is in trusted network "
                     + Text.escape(trusted.network(network).text()));
         }
         if (t != null) {
@@ -317,7 +317,7 @@ public final class Rules {
         }
 
         if (isAuthenticated && permitAuthenticated) {
-            return end(t, authenticated, "client authenticated as '" + Text.escape(user) + "'");
+            return t == null ? authenticated : end(t, authenticated, "client authenticated as '" + Text.escape(user) + "'");
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.AUTHENTICATED, isAuthenticated ? Outcome.SKIP : Outcome.NO_MATCH,
@@ -326,7 +326,7 @@ public final class Rules {
         }
 
         if ((flags & SmtpPath.ROUTED) != 0) {
-            return end(t, routing, "recipient uses sender-specified routing (" + describeRouting(flags)
+            return t == null ? routing : end(t, routing, "recipient uses sender-specified routing (" + describeRouting(flags)
                     + "), refused for clients that may not relay");
         }
         if (t != null) {
@@ -334,7 +334,7 @@ public final class Rules {
         }
 
         if ((flags & SmtpPath.HAS_DOMAIN) == 0) {
-            return end(t, unqualified, "recipient has no domain");
+            return t == null ? unqualified : end(t, unqualified, "recipient has no domain");
         }
 
         int start = SmtpPath.domainStart(path);
@@ -350,7 +350,7 @@ public final class Rules {
             if ((flags & SmtpPath.NON_ASCII) != 0) {
                 String ascii = DomainIndex.toAscii(rcpt.substring(start, end));
                 if (ascii == null) {
-                    return end(t, rcptSyntax, "RCPT TO domain '" + Text.escape(rcpt.substring(start, end))
+                    return t == null ? rcptSyntax : end(t, rcptSyntax, "RCPT TO domain '" + Text.escape(rcpt.substring(start, end))
                             + "' is not a valid internationalized domain name");
                 }
                 at = domains.lookup(ascii, 0, ascii.length());
@@ -361,7 +361,7 @@ public final class Rules {
             matched = at < 0 ? null : domains.pattern(at).text();
         }
         if (kind == LOCAL) {
-            return end(t, local, "recipient domain " + Text.escape(rcpt.substring(start, end))
+            return t == null ? local : end(t, local, "recipient domain " + Text.escape(rcpt.substring(start, end))
                     + " is a local domain (matched '" + Text.escape(matched) + "')");
         }
         if (t != null) {
@@ -369,25 +369,24 @@ public final class Rules {
                     + Text.escape(rcpt.substring(start, end)) + " is not a local domain"));
         }
         if (kind == RELAY) {
-            return end(t, relay, "recipient domain " + Text.escape(rcpt.substring(start, end))
+            return t == null ? relay : end(t, relay, "recipient domain " + Text.escape(rcpt.substring(start, end))
                     + " is a relay domain (matched '" + Text.escape(matched) + "')");
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.RELAY_DOMAINS, Outcome.NO_MATCH, "recipient domain "
                     + Text.escape(rcpt.substring(start, end)) + " is not a relay domain"));
         }
-        return end(t, denied, "neither the client nor the recipient domain allows relaying");
+        return t == null ? denied : end(t, denied, "neither the client nor the recipient domain allows relaying");
     }
 
-    private static Ending end(@Nullable List<TraceStep> t, Ending ending, String detail) {
-        if (t != null) {
-            Outcome outcome = switch (ending.verdict()) {
-                case ACCEPT -> Outcome.ACCEPT;
-                case REJECT -> Outcome.REJECT;
-                case TEMPFAIL -> Outcome.TEMPFAIL;
-            };
-            t.add(new TraceStep(ending.rule(), outcome, detail));
-        }
+    /** Records the deciding step; callers pass {@code t == null ? ending : end(...)} so no text is built when not tracing. */
+    private static Ending end(List<TraceStep> t, Ending ending, String detail) {
+        Outcome outcome = switch (ending.verdict()) {
+            case ACCEPT -> Outcome.ACCEPT;
+            case REJECT -> Outcome.REJECT;
+            case TEMPFAIL -> Outcome.TEMPFAIL;
+        };
+        t.add(new TraceStep(ending.rule(), outcome, detail));
         return ending;
     }
 
