@@ -257,7 +257,7 @@ public final class RelayEngine implements RelayPolicy {
             for (String entry : trustedNetworks) {
                 String e = entry.strip();
                 boolean exclude = e.startsWith("!");
-                networks.add(exclude ? e.substring(1) : e, exclude ? Rules.EXCLUDED : Rules.TRUSTED);
+                networks.add(entry, exclude ? e.substring(1) : e, exclude ? Rules.EXCLUDED : Rules.TRUSTED);
             }
             DomainIndex.Builder domains = new DomainIndex.Builder();
             NetworkSet.Builder literals = new NetworkSet.Builder("address literal");
@@ -295,6 +295,10 @@ public final class RelayEngine implements RelayPolicy {
             for (String v : values) {
                 if (v == null) {
                     throw new NullPointerException(setting + "[" + k + "] is null");
+                }
+                if (Text.hasControlOrBrokenText(v)) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT,
+                            "%s entry '%s': holds a control character", setting, Text.escape(v)));
                 }
                 k++;
             }

@@ -18,6 +18,8 @@ public final class EngineDecision implements Decision {
     private final Rules.Ending ending;
     private final @Nullable RelayRequest request;
     private final Rules rules;
+    // Rendered on first use. A racy write is harmless: every thread renders an equal, immutable reply.
+    private @Nullable SmtpReply reply;
 
     public EngineDecision(Rules.Ending ending, @Nullable RelayRequest request, Rules rules) {
         this.ending = ending;
@@ -32,7 +34,12 @@ public final class EngineDecision implements Decision {
 
     @Override
     public SmtpReply reply() {
-        return ending.reply().render(request);
+        SmtpReply r = reply;
+        if (r == null) {
+            r = ending.reply().render(request);
+            reply = r;
+        }
+        return r;
     }
 
     @Override

@@ -131,13 +131,22 @@ public final class NetworkSet implements IpText.Sink6 {
          *     with an earlier entry for the same network
          */
         public Builder add(String entry, int value) {
-            Network n = parse(entry, value);
+            return add(entry, entry, value);
+        }
+
+        /**
+         * Adds a network given as {@code entry}, named {@code shown} in messages (e.g. with its {@code !}).
+         *
+         * @throws IllegalArgumentException as {@link #add(String, int)}
+         */
+        public Builder add(String shown, String entry, int value) {
+            Network n = parse(shown, entry, value);
             Network previous = byCidr.putIfAbsent(n.cidr(), n);
             if (previous != null) {
                 if (previous.value() != value) {
                     throw new IllegalArgumentException(String.format(Locale.ROOT,
-                            "%s '%s' conflicts with '%s' for the same network %s", what, entry, previous.text(),
-                            n.cidr()));
+                            "%s '%s' conflicts with '%s' for the same network %s", what, Text.escape(shown),
+                            Text.escape(previous.text()), n.cidr()));
                 }
                 return this;
             }
@@ -145,10 +154,10 @@ public final class NetworkSet implements IpText.Sink6 {
             return this;
         }
 
-        private Network parse(String entry, int value) {
+        private Network parse(String shown, String entry, int value) {
             String text = entry.strip();
             if (text.isEmpty()) {
-                throw new IllegalArgumentException(what + " '" + Text.escape(entry) + "': empty entry");
+                throw bad(shown, "empty entry");
             }
             int slash = text.indexOf('/');
             String addr = slash < 0 ? text : text.substring(0, slash);
@@ -156,23 +165,23 @@ public final class NetworkSet implements IpText.Sink6 {
             if (slash >= 0) {
                 String len = text.substring(slash + 1);
                 if (len.isEmpty() || len.length() > 3 || !len.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                    throw bad(entry, "prefix length '" + Text.escape(len) + "' is not a number");
+                    throw bad(shown, "prefix length '" + Text.escape(len) + "' is not a number");
                 }
                 length = Integer.parseInt(len);
             }
             long v4 = IpText.parse4(addr, 0, addr.length());
             if (v4 >= 0) {
                 if (length > 32) {
-                    throw bad(entry, "IPv4 prefix length " + length + " is greater than 32");
+                    throw bad(shown, "IPv4 prefix length " + length + " is greater than 32");
                 }
                 int len = length < 0 ? 32 : length;
                 long hi = v4 << 32;
                 long mask = len == 0 ? 0 : (-1L << (64 - len));
                 if ((hi & ~mask) != 0) {
-                    throw bad(entry, "host bits set, did you mean " + IpText.format4((hi & mask) >>> 32) + "/" + len
+                    throw bad(shown, "host bits set, did you mean " + IpText.format4((hi & mask) >>> 32) + "/" + len
                             + "?");
                 }
-                return new Network(entry, false, hi, 0, len, value);
+                return new Network(shown, false, hi, 0, len, value);
             }
             long[] bits = new long[2];
             int ok = addr.indexOf('%') >= 0 ? IpText.INVALID
@@ -182,23 +191,23 @@ public final class NetworkSet implements IpText.Sink6 {
                         return 0;
                     });
             if (ok == IpText.INVALID) {
-                throw bad(entry, "'" + Text.escape(addr) + "' is not an IPv4 or IPv6 address");
+                throw bad(shown, "'" + Text.escape(addr) + "' is not an IPv4 or IPv6 address");
             }
             if (length > 128) {
-                throw bad(entry, "IPv6 prefix length " + length + " is greater than 128");
+                throw bad(shown, "IPv6 prefix length " + length + " is greater than 128");
             }
             int len = length < 0 ? 128 : length;
             long hiMask = len >= 64 ? -1L : (len == 0 ? 0 : -1L << (64 - len));
             long loMask = len <= 64 ? 0 : (len == 128 ? -1L : -1L << (128 - len));
             if ((bits[0] & ~hiMask) != 0 || (bits[1] & ~loMask) != 0) {
-                throw bad(entry, "host bits set, did you mean " + IpText.format6(bits[0] & hiMask, bits[1] & loMask)
+                throw bad(shown, "host bits set, did you mean " + IpText.format6(bits[0] & hiMask, bits[1] & loMask)
                         + "/" + len + "?");
             }
             if (len >= 96 && bits[0] == 0 && (bits[1] >>> 32) == 0xffffL) {
                 // An IPv4-mapped network is the IPv4 network it carries: mapped clients are IPv4 clients.
-                return new Network(entry, false, bits[1] << 32, 0, len - 96, value);
+                return new Network(shown, false, bits[1] << 32, 0, len - 96, value);
             }
-            return new Network(entry, true, bits[0], bits[1], len, value);
+            return new Network(shown, true, bits[0], bits[1], len, value);
         }
 
         private IllegalArgumentException bad(String entry, String why) {

@@ -288,7 +288,7 @@ public final class Rules {
             case SmtpPath.PATH_TOO_LONG:
                 return t == null ? rcptPathTooLong : end(t, rcptPathTooLong, "RCPT TO path is longer than 256 octets");
             case SmtpPath.PART_TOO_LONG:
-                return end(t, rcptTooLong,
+                return t == null ? rcptTooLong : end(t, rcptTooLong,
                         "RCPT TO " + quote(rcpt) + " has a local part over 64 octets or a domain over 255");
             default:
                 return t == null ? rcptSyntax : end(t, rcptSyntax, rcpt == null ? "no RCPT TO was given"
@@ -433,6 +433,8 @@ public final class Rules {
         if (start < 0) {
             return null;
         }
-        return p.substring(start, p.length() - 1);
+        String address = p.substring(start, p.length() - 1);
+        boolean ipv6 = start == 6;
+        return ipv6 == (address.indexOf(':') >= 0) ? address : null;
     }
 }
