@@ -29,19 +29,31 @@ public final class DomainIndex {
     public record Pattern(String text, String domain, boolean exact, boolean subdomains, int value) {
     }
 
-    private final String[] keys;
-    private final int[] hashes;
-    private final int[] exact;      // pattern index + 1 matching the key itself, 0 = none
-    private final int[] subdomains; // pattern index + 1 matching strict subdomains of the key, 0 = none
+    // Open addressing, one slot of four ints per key so that a probe reads one cache line: the key's hash,
+    // where its text starts in the pool (+ 1; 0 = empty slot), the pattern index + 1 matching the key itself
+    // and the one matching its strict subdomains (0 = none).
+    private static final int SLOT = 4;
+    private static final int HASH = 0;
+    private static final int KEY = 1;
+    private static final int EXACT = 2;
+    private static final int SUBDOMAINS = 3;
+
+    private final int[] table;
     private final int mask;
+    // A one-hash Bloom filter over (key, matches itself) and (key, matches subdomains), about 16 bits per key:
+    // most probes for suffixes that no pattern covers end here, in a small array that stays in cache, instead
+    // of in the large table.
+    private final long[] filter;
+    private final int filterMask;
+    private final byte[] pool; // each key: its length, then its lower-case ASCII characters
     private final Pattern[] patterns;
 
-    private DomainIndex(String[] keys, int[] hashes, int[] exact, int[] subdomains, Pattern[] patterns) {
-        this.keys = keys;
-        this.hashes = hashes;
-        this.exact = exact;
-        this.subdomains = subdomains;
-        this.mask = keys.length - 1;
+    private DomainIndex(int[] table, long[] filter, byte[] pool, Pattern[] patterns) {
+        this.table = table;
+        this.filter = filter;
+        this.filterMask = filter.length * 64 - 1;
+        this.mask = table.length / SLOT - 1;
+        this.pool = pool;
         this.patterns = patterns;
     }
 
@@ -68,9 +80,14 @@ public final class DomainIndex {
             if (p != from && s.charAt(p - 1) != '.') {
                 continue;
             }
+            int field = p == from ? EXACT : SUBDOMAINS;
+            int bit = filterBit(h, field) & filterMask;
+            if ((filter[bit >>> 6] & (1L << bit)) == 0) {
+                continue;
+            }
             int slot = find(h, s, p, to);
             if (slot >= 0) {
-                int v = p == from ? exact[slot] : subdomains[slot];
+                int v = table[slot + field];
                 if (v != 0) {
                     best = v - 1; // longer suffixes come later and are more specific
                 }
@@ -79,27 +96,31 @@ public final class DomainIndex {
         return best;
     }
 
+    /** The table offset of the slot holding {@code s[from, to)}, or -1. */
     private int find(int h, CharSequence s, int from, int to) {
+        int[] t = table;
         int i = mix(h) & mask;
         while (true) {
-            String k = keys[i];
-            if (k == null) {
+            int slot = i * SLOT;
+            int key = t[slot + KEY];
+            if (key == 0) {
                 return -1;
             }
-            if (hashes[i] == h && equalsLower(k, s, from, to)) {
-                return i;
+            if (t[slot + HASH] == h && equalsLower(key - 1, s, from, to)) {
+                return slot;
             }
             i = (i + 1) & mask;
         }
     }
 
-    private static boolean equalsLower(String key, CharSequence s, int from, int to) {
+    private boolean equalsLower(int offset, CharSequence s, int from, int to) {
+        byte[] p = pool;
         int n = to - from;
-        if (key.length() != n) {
+        if ((p[offset] & 0xff) != n) {
             return false;
         }
         for (int i = 0; i < n; i++) {
-            if (key.charAt(i) != lower(s.charAt(from + i))) {
+            if (p[offset + 1 + i] != lower(s.charAt(from + i))) {
                 return false;
             }
         }
@@ -108,6 +129,11 @@ public final class DomainIndex {
 
     private static char lower(char c) {
         return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
+    private static int filterBit(int h, int field) {
+        int x = (h + field) * 0x9e3779b9;
+        return x ^ (x >>> 15);
     }
 
     private static int mix(int h) {
@@ -239,22 +265,32 @@ public final class DomainIndex {
                 }
             }
             int capacity = Integer.highestOneBit(Math.max(4, byKey.size() * 2 - 1)) << 1;
-            String[] keys = new String[capacity];
-            int[] hashes = new int[capacity];
-            int[] exact = new int[capacity];
-            int[] subdomains = new int[capacity];
+            int[] table = new int[capacity * SLOT];
+            long[] filter = new long[Math.max(1, capacity / 8)]; // 8 bits per slot, 16 or more per key
+            int filterMask = filter.length * 64 - 1;
+            java.io.ByteArrayOutputStream pool = new java.io.ByteArrayOutputStream();
             for (Map.Entry<String, int[]> e : byKey.entrySet()) {
-                int h = hash(e.getKey());
+                String key = e.getKey(); // lower-case ASCII, at most 253 characters
+                int h = hash(key);
                 int i = mix(h) & (capacity - 1);
-                while (keys[i] != null) {
+                while (table[i * SLOT + KEY] != 0) {
                     i = (i + 1) & (capacity - 1);
                 }
-                keys[i] = e.getKey();
-                hashes[i] = h;
-                exact[i] = e.getValue()[0];
-                subdomains[i] = e.getValue()[1];
+                int slot = i * SLOT;
+                table[slot + HASH] = h;
+                table[slot + KEY] = pool.size() + 1;
+                table[slot + EXACT] = e.getValue()[0];
+                table[slot + SUBDOMAINS] = e.getValue()[1];
+                for (int field : new int[] {EXACT, SUBDOMAINS}) {
+                    if (table[slot + field] != 0) {
+                        int bit = filterBit(h, field) & filterMask;
+                        filter[bit >>> 6] |= 1L << bit;
+                    }
+                }
+                pool.write(key.length());
+                pool.writeBytes(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             }
-            return new DomainIndex(keys, hashes, exact, subdomains, all);
+            return new DomainIndex(table, filter, pool.toByteArray(), all);
         }
     }
 }

@@ -72,16 +72,7 @@ public final class IpText {
      * @return what {@code sink} returned for the address, or {@link #INVALID}
      */
     public static int parse6(CharSequence s, int from, int to, Sink6 sink) {
-        for (int i = from; i < to; i++) {
-            if (s.charAt(i) == '%') {
-                if (i + 1 == to) {
-                    return INVALID;
-                }
-                to = i;
-                break;
-            }
-        }
-        if (to - from < 2 || to - from > 45) {
+        if (to - from < 2) {
             return INVALID;
         }
         // The groups before "::" are the head, those after it the tail; tail groups are shifted in at the
@@ -148,6 +139,13 @@ public final class IpText {
                 }
             }
             if (i == to) {
+                break;
+            }
+            if (s.charAt(i) == '%') {
+                // A zone (RFC 4007 section 11): "%" and at least one character, ignored.
+                if (i + 1 == to) {
+                    return INVALID;
+                }
                 break;
             }
             if (s.charAt(i) != ':') {

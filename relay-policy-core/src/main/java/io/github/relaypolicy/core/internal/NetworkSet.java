@@ -100,14 +100,22 @@ public final class NetworkSet implements IpText.Sink6 {
         return v6.lookup(hi, lo, 32);
     }
 
+    /** Matches every IPv4 address and nothing else: IPv6 text that matches it is IPv4-mapped. */
+    private static final NetworkSet ALL_IPV4 = new Builder("network").add("0.0.0.0/0", 0).build();
+
     /** Whether the text is an IPv4-mapped IPv6 address; used only to explain decisions. */
     public static boolean isMapped(CharSequence s, int from, int to) {
         for (int i = from; i < to; i++) {
             if (s.charAt(i) == ':') {
-                return IpText.parse6(s, from, to, (hi, lo) -> hi == 0 && (lo >>> 32) == 0xffffL ? 1 : 0) == 1;
+                return ALL_IPV4.lookup(s, from, to) == 0;
             }
         }
         return false;
+    }
+
+    /** Whether {@code s[from, to)} is IPv6 text, with or without a zone. */
+    public static boolean isIpv6(CharSequence s, int from, int to) {
+        return IpText.parse6(s, from, to, EMPTY) != IpText.INVALID;
     }
 
     /**

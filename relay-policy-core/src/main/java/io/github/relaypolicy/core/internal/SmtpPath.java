@@ -103,23 +103,28 @@ public final class SmtpPath {
         if (from == to) {
             return fail(SYNTAX);
         }
-        // Octets of the whole path as UTF-8, brackets included even when the caller left them out.
-        int octets = 0;
+        // Octets of the whole path as UTF-8, brackets included even when the caller left them out. Printable
+        // ASCII, the common case, costs one comparison per character; 'extra' counts octets beyond one per char.
+        int extra = 0;
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-                return fail(SYNTAX);
+            if (c >= 0x20 && c < 0x7f) {
+                continue;
+            }
+            if (c < 0xa0) {
+                return fail(SYNTAX); // C0, DEL, C1
             }
             if (Character.isSurrogate(c)) {
                 if (!Character.isHighSurrogate(c) || i + 1 >= to || !Character.isLowSurrogate(s.charAt(i + 1))) {
                     return fail(SYNTAX);
                 }
-                octets += 4;
+                extra += 2;
                 i++;
             } else {
-                octets += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+                extra += c < 0x800 ? 1 : 2;
             }
         }
+        int octets = to - from + extra;
         boolean bracketed = s.charAt(from) == '<';
         if (bracketed != (s.charAt(to - 1) == '>') || (bracketed && to - from < 2)) {
             return fail(SYNTAX);
@@ -212,32 +217,30 @@ public final class SmtpPath {
             if (localEnd == localStart) {
                 return fail(SYNTAX);
             }
-            char prev = '.';
+            boolean afterDot = true; // a dot may not lead, double or trail
             for (int k = localStart; k < localEnd; k++) {
                 char c = s.charAt(k);
-                if (c == '@') {
+                int cls = c < 0x80 ? CLASS[c] : C_ATEXT; // non-ASCII was checked above (RFC 6531)
+                if ((cls & C_ATEXT) != 0) {
+                    flags |= cls & 0xffff;
+                    afterDot = false;
+                } else if (c == '.' && !afterDot) {
+                    afterDot = true;
+                } else if (c == '@') {
                     flags |= SEVERAL_AT | ROUTED;
-                    prev = '.';
-                    continue;
-                }
-                if (c == '.') {
-                    if (prev == '.') {
-                        return fail(SYNTAX); // leading or doubled dot
-                    }
-                } else if (!isAtext(c)) {
+                    afterDot = true;
+                } else {
                     return fail(SYNTAX);
                 }
-                flags |= routingFlag(c);
-                prev = c;
             }
-            if (prev == '.') {
+            if (afterDot) {
                 return fail(SYNTAX);
             }
             if (at < 0 && (flags & SOURCE_ROUTE) == 0 && isPostmaster(s, localStart, localEnd)) {
                 flags |= POSTMASTER;
             }
         }
-        if (utf8Length(s, localStart, localEnd) > MAX_LOCAL_OCTETS) {
+        if ((extra == 0 ? localEnd - localStart : utf8Length(s, localStart, localEnd)) > MAX_LOCAL_OCTETS) {
             return fail(PART_TOO_LONG);
         }
         if (at < 0) {
@@ -248,7 +251,7 @@ public final class SmtpPath {
         if (domainStart == domainEnd) {
             return fail(SYNTAX);
         }
-        if (utf8Length(s, domainStart, domainEnd) > MAX_DOMAIN_OCTETS) {
+        if ((extra == 0 ? domainEnd - domainStart : utf8Length(s, domainStart, domainEnd)) > MAX_DOMAIN_OCTETS) {
             return fail(PART_TOO_LONG);
         }
         flags |= HAS_DOMAIN;
@@ -285,12 +288,25 @@ public final class SmtpPath {
         }
     }
 
-    /** atext of RFC 5322, plus any non-ASCII character (RFC 6531). */
-    private static boolean isAtext(char c) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80) {
-            return true;
+    /** Character classes of ASCII: atext of RFC 5322 and letter-digit-hyphen, with routing flags in the low bits. */
+    private static final int C_ATEXT = 1 << 16;
+    private static final int C_LDH = 1 << 17;
+    private static final int[] CLASS = new int[128];
+
+    static {
+        for (char c = 'a'; c <= 'z'; c++) {
+            CLASS[c] = C_ATEXT | C_LDH;
+            CLASS[c - 32] = C_ATEXT | C_LDH;
         }
-        return "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0;
+        for (char c = '0'; c <= '9'; c++) {
+            CLASS[c] = C_ATEXT | C_LDH;
+        }
+        for (char c : "!#$%&'*+-/=?^_`{|}~".toCharArray()) {
+            CLASS[c] = C_ATEXT;
+        }
+        CLASS['-'] |= C_LDH;
+        CLASS['%'] |= ROUTED | PERCENT;
+        CLASS['!'] |= ROUTED | BANG;
     }
 
     private static boolean isPostmaster(String s, int from, int to) {
@@ -318,8 +334,6 @@ public final class SmtpPath {
         return domainSyntax(s, from, to) >= 0;
     }
 
-    private static final IpText.Sink6 VALID = (hi, lo) -> 0;
-
     /** Whether {@code s[from, to)} is {@code [IPv4]} or {@code [IPv6:address]}. */
     private static boolean isAddressLiteral(String s, int from, int to) {
         int start = literalAddressStart(s, from, to);
@@ -330,7 +344,7 @@ public final class SmtpPath {
             return IpText.parse4(s, start, to - 1) >= 0;
         }
         int zone = s.indexOf('%', start);
-        return (zone < 0 || zone >= to) && IpText.parse6(s, start, to - 1, VALID) != IpText.INVALID;
+        return (zone < 0 || zone >= to) && NetworkSet.isIpv6(s, start, to - 1);
     }
 
     /**
@@ -372,7 +386,7 @@ public final class SmtpPath {
                 labelStart = k + 1;
             } else if (c >= 0x80) {
                 flags = NON_ASCII;
-            } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
+            } else if ((CLASS[c] & C_LDH) == 0) {
                 return -1;
             }
         }

@@ -55,7 +55,10 @@ public final class Text {
         int n = s.length();
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+            if (c >= 0x20 && c < 0x7f) {
+                continue;
+            }
+            if (c < 0xa0) {
                 return true;
             }
             if (Character.isHighSurrogate(c)) {
