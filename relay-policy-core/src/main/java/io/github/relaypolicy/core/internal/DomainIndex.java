@@ -25,6 +25,16 @@ public final class DomainIndex {
     /** Returned by lookups when no pattern matches. */
     public static final int NO_MATCH = -1;
 
+    /** The index of the pattern that a non-negative lookup result names, for {@link #pattern(int)}. */
+    public static int index(int match) {
+        return match >>> 1;
+    }
+
+    /** The value (0 or 1) of the pattern that a non-negative lookup result names, read without touching it. */
+    public static int value(int match) {
+        return match & 1;
+    }
+
     /** One pattern as configured. */
     public record Pattern(String text, String domain, boolean exact, boolean subdomains, int value) {
     }
@@ -70,9 +80,9 @@ public final class DomainIndex {
     /**
      * Looks up an ASCII domain {@code s[from, to)} (no trailing dot; case is ignored).
      *
-     * @return the index of the most specific matching pattern, or {@link #NO_MATCH}
+     * @return the most specific matching pattern (see {@link #index} and {@link #value}), or {@link #NO_MATCH}
      */
-    public int lookup(CharSequence s, int from, int to) {
+    public int lookup(String s, int from, int to) {
         int best = NO_MATCH;
         int h = 0;
         for (int p = to - 1; p >= from; p--) {
@@ -97,7 +107,7 @@ public final class DomainIndex {
     }
 
     /** The table offset of the slot holding {@code s[from, to)}, or -1. */
-    private int find(int h, CharSequence s, int from, int to) {
+    private int find(int h, String s, int from, int to) {
         int[] t = table;
         int i = mix(h) & mask;
         while (true) {
@@ -113,7 +123,7 @@ public final class DomainIndex {
         }
     }
 
-    private boolean equalsLower(int offset, CharSequence s, int from, int to) {
+    private boolean equalsLower(int offset, String s, int from, int to) {
         byte[] p = pool;
         int n = to - from;
         if ((p[offset] & 0xff) != n) {
@@ -171,7 +181,7 @@ public final class DomainIndex {
     }
 
     /** Whether {@code s[from, to)} is an ASCII host name: LDH labels of 1..63 characters, at most 253 in all. */
-    public static boolean isHostname(CharSequence s, int from, int to) {
+    public static boolean isHostname(String s, int from, int to) {
         if (to - from < 1 || to - from > 253) {
             return false;
         }
@@ -206,6 +216,9 @@ public final class DomainIndex {
          *     was added with another value
          */
         public Builder add(String pattern, int value, String what, String valueName) {
+            if (value != 0 && value != 1) {
+                throw new IllegalArgumentException("domain values are 0 or 1, not " + value);
+            }
             String text = pattern.strip();
             boolean exactMatch = true;
             boolean subdomainMatch = false;
@@ -257,16 +270,17 @@ public final class DomainIndex {
             Map<String, int[]> byKey = new HashMap<>();
             for (int i = 0; i < all.length; i++) {
                 int[] slots = byKey.computeIfAbsent(all[i].domain(), k -> new int[2]);
+                int match = i << 1 | all[i].value();
                 if (all[i].exact()) {
-                    slots[0] = i + 1;
+                    slots[0] = match + 1;
                 }
                 if (all[i].subdomains()) {
-                    slots[1] = i + 1;
+                    slots[1] = match + 1;
                 }
             }
             int capacity = Integer.highestOneBit(Math.max(4, byKey.size() * 2 - 1)) << 1;
             int[] table = new int[capacity * SLOT];
-            long[] filter = new long[Math.max(1, capacity / 8)]; // 8 bits per slot, 16 or more per key
+            long[] filter = new long[Math.max(1, capacity / 16)]; // 4 bits per slot, 8 or more per key
             int filterMask = filter.length * 64 - 1;
             java.io.ByteArrayOutputStream pool = new java.io.ByteArrayOutputStream();
             for (Map.Entry<String, int[]> e : byKey.entrySet()) {

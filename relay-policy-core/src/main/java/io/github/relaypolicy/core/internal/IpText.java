@@ -31,7 +31,7 @@ public final class IpText {
      *
      * @return the address as an unsigned value, or -1 if the text is not an IPv4 address
      */
-    public static long parse4(CharSequence s, int from, int to) {
+    public static long parse4(String s, int from, int to) {
         if (to - from < 7 || to - from > 15) {
             return -1;
         }
@@ -71,7 +71,7 @@ public final class IpText {
      *
      * @return what {@code sink} returned for the address, or {@link #INVALID}
      */
-    public static int parse6(CharSequence s, int from, int to, Sink6 sink) {
+    public static int parse6(String s, int from, int to, Sink6 sink) {
         if (to - from < 2) {
             return INVALID;
         }
@@ -192,17 +192,21 @@ public final class IpText {
         return sink.accept(hi | tailHi, lo | tailLo);
     }
 
+    private static final byte[] HEX = new byte[128];
+
+    static {
+        java.util.Arrays.fill(HEX, (byte) -1);
+        for (int c = '0'; c <= '9'; c++) {
+            HEX[c] = (byte) (c - '0');
+        }
+        for (int c = 'a'; c <= 'f'; c++) {
+            HEX[c] = (byte) (c - 'a' + 10);
+            HEX[c - 32] = (byte) (c - 'a' + 10);
+        }
+    }
+
     private static int hex(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
+        return c < 128 ? HEX[c] : -1;
     }
 
     /** Formats an IPv4 address. */

@@ -20,6 +20,16 @@ public final class NetworkSet implements IpText.Sink6 {
     /** Returned by lookups when no network contains the address. */
     public static final int NO_MATCH = -1;
 
+    /** The index of the network that a non-negative lookup result names, for {@link #network(int)}. */
+    public static int index(int match) {
+        return match >>> 1;
+    }
+
+    /** The value (0 or 1) of the network that a non-negative lookup result names, read without touching it. */
+    public static int value(int match) {
+        return match & 1;
+    }
+
     /** One listed network. */
     public record Network(String text, boolean ipv6, long hi, long lo, int length, int value) {
         /** The network in canonical CIDR form. */
@@ -58,10 +68,10 @@ public final class NetworkSet implements IpText.Sink6 {
     /**
      * Looks up address text (IPv4 dotted quad or IPv6).
      *
-     * @return the index of the most specific network containing it, {@link #NO_MATCH}, or {@link IpText#INVALID}
-     *     if the text is not an IP address
+     * @return the most specific network containing it (see {@link #index} and {@link #value}), {@link #NO_MATCH},
+     *     or {@link IpText#INVALID} if the text is not an IP address
      */
-    public int lookup(CharSequence s, int from, int to) {
+    public int lookup(String s, int from, int to) {
         for (int i = from; i < to; i++) {
             if (s.charAt(i) == ':') {
                 return IpText.parse6(s, from, to, this);
@@ -104,7 +114,7 @@ public final class NetworkSet implements IpText.Sink6 {
     private static final NetworkSet ALL_IPV4 = new Builder("network").add("0.0.0.0/0", 0).build();
 
     /** Whether the text is an IPv4-mapped IPv6 address; used only to explain decisions. */
-    public static boolean isMapped(CharSequence s, int from, int to) {
+    public static boolean isMapped(String s, int from, int to) {
         for (int i = from; i < to; i++) {
             if (s.charAt(i) == ':') {
                 return ALL_IPV4.lookup(s, from, to) == 0;
@@ -114,7 +124,7 @@ public final class NetworkSet implements IpText.Sink6 {
     }
 
     /** Whether {@code s[from, to)} is IPv6 text, with or without a zone. */
-    public static boolean isIpv6(CharSequence s, int from, int to) {
+    public static boolean isIpv6(String s, int from, int to) {
         return IpText.parse6(s, from, to, EMPTY) != IpText.INVALID;
     }
 
@@ -148,6 +158,9 @@ public final class NetworkSet implements IpText.Sink6 {
          * @throws IllegalArgumentException as {@link #add(String, int)}
          */
         public Builder add(String shown, String entry, int value) {
+            if (value != 0 && value != 1) {
+                throw new IllegalArgumentException("network values are 0 or 1, not " + value);
+            }
             Network n = parse(shown, entry, value);
             Network previous = byCidr.putIfAbsent(n.cidr(), n);
             if (previous != null) {
@@ -234,7 +247,7 @@ public final class NetworkSet implements IpText.Sink6 {
             PrefixTrie.Builder b6 = new PrefixTrie.Builder();
             for (int i : order) {
                 Network n = all[i];
-                (n.ipv6() ? b6 : b4).add(n.hi(), n.lo(), n.length(), i);
+                (n.ipv6() ? b6 : b4).add(n.hi(), n.lo(), n.length(), i << 1 | n.value());
             }
             return new NetworkSet(b4.build(), b6.build(), all);
         }

@@ -32,10 +32,13 @@ final class PrefixTrie {
         int[] s = slots;
         int best = rootValue;
         int node = 0;
+        long word = hi;
         for (int k = 0; k < nibbles; k++) {
-            long word = k < 16 ? hi : lo;
-            int nibble = (int) (word >>> (60 - 4 * (k & 15))) & 15;
-            int base = node * NODE_INTS + nibble * SLOT_INTS;
+            if (k == 16) {
+                word = lo;
+            }
+            int base = node * NODE_INTS + ((int) (word >>> 60) << 1);
+            word <<= 4;
             int value = s[base + 1];
             if (value != 0) {
                 best = value;

@@ -306,13 +306,13 @@ public final class Rules {
             t.add(new TraceStep(RuleNames.POSTMASTER, Outcome.NO_MATCH, "recipient is not the bare Postmaster"));
         }
 
-        if (network >= 0 && trusted.network(network).value() == TRUSTED) {
+        if (network >= 0 && NetworkSet.value(network) == TRUSTED) {
             return t == null ? mynetworks : end(t, mynetworks, "client " + describeClient(r) + " is in trusted network "
-                    + Text.escape(trusted.network(network).text()));
+                    + Text.escape(trusted.network(NetworkSet.index(network)).text()));
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.MYNETWORKS, Outcome.NO_MATCH, network >= 0
-                    ? "client " + describeClient(r) + " is excluded by " + Text.escape(trusted.network(network).text())
+                    ? "client " + describeClient(r) + " is excluded by " + Text.escape(trusted.network(NetworkSet.index(network)).text())
                     : "client " + describeClient(r) + " is not in the " + trusted.size() + " trusted networks"));
         }
 
@@ -343,8 +343,8 @@ public final class Rules {
         String matched;
         if ((flags & SmtpPath.LITERAL) != 0) {
             int at = literals.lookup(rcpt, SmtpPath.literalAddressStart(rcpt, start, end), end - 1);
-            kind = at < 0 ? -1 : literals.network(at).value();
-            matched = at < 0 ? null : literals.network(at).text();
+            kind = at < 0 ? -1 : NetworkSet.value(at);
+            matched = at < 0 || t == null ? null : literals.network(NetworkSet.index(at)).text();
         } else {
             int at;
             if ((flags & SmtpPath.NON_ASCII) != 0) {
@@ -357,8 +357,8 @@ public final class Rules {
             } else {
                 at = domains.lookup(rcpt, start, end);
             }
-            kind = at < 0 ? -1 : domains.pattern(at).value();
-            matched = at < 0 ? null : domains.pattern(at).text();
+            kind = at < 0 ? -1 : DomainIndex.value(at);
+            matched = at < 0 || t == null ? null : domains.pattern(DomainIndex.index(at)).text();
         }
         if (kind == LOCAL) {
             return t == null ? local : end(t, local, "recipient domain " + Text.escape(rcpt.substring(start, end))
