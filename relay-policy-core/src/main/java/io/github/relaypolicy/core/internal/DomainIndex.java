@@ -85,23 +85,26 @@ public final class DomainIndex {
     public int lookup(String s, int from, int to) {
         int best = NO_MATCH;
         int h = 0;
-        for (int p = to - 1; p >= from; p--) {
-            h = 31 * h + lower(s.charAt(p));
-            if (p != from && s.charAt(p - 1) != '.') {
+        for (int p = to - 1; p >= from - 1; p--) {
+            char c = p < from ? '.' : s.charAt(p);
+            if (c != '.') {
+                h = 31 * h + lower(c);
                 continue;
             }
-            int field = p == from ? EXACT : SUBDOMAINS;
+            // s[p + 1, to) is a whole-label suffix; below, the dot joins the hash for the longer suffixes.
+            int suffix = p + 1;
+            int field = suffix == from ? EXACT : SUBDOMAINS;
             int bit = filterBit(h, field) & filterMask;
-            if ((filter[bit >>> 6] & (1L << bit)) == 0) {
-                continue;
-            }
-            int slot = find(h, s, p, to);
-            if (slot >= 0) {
-                int v = table[slot + field];
-                if (v != 0) {
-                    best = v - 1; // longer suffixes come later and are more specific
+            if ((filter[bit >>> 6] & (1L << bit)) != 0) {
+                int slot = find(h, s, suffix, to);
+                if (slot >= 0) {
+                    int v = table[slot + field];
+                    if (v != 0) {
+                        best = v - 1; // longer suffixes come later and are more specific
+                    }
                 }
             }
+            h = 31 * h + '.';
         }
         return best;
     }
@@ -137,8 +140,16 @@ public final class DomainIndex {
         return true;
     }
 
+    private static final char[] LOWER = new char[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            LOWER[c] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        }
+    }
+
     private static char lower(char c) {
-        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        return c < 128 ? LOWER[c] : c;
     }
 
     private static int filterBit(int h, int field) {

@@ -72,13 +72,8 @@ public final class NetworkSet implements IpText.Sink6 {
      *     or {@link IpText#INVALID} if the text is not an IP address
      */
     public int lookup(String s, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (s.charAt(i) == ':') {
-                return IpText.parse6(s, from, to, this);
-            }
-        }
-        long a = IpText.parse4(s, from, to);
-        return a < 0 ? IpText.INVALID : lookup4(a);
+        long a = IpText.parse4(s, from, to); // fails within a few characters on IPv6 text
+        return a >= 0 ? lookup4(a) : IpText.parse6(s, from, to, this);
     }
 
     /** Looks up an address; the same rules as for text. */

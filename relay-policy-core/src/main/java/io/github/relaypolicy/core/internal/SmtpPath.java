@@ -88,6 +88,86 @@ public final class SmtpPath {
         if (s == null) {
             return fail(SYNTAX);
         }
+        long fast = parseCommon(s);
+        return fast != NOT_COMMON ? fast : parseAny(s);
+    }
+
+    private static final long NOT_COMMON = -1;
+
+    /**
+     * One pass over the common form {@code <dot-atom@domain>}: printable ASCII, unquoted, no route, one
+     * {@code @}, at most 256 characters. Anything else, well-formed or not, is left to {@link #parseAny}, which
+     * gives the same answer for the common form (a test checks it).
+     *
+     * @return the packed result, or {@link #NOT_COMMON}
+     */
+    private static long parseCommon(String s) {
+        int n = s.length();
+        if (n < 5 || n > MAX_PATH_OCTETS || s.charAt(0) != '<' || s.charAt(n - 1) != '>') {
+            return NOT_COMMON;
+        }
+        int flags = 0;
+        int k = 1;
+        boolean afterDot = true; // a dot may not lead, double or trail
+        char c;
+        while (true) {
+            c = s.charAt(k);
+            if (c >= 0x80) {
+                return NOT_COMMON;
+            }
+            int cls = CLASS[c];
+            if ((cls & C_ATEXT) != 0) {
+                flags |= cls & 0xffff;
+                afterDot = false;
+            } else if (c == '.' && !afterDot) {
+                afterDot = true;
+            } else if (c == '@' && !afterDot) {
+                break;
+            } else {
+                return NOT_COMMON;
+            }
+            if (++k == n - 1) {
+                return NOT_COMMON; // no '@'
+            }
+        }
+        int at = k;
+        if (at - 1 > MAX_LOCAL_OCTETS) {
+            return NOT_COMMON;
+        }
+        int domainStart = at + 1;
+        int domainEnd = n - 1;
+        if (s.charAt(domainEnd - 1) == '.') {
+            domainEnd--; // one trailing dot: the root
+        }
+        if (domainEnd <= domainStart) {
+            return NOT_COMMON;
+        }
+        char prev = '.';
+        int labelStart = domainStart;
+        for (k = domainStart; k < domainEnd; k++) {
+            c = s.charAt(k);
+            if (c < 0x80 && (CLASS[c] & C_LDH) != 0) {
+                if (c == '-' && prev == '.') {
+                    return NOT_COMMON;
+                }
+            } else if (c == '.' && prev != '.' && prev != '-' && k - labelStart <= 63) {
+                labelStart = k + 1;
+            } else {
+                return NOT_COMMON;
+            }
+            prev = c;
+        }
+        if (prev == '-' || prev == '.' || domainEnd - labelStart > 63) {
+            return NOT_COMMON;
+        }
+        return result(OK, flags | HAS_DOMAIN, domainStart, domainEnd);
+    }
+
+    /** Parses any path; see {@link #parse}. Package-private so a test can compare it with the common case. */
+    static long parseAny(String s) {
+        if (s == null) {
+            return fail(SYNTAX);
+        }
         int n = s.length();
         if (n > MAX_CHARS) {
             return fail(PATH_TOO_LONG);
@@ -376,19 +456,27 @@ public final class SmtpPath {
         }
         int flags = 0;
         int labelStart = from;
-        for (int k = from; k <= to; k++) {
-            char c = k < to ? s.charAt(k) : '.';
-            if (c == '.') {
-                int len = k - labelStart;
-                if (len < 1 || len > 63 || s.charAt(labelStart) == '-' || s.charAt(k - 1) == '-') {
-                    return -1;
+        char prev = '.';
+        for (int k = from; k < to; k++) {
+            char c = s.charAt(k);
+            if (c < 0x80 && (CLASS[c] & C_LDH) != 0) {
+                if (c == '-' && prev == '.') {
+                    return -1; // a label starts with a hyphen
+                }
+            } else if (c == '.') {
+                if (prev == '.' || prev == '-' || k - labelStart > 63) {
+                    return -1; // empty label, label ending with a hyphen, label over 63
                 }
                 labelStart = k + 1;
             } else if (c >= 0x80) {
                 flags = NON_ASCII;
-            } else if ((CLASS[c] & C_LDH) == 0) {
+            } else {
                 return -1;
             }
+            prev = c;
+        }
+        if (prev == '.' || prev == '-' || to - labelStart > 63) {
+            return -1;
         }
         return flags;
     }

@@ -99,4 +99,28 @@ final class SmtpPathTest {
         assertThat(SmtpPath.status(SmtpPath.parse(bare))).isEqualTo(SmtpPath.PATH_TOO_LONG);
         assertThat(SmtpPath.status(SmtpPath.parse("a".repeat(1_000_000)))).isEqualTo(SmtpPath.PATH_TOO_LONG);
     }
+
+    /** The one-pass parser of the common form must answer exactly as the general parser, on any input. */
+    @Test
+    void the_common_case_parser_agrees_with_the_general_parser_on_random_paths() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        String alphabet = "abcXYZ019-._%!@<>\"[]:,+ \\\u00e9\u0000\u007f";
+        String[] shapes = {"<a@b.c>", "<u.v@example.org>", "<x@y.>", "<p%q@r-s.t>", "<@a:b@c>", "<a@b@c>",
+            "<\"q\"@d>", "<a@[1.2.3.4]>", "<Postmaster>", "<a@" + "b".repeat(63) + ".c>", "<" + "l".repeat(64) + "@d>"};
+        for (int k = 0; k < 200_000; k++) {
+            StringBuilder sb = new StringBuilder(shapes[random.nextInt(shapes.length)]);
+            int edits = random.nextInt(4);
+            for (int e = 0; e < edits; e++) {
+                int at = random.nextInt(sb.length() + 1);
+                char c = alphabet.charAt(random.nextInt(alphabet.length()));
+                switch (random.nextInt(3)) {
+                    case 0 -> sb.insert(at, c);
+                    case 1 -> { if (at < sb.length()) sb.setCharAt(at, c); }
+                    default -> { if (at < sb.length()) sb.deleteCharAt(at); }
+                }
+            }
+            String path = sb.toString();
+            assertThat(SmtpPath.parse(path)).as(path).isEqualTo(SmtpPath.parseAny(path));
+        }
+    }
 }
