@@ -50,9 +50,10 @@ public final class DomainIndex {
 
     private final int[] table;
     private final int mask;
-    // A one-hash Bloom filter over (key, matches itself) and (key, matches subdomains), about 16 bits per key:
-    // most probes for suffixes that no pattern covers end here, in a small array that stays in cache, instead
-    // of in the large table.
+    // A one-hash Bloom filter over the keys that match their subdomains, 8 or more bits per key: most probes for
+    // parent domains (a.b.example.org -> b.example.org -> example.org) end here, in a small array that stays in
+    // cache, instead of in the large table. The domain itself is probed in the table directly: it is the probe
+    // that usually hits.
     private final long[] filter;
     private final int filterMask;
     private final byte[] pool; // each key: its length, then its lower-case ASCII characters
@@ -94,8 +95,8 @@ public final class DomainIndex {
             // s[p + 1, to) is a whole-label suffix; below, the dot joins the hash for the longer suffixes.
             int suffix = p + 1;
             int field = suffix == from ? EXACT : SUBDOMAINS;
-            int bit = filterBit(h, field) & filterMask;
-            if ((filter[bit >>> 6] & (1L << bit)) != 0) {
+            int bit = filterBit(h) & filterMask;
+            if (field == EXACT || (filter[bit >>> 6] & (1L << bit)) != 0) {
                 int slot = find(h, s, suffix, to);
                 if (slot >= 0) {
                     int v = table[slot + field];
@@ -152,8 +153,8 @@ public final class DomainIndex {
         return c < 128 ? LOWER[c] : c;
     }
 
-    private static int filterBit(int h, int field) {
-        int x = (h + field) * 0x9e3779b9;
+    private static int filterBit(int h) {
+        int x = h * 0x9e3779b9;
         return x ^ (x >>> 15);
     }
 
@@ -306,11 +307,9 @@ public final class DomainIndex {
                 table[slot + KEY] = pool.size() + 1;
                 table[slot + EXACT] = e.getValue()[0];
                 table[slot + SUBDOMAINS] = e.getValue()[1];
-                for (int field : new int[] {EXACT, SUBDOMAINS}) {
-                    if (table[slot + field] != 0) {
-                        int bit = filterBit(h, field) & filterMask;
-                        filter[bit >>> 6] |= 1L << bit;
-                    }
+                if (table[slot + SUBDOMAINS] != 0) {
+                    int bit = filterBit(h) & filterMask;
+                    filter[bit >>> 6] |= 1L << bit;
                 }
                 pool.write(key.length());
                 pool.writeBytes(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
