@@ -74,13 +74,18 @@ public final class ReplyTemplate {
         if (constant != null) {
             return constant;
         }
-        StringBuilder sb = new StringBuilder(128);
-        for (int k = 0; k < fields.length; k++) {
-            sb.append(literals[k]);
-            sb.append(echo(request, fields[k]));
+        String text;
+        if (fields.length == 1) {
+            // The usual case, "<{recipient}>: Relay access denied": one exactly sized string.
+            text = literals[0] + echo(request, fields[0]) + literals[1];
+        } else {
+            StringBuilder sb = new StringBuilder(128);
+            for (int k = 0; k < fields.length; k++) {
+                sb.append(literals[k]).append(echo(request, fields[k]));
+            }
+            text = sb.append(literals[fields.length]).toString();
         }
-        sb.append(literals[fields.length]);
-        return new SmtpReply(template.code(), template.enhancedStatus(), sb.toString());
+        return new SmtpReply(template.code(), template.enhancedStatus(), text);
     }
 
     private static String echo(@Nullable RelayRequest request, int field) {
