@@ -36,33 +36,42 @@ public final class IpText {
             return -1;
         }
         long addr = 0;
-        int octets = 0;
         int i = from;
-        while (true) {
-            int start = i;
-            int value = 0;
-            while (i < to) {
-                char c = s.charAt(i);
-                if (c < '0' || c > '9') {
-                    break;
+        for (int octet = 0; octet < 4; octet++) {
+            if (octet > 0) {
+                if (i >= to || s.charAt(i) != '.') {
+                    return -1;
                 }
-                value = value * 10 + (c - '0');
                 i++;
             }
-            int digits = i - start;
-            if (digits == 0 || digits > 3 || value > 255 || (digits > 1 && s.charAt(start) == '0')) {
-                return -1;
-            }
-            addr = (addr << 8) | value;
-            octets++;
-            if (octets == 4) {
-                return i == to ? addr : -1;
-            }
-            if (i >= to || s.charAt(i) != '.') {
+            int value = i < to ? digit(s.charAt(i)) : -1;
+            if (value < 0) {
                 return -1;
             }
             i++;
+            int d = i < to ? digit(s.charAt(i)) : -1;
+            if (d >= 0) {
+                if (value == 0) {
+                    return -1; // leading zero
+                }
+                value = value * 10 + d;
+                i++;
+                d = i < to ? digit(s.charAt(i)) : -1;
+                if (d >= 0) {
+                    value = value * 10 + d;
+                    i++;
+                    if (value > 255) {
+                        return -1;
+                    }
+                }
+            }
+            addr = (addr << 8) | value;
         }
+        return i == to ? addr : -1;
+    }
+
+    private static int digit(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : -1;
     }
 
     /**
