@@ -40,12 +40,6 @@ public class PartsBenchmark {
     private String[] recipients;
     private String[] domainNames;
 
-    /** A per-thread cursor over the requests. */
-    @State(Scope.Thread)
-    public static class Cursor {
-        int next;
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
         RelayWorkload w = new RelayWorkload();
@@ -74,20 +68,20 @@ public class PartsBenchmark {
 
     /** Trusted-network lookup of the client address text: parse plus trie walk. */
     @Benchmark
-    public int networkLookup(Cursor c) {
+    public int networkLookup(DecideBenchmark.Cursor c) {
         String s = clients[c.next++ & MASK];
         return networks.lookup(s, 0, s.length());
     }
 
     /** RFC 5321 parse of the recipient path, routing checks included. */
     @Benchmark
-    public long pathParse(Cursor c) {
+    public long pathParse(DecideBenchmark.Cursor c) {
         return SmtpPath.parse(recipients[c.next++ & MASK]);
     }
 
     /** Domain index lookup of the recipient domain. */
     @Benchmark
-    public int domainLookup(Cursor c) {
+    public int domainLookup(DecideBenchmark.Cursor c) {
         String s = domainNames[c.next++ & MASK];
         return domains.lookup(s, 0, s.length());
     }

@@ -3,6 +3,7 @@ package io.github.relaypolicy.benchmarks;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.Verdict;
+import io.github.relaypolicy.core.internal.IpText;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -348,7 +349,7 @@ final class RelayWorkload {
             if (hi >>> 32 == UNTRUSTED_V6_TOP32) {
                 continue; // every prefix is /32 or longer, so this is the only way to overlap 2001:db8::/32
             }
-            String cidr = v6Compressed(hi, lo) + "/" + p;
+            String cidr = IpText.format6(hi, lo) + "/" + p; // RFC 5952, as an administrator writes it
             if (seen.add(cidr)) {
                 v6Included.add(new long[] {hi, lo, p});
                 trustedNetworks.add(cidr);
@@ -476,7 +477,7 @@ final class RelayWorkload {
     }
 
     private static String v4(int a) {
-        return (a >>> 24) + "." + (a >>> 16 & 0xFF) + "." + (a >>> 8 & 0xFF) + "." + (a & 0xFF);
+        return IpText.format4(a & 0xFFFFFFFFL);
     }
 
     /** The client text a Java server gets from {@code InetAddress.getHostAddress()}: eight groups, no "::". */
@@ -491,44 +492,5 @@ final class RelayWorkload {
         } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }
-    }
-
-    /** RFC 5952 text, as an administrator writes it: the longest run of two or more zero groups becomes "::". */
-    private static String v6Compressed(long hi, long lo) {
-        int[] g = new int[8];
-        for (int i = 0; i < 4; i++) {
-            g[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
-            g[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
-        }
-        int bestStart = -1;
-        int bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(g[i]));
-        }
-        return sb.toString();
     }
 }
