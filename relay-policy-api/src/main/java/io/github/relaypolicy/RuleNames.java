@@ -36,7 +36,10 @@ public final class RuleNames {
     public static final String MYNETWORKS = "mynetworks";
     /** The client authenticated and authenticated relay is permitted: relay to anywhere. */
     public static final String AUTHENTICATED = "permit_authenticated";
-    /** The recipient uses sender-specified routing (source route, {@code %}, {@code !}, {@code @} in the local part). */
+    /**
+     * The recipient uses sender-specified routing (a source route, or {@code %}, {@code !} or {@code @} in the
+     * local part) and the client may not relay.
+     */
     public static final String SENDER_ROUTING = "allow_untrusted_routing";
     /** The recipient has no domain and the client may not relay. */
     public static final String UNQUALIFIED_RECIPIENT = "reject_non_fqdn_recipient";

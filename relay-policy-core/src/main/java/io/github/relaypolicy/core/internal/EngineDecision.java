@@ -62,7 +62,8 @@ public final class EngineDecision implements Decision {
     public String toString() {
         String client = request == null ? null : request.client();
         String rcpt = request == null ? null : request.recipient();
-        return verdict() + " " + reply() + " [rule " + rule() + ", client " + (client == null ? "-" : Text.escape(client))
-                + ", rcpt " + (rcpt == null ? "-" : Text.escape(rcpt)) + "]";
+        return verdict() + " " + reply() + " [rule " + rule() + ", client "
+                + (client == null ? "-" : Text.escape(client)) + ", rcpt " + (rcpt == null ? "-" : Text.escape(rcpt))
+                + "]";
     }
 }

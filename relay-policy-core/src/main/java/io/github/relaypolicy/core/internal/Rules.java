@@ -234,7 +234,8 @@ public final class Rules {
         } else {
             network = trusted.lookup(clientText, 0, clientText.length());
             if (network == IpText.INVALID) {
-                return t == null ? client : end(t, client, "client address '" + Text.escape(clientText) + "' is not an IP address");
+                return t == null ? client : end(t, client,
+                        "client address '" + Text.escape(clientText) + "' is not an IP address");
             }
         }
         if (t != null) {
@@ -255,7 +256,8 @@ public final class Rules {
 
         String user = r.authenticatedUser();
         if (user != null && Text.hasControlOrBrokenText(user)) {
-            return t == null ? authUser : end(t, authUser, "authenticated user '" + Text.escape(user) + "' holds control characters");
+            return t == null ? authUser : end(t, authUser,
+                    "authenticated user '" + Text.escape(user) + "' holds control characters");
         }
         boolean isAuthenticated = user != null && !user.isBlank();
 
@@ -266,9 +268,11 @@ public final class Rules {
         long sender = SmtpPath.parse(senderPath);
         switch (SmtpPath.status(sender)) {
             case SmtpPath.SYNTAX:
-                return t == null ? senderSyntax : end(t, senderSyntax, "MAIL FROM " + quote(senderPath) + " is not a valid RFC 5321 path");
+                return t == null ? senderSyntax : end(t, senderSyntax,
+                        "MAIL FROM " + quote(senderPath) + " is not a valid RFC 5321 path");
             case SmtpPath.PATH_TOO_LONG:
-                return t == null ? senderPathTooLong : end(t, senderPathTooLong, "MAIL FROM path is longer than 256 octets");
+                return t == null ? senderPathTooLong : end(t, senderPathTooLong,
+                        "MAIL FROM path is longer than 256 octets");
             case SmtpPath.PART_TOO_LONG:
                 return t == null ? senderTooLong : end(t, senderTooLong, "MAIL FROM " + quote(senderPath)
                         + " has a local part over 64 octets or a domain over 255");
@@ -300,7 +304,8 @@ public final class Rules {
         }
 
         if ((flags & SmtpPath.POSTMASTER) != 0) {
-            return t == null ? postmaster : end(t, postmaster, "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)");
+            return t == null ? postmaster : end(t, postmaster,
+                    "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)");
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.POSTMASTER, Outcome.NO_MATCH, "recipient is not the bare Postmaster"));
@@ -312,12 +317,14 @@ public final class Rules {
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.MYNETWORKS, Outcome.NO_MATCH, network >= 0
-                    ? "client " + describeClient(r) + " is excluded by " + Text.escape(trusted.network(NetworkSet.index(network)).text())
+                    ? "client " + describeClient(r) + " is excluded by "
+                            + Text.escape(trusted.network(NetworkSet.index(network)).text())
                     : "client " + describeClient(r) + " is not in the " + trusted.size() + " trusted networks"));
         }
 
         if (isAuthenticated && permitAuthenticated) {
-            return t == null ? authenticated : end(t, authenticated, "client authenticated as '" + Text.escape(user) + "'");
+            return t == null ? authenticated : end(t, authenticated,
+                    "client authenticated as '" + Text.escape(user) + "'");
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.AUTHENTICATED, isAuthenticated ? Outcome.SKIP : Outcome.NO_MATCH,
@@ -326,7 +333,8 @@ public final class Rules {
         }
 
         if ((flags & SmtpPath.ROUTED) != 0) {
-            return t == null ? routing : end(t, routing, "recipient uses sender-specified routing (" + describeRouting(flags)
+            return t == null ? routing : end(t, routing,
+                    "recipient uses sender-specified routing (" + describeRouting(flags)
                     + "), refused for clients that may not relay");
         }
         if (t != null) {
@@ -350,7 +358,8 @@ public final class Rules {
             if ((flags & SmtpPath.NON_ASCII) != 0) {
                 String ascii = DomainIndex.toAscii(rcpt.substring(start, end));
                 if (ascii == null) {
-                    return t == null ? rcptSyntax : end(t, rcptSyntax, "RCPT TO domain '" + Text.escape(rcpt.substring(start, end))
+                    return t == null ? rcptSyntax : end(t, rcptSyntax,
+                            "RCPT TO domain '" + Text.escape(rcpt.substring(start, end))
                             + "' is not a valid internationalized domain name");
                 }
                 at = domains.lookup(ascii, 0, ascii.length());
@@ -379,7 +388,10 @@ public final class Rules {
         return t == null ? denied : end(t, denied, "neither the client nor the recipient domain allows relaying");
     }
 
-    /** Records the deciding step; callers pass {@code t == null ? ending : end(...)} so no text is built when not tracing. */
+    /**
+     * Records the deciding step. Callers write {@code t == null ? ending : end(t, ending, ...)} so that no text
+     * is built when not tracing.
+     */
     private static Ending end(List<TraceStep> t, Ending ending, String detail) {
         Outcome outcome = switch (ending.verdict()) {
             case ACCEPT -> Outcome.ACCEPT;
@@ -423,7 +435,10 @@ public final class Rules {
         return String.join(", ", forms);
     }
 
-    /** Makes the value of a literal local domain pattern into a network entry: {@code [192.0.2.1]} -> {@code 192.0.2.1}. */
+    /**
+     * The address inside a literal domain pattern: {@code [192.0.2.1]} -> {@code 192.0.2.1}, {@code [IPv6:::1]}
+     * -> {@code ::1}; null if the pattern is not an address literal of the right family.
+     */
     public static @Nullable String literalAddress(String pattern) {
         String p = pattern.strip();
         if (p.length() < 3 || p.charAt(0) != '[' || p.charAt(p.length() - 1) != ']') {
