@@ -86,28 +86,29 @@ public final class DomainIndex {
     public int lookup(String s, int from, int to) {
         int best = NO_MATCH;
         int h = 0;
-        for (int p = to - 1; p >= from - 1; p--) {
-            char c = p < from ? '.' : s.charAt(p);
-            if (c != '.') {
-                h = 31 * h + lower(c);
-                continue;
-            }
-            // s[p + 1, to) is a whole-label suffix; below, the dot joins the hash for the longer suffixes.
-            int suffix = p + 1;
-            int field = suffix == from ? EXACT : SUBDOMAINS;
-            int bit = filterBit(h) & filterMask;
-            if (field == EXACT || (filter[bit >>> 6] & (1L << bit)) != 0) {
-                int slot = find(h, s, suffix, to);
-                if (slot >= 0) {
-                    int v = table[slot + field];
-                    if (v != 0) {
-                        best = v - 1; // longer suffixes come later and are more specific
+        for (int p = to - 1; p >= from; p--) {
+            char c = s.charAt(p);
+            if (c == '.') {
+                // s[p + 1, to) is a parent domain; the filter tells whether any pattern may cover its subdomains.
+                int bit = filterBit(h) & filterMask;
+                if ((filter[bit >>> 6] & (1L << bit)) != 0) {
+                    int match = probe(h, s, p + 1, to, SUBDOMAINS);
+                    if (match >= 0) {
+                        best = match; // longer suffixes come later and are more specific
                     }
                 }
             }
-            h = 31 * h + '.';
+            h = 31 * h + lower(c);
         }
-        return best;
+        // The domain itself: the probe that usually hits, so it goes to the table directly.
+        int match = probe(h, s, from, to, EXACT);
+        return match >= 0 ? match : best;
+    }
+
+    /** The value of {@code field} for the key {@code s[from, to)}, or -1. */
+    private int probe(int h, String s, int from, int to, int field) {
+        int slot = find(h, s, from, to);
+        return slot < 0 ? -1 : table[slot + field] - 1;
     }
 
     /** The table offset of the slot holding {@code s[from, to)}, or -1. */
