@@ -116,10 +116,36 @@ public final class RelayRequest {
         return authenticatedUser;
     }
 
+    /**
+     * The request for a log line: every value quoted, characters outside printable ASCII escaped as
+     * {@code \}{@code uXXXX}, each value cut after 128 characters, so client input cannot forge log lines.
+     *
+     * @return the escaped request
+     */
     @Override
     public String toString() {
-        return "RelayRequest[client=" + client + ", helo=" + helo + ", sender=" + sender + ", recipient="
-                + recipient + ", authenticatedUser=" + authenticatedUser + "]";
+        return "RelayRequest[client=" + quote(client) + ", helo=" + quote(helo) + ", sender=" + quote(sender)
+                + ", recipient=" + quote(recipient) + ", authenticatedUser=" + quote(authenticatedUser) + "]";
+    }
+
+    private static String quote(@Nullable String value) {
+        if (value == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder(Math.min(value.length(), 128) + 8).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            if (i == 128) {
+                sb.append("...");
+                break;
+            }
+            char c = value.charAt(i);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                sb.append(c);
+            } else {
+                sb.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
+            }
+        }
+        return sb.append('"').toString();
     }
 
     /**

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param code the reply code, 200 to 599
  * @param enhancedStatus the enhanced status code ({@code class.subject.detail}, e.g. {@code 5.7.1}); its class
  *     digit equals the first digit of {@code code}
- * @param text the human-readable text: printable, one line, no control characters
+ * @param text the human-readable text: one line of printable characters (tabs allowed), no control
+ *     characters
  * @since 0.1.0
  */
 public record SmtpReply(int code, String enhancedStatus, String text) {
@@ -42,9 +43,18 @@ public record SmtpReply(int code, String enhancedStatus, String text) {
         }
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            // RFC 5321 textstring is HT and printable ASCII; UTF-8 (RFC 6531) is allowed, but not C1 controls,
+            // line or paragraph separators, or broken UTF-16.
+            boolean control = (c < 0x20 && c != '\t') || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029;
+            boolean broken = Character.isSurrogate(c) && (Character.isLowSurrogate(c) || i + 1 == text.length()
+                    || !Character.isLowSurrogate(text.charAt(i + 1)));
+            if (control || broken) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "SMTP reply text contains control character U+%04X at index %d", (int) c, i));
+                        "SMTP reply text contains %s U+%04X at index %d",
+                        control ? "control character" : "unpaired surrogate", (int) c, i));
+            }
+            if (Character.isHighSurrogate(c)) {
+                i++;
             }
         }
     }

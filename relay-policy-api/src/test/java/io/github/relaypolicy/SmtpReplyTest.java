@@ -43,6 +43,13 @@ final class SmtpReplyTest {
                 .hasMessage("SMTP reply text contains control character U+000D at index 6");
         assertThatThrownBy(() -> SmtpReply.of(554, "5.7.1", "a\u007fb"))
                 .hasMessage("SMTP reply text contains control character U+007F at index 1");
+        assertThatThrownBy(() -> SmtpReply.of(554, "5.7.1", "denied\u0085next"))
+                .hasMessage("SMTP reply text contains control character U+0085 at index 6");
+        assertThatThrownBy(() -> SmtpReply.of(554, "5.7.1", "a\u2028b"))
+                .hasMessage("SMTP reply text contains control character U+2028 at index 1");
+        assertThatThrownBy(() -> SmtpReply.of(554, "5.7.1", "a\ud800"))
+                .hasMessage("SMTP reply text contains unpaired surrogate U+D800 at index 1");
+        assertThat(SmtpReply.of(554, "5.7.1", "tab\there, \ud83d\udce7 and é").text()).contains("\t");
         assertThatThrownBy(() -> SmtpReply.of(554, "5.7.1", null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("text");
     }

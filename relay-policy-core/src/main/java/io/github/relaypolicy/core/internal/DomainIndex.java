@@ -183,14 +183,29 @@ public final class DomainIndex {
         if (d.isEmpty()) {
             return null;
         }
+        String lower = d.toLowerCase(Locale.ROOT);
         String ascii;
         try {
-            ascii = IDN.toASCII(d.toLowerCase(Locale.ROOT), IDN.ALLOW_UNASSIGNED);
+            ascii = IDN.toASCII(lower, 0).toLowerCase(Locale.ROOT);
+            // java.net.IDN implements IDNA2003, which maps some characters that IDNA2008 (what mail software
+            // uses today) keeps or refuses: straße -> strasse, σοφίας -> σοφίασ, joiners dropped, U+2024 -> ".".
+            // A name that does not come back unchanged is refused rather than matched as another domain.
+            if (!isAscii(lower) && !IDN.toUnicode(ascii, 0).equals(lower)) {
+                return null;
+            }
         } catch (IllegalArgumentException e) {
             return null;
         }
-        ascii = ascii.toLowerCase(Locale.ROOT);
         return isHostname(ascii, 0, ascii.length()) ? ascii : null;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code s[from, to)} is an ASCII host name: LDH labels of 1..63 characters, at most 253 in all. */
@@ -247,7 +262,9 @@ public final class DomainIndex {
             String ascii = text.isEmpty() ? null : toAscii(domain);
             if (ascii == null) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "%s '%s': not a domain name (expected example.org, .example.org or *.example.org)", what,
+                        "%s '%s': not a domain name (expected example.org, .example.org or *.example.org; write an"
+                                + " internationalized name that IDNA2003 and IDNA2008 read differently, such as one"
+                                + " with ß or ς, as its A-label xn--...)", what,
                         Text.escape(pattern)));
             }
             Pattern p = new Pattern(pattern, ascii, exactMatch, subdomainMatch, value);

@@ -100,8 +100,8 @@ public final class IpText {
             }
             compressed = true;
             i += 2;
-            if (i == to) {
-                return sink.accept(0, 0);
+            if (i == to || isZone(s, i, to)) {
+                return i == to || i + 1 < to ? sink.accept(0, 0) : INVALID;
             }
         }
         while (true) {
@@ -118,9 +118,13 @@ public final class IpText {
             int digits = i - start;
             int groups = compressed ? tailGroups : headGroups;
             if (i < to && s.charAt(i) == '.') {
-                // Embedded IPv4 in the last two groups.
-                long v4 = parse4(s, start, to);
-                if (v4 < 0 || groups > 6) {
+                // Embedded IPv4 in the last two groups, perhaps followed by a zone.
+                int end = start;
+                while (end < to && s.charAt(end) != '%') {
+                    end++;
+                }
+                long v4 = parse4(s, start, end);
+                if (v4 < 0 || groups > 6 || end + 1 == to) {
                     return INVALID;
                 }
                 if (compressed) {
@@ -170,6 +174,12 @@ public final class IpText {
                 if (i == to) {
                     break;
                 }
+                if (isZone(s, i, to)) {
+                    if (i + 1 == to) {
+                        return INVALID;
+                    }
+                    break;
+                }
             } else if (i == to) {
                 return INVALID;
             }
@@ -199,6 +209,10 @@ public final class IpText {
             lo = 0;
         }
         return sink.accept(hi | tailHi, lo | tailLo);
+    }
+
+    private static boolean isZone(String s, int i, int to) {
+        return i < to && s.charAt(i) == '%';
     }
 
     private static final byte[] HEX = new byte[128];

@@ -450,6 +450,9 @@ public final class Rules {
         }
         String address = p.substring(start, p.length() - 1);
         boolean ipv6 = start == 6;
+        if (address.indexOf('/') >= 0 || address.indexOf('%') >= 0) {
+            return null; // a literal names one address, never a network or a zone
+        }
         return ipv6 == (address.indexOf(':') >= 0) ? address : null;
     }
 }

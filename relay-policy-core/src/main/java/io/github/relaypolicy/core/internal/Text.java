@@ -15,37 +15,43 @@ public final class Text {
 
     /**
      * Escapes every character outside printable ASCII (control characters, DEL, non-ASCII) as {@code \}{@code
-     * uXXXX} and a backslash as two, and caps the result at {@link #ECHO_CAP} input characters followed by
-     * {@code ...}.
+     * uXXXX} and a backslash as two, and caps the result at {@link #ECHO_CAP} characters of output followed by
+     * {@code ...} when something was cut, so an echo never grows an SMTP reply past its line limit.
      */
     public static String escape(CharSequence s) {
-        int n = Math.min(s.length(), ECHO_CAP);
-        StringBuilder sb = null;
-        for (int i = 0; i < n; i++) {
+        int n = s.length();
+        int plain = 0;
+        while (plain < n && plain < ECHO_CAP) {
+            char c = s.charAt(plain);
+            if (c < 0x20 || c >= 0x7f || c == '\\') {
+                break;
+            }
+            plain++;
+        }
+        if (plain == n) {
+            return s.toString(); // the usual case: short and printable
+        }
+        StringBuilder sb = new StringBuilder(ECHO_CAP + 3);
+        sb.append(s, 0, plain);
+        for (int i = plain; i < n; i++) {
             char c = s.charAt(i);
-            boolean plain = c >= 0x20 && c < 0x7f && c != '\\';
-            if (plain) {
-                if (sb != null) {
-                    sb.append(c);
-                }
-                continue;
-            }
-            if (sb == null) {
-                sb = new StringBuilder(n + 16);
-                sb.append(s, 0, i);
-            }
-            if (c == '\\') {
-                sb.append("\\\\");
+            String piece;
+            if (c >= 0x20 && c < 0x7f && c != '\\') {
+                piece = null;
+            } else if (c == '\\') {
+                piece = "\\\\";
             } else {
-                sb.append("\\u").append(HEX[(c >> 12) & 15]).append(HEX[(c >> 8) & 15]).append(HEX[(c >> 4) & 15])
-                        .append(HEX[c & 15]);
+                piece = "\\u" + HEX[(c >> 12) & 15] + HEX[(c >> 8) & 15] + HEX[(c >> 4) & 15] + HEX[c & 15];
             }
-        }
-        if (sb == null) {
-            return s.length() > n ? s.subSequence(0, n) + "..." : s.toString();
-        }
-        if (s.length() > n) {
-            sb.append("...");
+            int width = piece == null ? 1 : piece.length();
+            if (sb.length() + width > ECHO_CAP) {
+                return sb.append("...").toString();
+            }
+            if (piece == null) {
+                sb.append(c);
+            } else {
+                sb.append(piece);
+            }
         }
         return sb.toString();
     }
