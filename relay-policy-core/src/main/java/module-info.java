@@ -4,6 +4,8 @@
 module io.github.relaypolicy.core {
     requires transitive io.github.relaypolicy.api;
     requires static org.jspecify;
+    requires org.dnsjava;
+    requires com.github.benmanes.caffeine;
 
     exports io.github.relaypolicy.core;
 }

@@ -1,0 +1,149 @@
+package io.github.relaypolicy.core.internal.dns;
+
+import java.util.BitSet;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Which A answers of a list count, in Postfix's postscreen syntax: {@code 127.0.0.2} (exact), a range per octet
+ * {@code 127.0.0.[2..11]}, a list {@code 127.0.0.[2;4;10]} (ranges may appear in lists: {@code [2..4;10]}), or a
+ * bit mask for bit-encoded lists, {@code &0.0.0.4} or {@code &4} (the answer has any of the mask's bits). No
+ * filter means any answer in 127.0.0.0/8.
+ */
+public final class AnswerFilter {
+
+    private static final AnswerFilter ANY = new AnswerFilter("", null, 0);
+
+    private final String text;
+    private final BitSet @Nullable [] octets; // null = any answer (mask may still apply)
+    private final long mask;                    // 0 = no mask
+
+    private AnswerFilter(String text, BitSet @Nullable [] octets, long mask) {
+        this.text = text;
+        this.octets = octets;
+        this.mask = mask;
+    }
+
+    /** The filter that lets every answer through. */
+    public static AnswerFilter any() {
+        return ANY;
+    }
+
+    /**
+     * Parses {@code d.d.d.d} with per-octet {@code [..]} patterns.
+     *
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    public static AnswerFilter parse(String text) {
+        String[] parts = octets(text);
+        if (parts.length != 4) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "filter '%s' must have four octets, like 127.0.0.2 or 127.0.0.[2..11]", text));
+        }
+        BitSet[] octets = new BitSet[4];
+        for (int k = 0; k < 4; k++) {
+            octets[k] = octet(text, parts[k]);
+        }
+        return new AnswerFilter(text, octets, 0);
+    }
+
+    /**
+     * Parses a bit mask: {@code 0.0.0.4} or a plain number.
+     *
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    public static AnswerFilter parseMask(String text) {
+        long mask;
+        if (text.indexOf('.') >= 0) {
+            String[] parts = text.split("\\.", -1);
+            if (parts.length != 4) {
+                throw new IllegalArgumentException("mask '" + text + "' must be a number or four octets, like 0.0.0.4");
+            }
+            mask = 0;
+            for (String p : parts) {
+                mask = (mask << 8) | number(text, p, 255);
+            }
+        } else {
+            mask = number(text, text, 0xffffffffL);
+        }
+        if (mask == 0) {
+            throw new IllegalArgumentException("mask '" + text + "' has no bits set");
+        }
+        return new AnswerFilter("&" + text, null, mask);
+    }
+
+    /** Splits at the dots that are not inside brackets. */
+    private static String[] octets(String text) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '[') {
+                depth++;
+            } else if (c == ']') {
+                depth--;
+            } else if (c == '.' && depth == 0) {
+                parts.add(text.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(text.substring(start));
+        return parts.toArray(new String[0]);
+    }
+
+    private static BitSet octet(String filter, String part) {
+        BitSet set = new BitSet(256);
+        if (part.startsWith("[") && part.endsWith("]") && part.length() > 2) {
+            for (String item : part.substring(1, part.length() - 1).split(";", -1)) {
+                int dots = item.indexOf("..");
+                if (dots >= 0) {
+                    int lo = (int) number(filter, item.substring(0, dots), 255);
+                    int hi = (int) number(filter, item.substring(dots + 2), 255);
+                    if (lo > hi) {
+                        throw new IllegalArgumentException(String.format(Locale.ROOT,
+                                "filter '%s': range [%d..%d] is empty", filter, lo, hi));
+                    }
+                    set.set(lo, hi + 1);
+                } else {
+                    set.set((int) number(filter, item, 255));
+                }
+            }
+        } else {
+            set.set((int) number(filter, part, 255));
+        }
+        return set;
+    }
+
+    private static long number(String filter, String digits, long max) {
+        if (digits.isEmpty() || digits.length() > 10 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "filter '%s': '%s' is not a number from 0 to %d", filter, digits, max));
+        }
+        long v = Long.parseLong(digits);
+        if (v > max) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "filter '%s': %d is greater than %d", filter, v, max));
+        }
+        return v;
+    }
+
+    /** Whether the answer (an IPv4 address as an unsigned value) passes. */
+    public boolean test(long answer) {
+        if (mask != 0 && (answer & mask) == 0) {
+            return false;
+        }
+        BitSet[] o = octets;
+        if (o == null) {
+            return true;
+        }
+        return o[0].get((int) (answer >>> 24) & 255) && o[1].get((int) (answer >>> 16) & 255)
+                && o[2].get((int) (answer >>> 8) & 255) && o[3].get((int) answer & 255);
+    }
+
+    /** The filter as written, {@code ""} for none. */
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,73 @@
+package io.github.relaypolicy.core.internal.dns;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What one list said about one query, after RFC 5782 and real-world rules: only an A record in 127.0.0.0/8 other
+ * than 127.0.0.1 that passes the list's filter is a listing; 127.255.255.0/24 and DBL's 127.0.1.255 are the
+ * list's error codes (Spamhaus answers them to public resolvers, for excessive queries, for typos in the zone),
+ * never listings; an answer outside 127/8 means the zone is broken for this query.
+ *
+ * @param status what the answers mean
+ * @param answer the A record that decided (the listing, the error code or the broken answer), or 0
+ */
+public record ListAnswer(Status status, long answer) {
+
+    /** The meaning of a list's answer. */
+    public enum Status {
+        /** An A record passed the filter. */
+        LISTED,
+        /** NXDOMAIN, no A record, or only answers the filter rejects. */
+        NOT_LISTED,
+        /** The list answered one of its error codes. */
+        ERROR_CODE,
+        /** The list answered outside 127.0.0.0/8. */
+        BROKEN,
+        /** No usable answer: timeout, SERVFAIL, REFUSED, a network error. */
+        UNKNOWN
+    }
+
+    private static final ListAnswer NOT_LISTED = new ListAnswer(Status.NOT_LISTED, 0);
+    private static final ListAnswer UNKNOWN = new ListAnswer(Status.UNKNOWN, 0);
+
+    /** Not listed. */
+    public static ListAnswer notListed() {
+        return NOT_LISTED;
+    }
+
+    /** Unknown. */
+    public static ListAnswer unknown() {
+        return UNKNOWN;
+    }
+
+    /**
+     * Classifies the A records a list answered for one query.
+     *
+     * @param addresses the A records, as unsigned 32-bit values
+     */
+    public static ListAnswer classify(List<Long> addresses, AnswerFilter filter) {
+        ListAnswer listed = null;
+        ListAnswer error = null;
+        for (long a : addresses) {
+            if ((a >>> 24) != 127) {
+                return new ListAnswer(Status.BROKEN, a); // one answer outside 127/8 spoils the query
+            }
+            if (a == 0x7f000001L || (a & 0xffffff00L) == 0x7fffff00L || a == 0x7f0001ffL) {
+                error = error == null ? new ListAnswer(Status.ERROR_CODE, a) : error;
+            } else if (listed == null && filter.test(a)) {
+                listed = new ListAnswer(Status.LISTED, a);
+            }
+        }
+        // An error code beside a listing still means the list would not answer this query properly.
+        return error != null ? error : listed != null ? listed : NOT_LISTED;
+    }
+
+    /** The answer as text for traces, e.g. {@code LISTED 127.0.0.2}. */
+    @Override
+    public String toString() {
+        return answer == 0 ? status.toString()
+                : String.format(Locale.ROOT, "%s %d.%d.%d.%d", status, answer >>> 24, (answer >>> 16) & 255,
+                        (answer >>> 8) & 255, answer & 255);
+    }
+}

@@ -1,0 +1,99 @@
+package io.github.relaypolicy.core.internal.dns;
+
+import java.net.IDN;
+import java.util.Locale;
+
+/**
+ * One configured DNS list: {@code zone[=filter|&mask][*weight]}, Postfix postscreen syntax.
+ *
+ * @param kind what the list is about
+ * @param zone the list's zone, lower-case ASCII, no trailing dot
+ * @param filter which answers count
+ * @param weight what a listing adds to the score (negative for allow lists)
+ * @param text the specification as written
+ */
+public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, String text) {
+
+    /** What a list is about and how it is queried. */
+    public enum Kind {
+        /** IP block list: the client address, reversed. */
+        DNSBL("dnsbl"),
+        /** IP allow list: the client address, reversed; negative weight. */
+        DNSWL("dnswl"),
+        /** Domain block list: the MAIL FROM domain. */
+        RHSBL("rhsbl");
+
+        private final String setting;
+
+        Kind(String setting) {
+            this.setting = setting;
+        }
+
+        /** The builder setting's name, for messages. */
+        public String setting() {
+            return setting;
+        }
+    }
+
+    /**
+     * Parses a specification.
+     *
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     */
+    public static ListSpec parse(Kind kind, String text) {
+        String spec = text.strip();
+        try {
+            int star = spec.lastIndexOf('*');
+            int weight = kind == Kind.DNSWL ? -1 : 1;
+            String rest = spec;
+            if (star >= 0) {
+                String w = spec.substring(star + 1);
+                if (!w.matches("[+-]?[0-9]{1,6}")) {
+                    throw new IllegalArgumentException("weight '" + w + "' is not a whole number");
+                }
+                weight = Integer.parseInt(w);
+                rest = spec.substring(0, star);
+            }
+            if (kind == Kind.DNSWL ? weight >= 0 : weight <= 0) {
+                throw new IllegalArgumentException(kind == Kind.DNSWL
+                        ? "an allow list's weight must be negative, got " + weight
+                        : "a block list's weight must be positive, got " + weight
+                                + " (use dnswl for an allow list)");
+            }
+            AnswerFilter filter = AnswerFilter.any();
+            String zone = rest;
+            int eq = rest.indexOf('=');
+            int amp = rest.indexOf('&');
+            if (eq >= 0 && amp >= 0) {
+                throw new IllegalArgumentException("use either =filter or &mask, not both");
+            }
+            if (eq >= 0) {
+                filter = AnswerFilter.parse(rest.substring(eq + 1));
+                zone = rest.substring(0, eq);
+            } else if (amp >= 0) {
+                filter = AnswerFilter.parseMask(rest.substring(amp + 1));
+                zone = rest.substring(0, amp);
+            }
+            return new ListSpec(kind, zoneName(zone), filter, weight, spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': %s (expected zone[=filter][*weight],"
+                    + " e.g. zen.spamhaus.org=127.0.0.[2..11]*3)", kind.setting(), text, e.getMessage()), e);
+        }
+    }
+
+    /** Checks and normalizes a zone name: lower-case ASCII, no trailing dot. */
+    static String zoneName(String zone) {
+        String z = zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone;
+        String ascii;
+        try {
+            ascii = IDN.toASCII(z, 0).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            ascii = "";
+        }
+        if (ascii.isEmpty() || ascii.indexOf('.') < 0 || !ascii.matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)+")
+                || ascii.length() > 200) {
+            throw new IllegalArgumentException("zone '" + zone + "' is not a domain name with at least two labels");
+        }
+        return ascii;
+    }
+}
