@@ -49,6 +49,12 @@ public final class RuleNames {
     public static final String RELAY_DOMAINS = "relay_domains";
     /** Nothing granted relay: the recipient is refused. */
     public static final String RELAY_DENIED = "reject_unauth_destination";
+    /** The client's DNS list score reached the threshold (the deciding list is a client list). */
+    public static final String DNSBL = "reject_rbl_client";
+    /** The DNS list score reached the threshold (the deciding list is a sender-domain list). */
+    public static final String RHSBL = "reject_rhsbl_sender";
+    /** A DNS list that could decide did not answer, and the administrator chose to defer. */
+    public static final String DNS_UNAVAILABLE = "dnsbl_unavailable";
     /** An unexpected internal failure: the recipient is deferred, never accepted. */
     public static final String INTERNAL_ERROR = "internal_error";
 

@@ -8,7 +8,14 @@ import io.github.relaypolicy.core.internal.DomainIndex;
 import io.github.relaypolicy.core.internal.EngineDecision;
 import io.github.relaypolicy.core.internal.NetworkSet;
 import io.github.relaypolicy.core.internal.Rules;
+import io.github.relaypolicy.core.internal.IpText;
 import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.dns.DnsLists;
+import io.github.relaypolicy.core.internal.dns.ListLookups;
+import io.github.relaypolicy.core.internal.dns.ListSpec;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -19,6 +26,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,25 +83,50 @@ public final class RelayEngine implements RelayPolicy {
     @Override
     public Decision decide(@Nullable RelayRequest request) {
         Rules current = rules;
-        Rules.Ending ending;
-        try {
-            ending = current.evaluate(request);
-        } catch (RuntimeException | StackOverflowError e) {
-            ending = current.internalError();
+        Rules.Ending ending = evaluate(current, request);
+        DnsLists lists = request == null ? null : current.listsAfter(ending);
+        if (lists == null) {
+            return new EngineDecision(ending, request, current);
         }
-        return new EngineDecision(ending, request, current);
+        CompletableFuture<DnsLists.Outcome> check = lists.check(request);
+        try {
+            // check() completes by the lists' deadline on its own; the margin only covers scheduling delays.
+            DnsLists.Outcome outcome = check.get(lists.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return new EngineDecision(ending, request, current, outcome);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new EngineDecision(current.internalError(), request, current);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return new EngineDecision(current.internalError(), request, current);
+        }
+    }
+
+    private static Rules.Ending evaluate(Rules current, @Nullable RelayRequest request) {
+        try {
+            return current.evaluate(request);
+        } catch (RuntimeException | StackOverflowError e) {
+            return current.internalError();
+        }
     }
 
     /**
-     * Decides like {@link #decide}. This engine does no network lookups, so the stage is already complete.
+     * Decides like {@link #decide} without blocking the caller: DNS list queries run on the engine's own
+     * threads, all lists of a decision in parallel under one deadline. Without lists the stage is complete.
      *
      * @param request the request
-     * @return a completed stage
+     * @return a stage completed with the decision; never completed exceptionally
      * @since 0.1.0
      */
     @Override
     public CompletionStage<Decision> decideAsync(@Nullable RelayRequest request) {
-        return CompletableFuture.completedFuture(decide(request));
+        Rules current = rules;
+        Rules.Ending ending = evaluate(current, request);
+        DnsLists lists = request == null ? null : current.listsAfter(ending);
+        if (lists == null) {
+            return CompletableFuture.completedFuture(new EngineDecision(ending, request, current));
+        }
+        return lists.check(request).<Decision>thenApply(o -> new EngineDecision(ending, request, current, o))
+                .exceptionally(e -> new EngineDecision(current.internalError(), request, current));
     }
 
     /**
@@ -125,6 +160,16 @@ public final class RelayEngine implements RelayPolicy {
         private final List<String> trustedNetworks = new ArrayList<>();
         private boolean permitAuthenticated = true;
         private final Map<String, SmtpReply> replies = new LinkedHashMap<>();
+        private final List<ListSpec> lists = new ArrayList<>();
+        private final List<InetSocketAddress> dnsServers = new ArrayList<>();
+        private int dnsblThreshold = 1;
+        private Duration dnsTimeout = Duration.ofSeconds(5);
+        private DnsFailure dnsFailure = DnsFailure.DEFER;
+        private final Map<String, Boolean> zoneFailures = new LinkedHashMap<>();
+        private final Map<String, SmtpReply> zoneReplies = new LinkedHashMap<>();
+        private Duration ttlFloor = Duration.ofSeconds(10);
+        private Duration ttlCeiling = Duration.ofHours(1);
+        private long cacheSize = 100_000;
 
         private Builder() {
         }
@@ -242,6 +287,208 @@ public final class RelayEngine implements RelayPolicy {
         }
 
         /**
+         * Adds a DNS block list of client addresses, in Postfix postscreen syntax {@code zone[=filter][*weight]}:
+         * {@code zen.spamhaus.org=127.0.0.[2..11]*3}. Filters: exact {@code 127.0.0.2}, ranges
+         * {@code 127.0.0.[2..11]}, lists {@code 127.0.0.[2;4;10]}, or a bit mask {@code zone&0.0.0.4}. The
+         * weight (default 1) must be positive. Lists are consulted only for untrusted, unauthenticated clients
+         * whose recipient is in a local or relay domain.
+         *
+         * @param spec the list
+         * @return this builder
+         * @throws IllegalArgumentException naming the specification and what is wrong with it
+         * @since 0.1.0
+         */
+        public Builder dnsbl(String spec) {
+            lists.add(ListSpec.parse(ListSpec.Kind.DNSBL, Objects.requireNonNull(spec, "spec")));
+            return this;
+        }
+
+        /**
+         * Adds a DNS allow list of client addresses: same syntax, a negative weight (default -1) that offsets
+         * block-list listings, e.g. {@code list.dnswl.org=127.0.[0..255].[2..3]*-5}.
+         *
+         * @param spec the list
+         * @return this builder
+         * @throws IllegalArgumentException naming the specification and what is wrong with it
+         * @since 0.1.0
+         */
+        public Builder dnswl(String spec) {
+            lists.add(ListSpec.parse(ListSpec.Kind.DNSWL, Objects.requireNonNull(spec, "spec")));
+            return this;
+        }
+
+        /**
+         * Adds a DNS block list of sender domains, checked on the MAIL FROM domain (the null sender and address
+         * literals are not looked up): {@code dbl.spamhaus.org=127.0.1.[2..99]*3}.
+         *
+         * @param spec the list
+         * @return this builder
+         * @throws IllegalArgumentException naming the specification and what is wrong with it
+         * @since 0.1.0
+         */
+        public Builder rhsbl(String spec) {
+            lists.add(ListSpec.parse(ListSpec.Kind.RHSBL, Objects.requireNonNull(spec, "spec")));
+            return this;
+        }
+
+        /**
+         * The score at or above which listings refuse the recipient. Default: 1.
+         *
+         * @param threshold a positive score
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder dnsblThreshold(int threshold) {
+            if (threshold < 1) {
+                throw new IllegalArgumentException("dnsblThreshold " + threshold + " must be at least 1");
+            }
+            this.dnsblThreshold = threshold;
+            return this;
+        }
+
+        /**
+         * The DNS servers to ask, as IP addresses with an optional port: {@code 127.0.0.1:5353},
+         * {@code [::1]:53}, {@code 192.0.2.53}. Default: the system's resolvers.
+         *
+         * @param servers server addresses
+         * @return this builder
+         * @throws IllegalArgumentException naming an entry that is not an address
+         * @since 0.1.0
+         */
+        public Builder dnsServers(String... servers) {
+            for (String s : servers) {
+                dnsServers.add(server(Objects.requireNonNull(s, "server")));
+            }
+            return this;
+        }
+
+        /**
+         * The deadline of all DNS list queries of one decision. Default: 5 seconds.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder dnsTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("dnsTimeout " + timeout + " must be positive");
+            }
+            this.dnsTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * What a list's failure to answer does when it could change the decision, for every list. Default:
+         * {@link DnsFailure#DEFER}.
+         *
+         * @param failure defer or ignore
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder dnsFailure(DnsFailure failure) {
+            this.dnsFailure = Objects.requireNonNull(failure, "failure");
+            return this;
+        }
+
+        /**
+         * What the failures of one list's zone do, overriding {@link #dnsFailure(DnsFailure)}.
+         *
+         * @param zone the list's zone, e.g. {@code bl.spamcop.net}
+         * @param failure defer or ignore
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder dnsFailure(String zone, DnsFailure failure) {
+            zoneFailures.put(ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone(),
+                    Objects.requireNonNull(failure, "failure") == DnsFailure.IGNORE);
+            return this;
+        }
+
+        /**
+         * The reply when a zone's listing refuses. The text may name {@code {client}}, {@code {domain}} (the
+         * sender domain, for domain lists), {@code {zone}} and {@code {txt}} ({@code "; "} and the list's TXT
+         * reason, control characters stripped, or nothing). Default: {@code 554 5.7.1 Service unavailable;
+         * client [{client}] blocked using {zone}{txt}}.
+         *
+         * @param zone the list's zone
+         * @param reply a 4xx or 5xx reply
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder dnsblReply(String zone, SmtpReply reply) {
+            int cls = reply.code() / 100;
+            if (cls != 5 && cls != 4) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "reply for DNS list '%s' must be 4xx or 5xx, got '%s'", zone, reply));
+            }
+            zoneReplies.put(ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone(), reply);
+            return this;
+        }
+
+        /**
+         * How long DNS list answers are cached: their TTL, but at least {@code floor} and at most
+         * {@code ceiling}; at most {@code maxEntries} answers. Defaults: 10 s, 1 h, 100,000.
+         *
+         * @param floor the shortest time an answer is kept
+         * @param ceiling the longest time an answer is kept
+         * @param maxEntries the most answers kept
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder dnsCache(Duration floor, Duration ceiling, long maxEntries) {
+            if (floor.isNegative() || ceiling.compareTo(floor) < 0 || maxEntries < 1) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "dnsCache(%s, %s, %d): need 0 <= floor <= ceiling and at least one entry", floor, ceiling,
+                        maxEntries));
+            }
+            this.ttlFloor = floor;
+            this.ttlCeiling = ceiling;
+            this.cacheSize = maxEntries;
+            return this;
+        }
+
+        private static InetSocketAddress server(String text) {
+            String s = text.strip();
+            String host = s;
+            int port = 53;
+            if (s.startsWith("[")) {
+                int close = s.indexOf(']');
+                host = close < 0 ? "" : s.substring(1, close);
+                String rest = close < 0 ? "" : s.substring(close + 1);
+                if (rest.startsWith(":")) {
+                    port = port(text, rest.substring(1));
+                } else if (!rest.isEmpty()) {
+                    host = "";
+                }
+            } else if (s.indexOf(':') == s.lastIndexOf(':') && s.indexOf(':') >= 0) {
+                host = s.substring(0, s.indexOf(':'));
+                port = port(text, s.substring(s.indexOf(':') + 1));
+            }
+            boolean v4 = IpText.parse4(host, 0, host.length()) >= 0;
+            boolean v6 = !v4 && host.indexOf('%') < 0
+                    && IpText.parse6(host, 0, host.length(), (hi, lo) -> 0) != IpText.INVALID;
+            if (!v4 && !v6) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "dnsServers entry '%s': not an IP address with an optional port (expected 127.0.0.1:5353,"
+                                + " [::1]:53 or 192.0.2.53)", Text.escape(text)));
+            }
+            try {
+                return new InetSocketAddress(InetAddress.getByName(host), port); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException("dnsServers entry '" + Text.escape(text) + "': " + e.getMessage(), e);
+            }
+        }
+
+        private static int port(String text, String digits) {
+            if (!digits.matches("[0-9]{1,5}") || Integer.parseInt(digits) < 1 || Integer.parseInt(digits) > 65535) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "dnsServers entry '%s': port '%s' is not between 1 and 65535", Text.escape(text),
+                        Text.escape(digits)));
+            }
+            return Integer.parseInt(digits);
+        }
+
+        /**
          * Validates the configuration and builds an engine.
          *
          * @return the engine
@@ -264,7 +511,28 @@ public final class RelayEngine implements RelayPolicy {
             addDomains(domains, literals, localDomains, Rules.LOCAL, "local domain", "local");
             addDomains(domains, literals, relayDomains, Rules.RELAY, "relay domain", "relay");
             return new Rules(networks.build(), domains.build(), literals.build(), permitAuthenticated,
-                    Map.copyOf(replies));
+                    Map.copyOf(replies), dnsLists());
+        }
+
+        private @Nullable DnsLists dnsLists() {
+            if (lists.isEmpty()) {
+                return null;
+            }
+            ListLookups lookups = new ListLookups(List.copyOf(dnsServers), dnsTimeout, ttlFloor, ttlCeiling,
+                    cacheSize, DnsExecutor.get());
+            DnsLists.LocalAnswers none = new DnsLists.LocalAnswers() {
+                @Override
+                public ListLookups.@Nullable Raw lookup(String zone, DnsLists.Subject subject) {
+                    return null;
+                }
+
+                @Override
+                public @Nullable String txt(String zone, DnsLists.Subject subject) {
+                    return null;
+                }
+            };
+            return new DnsLists(lists, zoneFailures, dnsFailure == DnsFailure.IGNORE, dnsblThreshold, dnsTimeout,
+                    zoneReplies, lookups, none);
         }
 
         private static void addDomains(DomainIndex.Builder domains, NetworkSet.Builder literals,

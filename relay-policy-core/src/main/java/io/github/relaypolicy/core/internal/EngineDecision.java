@@ -5,6 +5,9 @@ import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.Verdict;
+import io.github.relaypolicy.core.internal.dns.DnsLists;
+import io.github.relaypolicy.core.internal.dns.ListAnswer;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -18,22 +21,40 @@ public final class EngineDecision implements Decision {
     private final Rules.Ending ending;
     private final @Nullable RelayRequest request;
     private final Rules rules;
+    private final DnsLists.@Nullable Outcome lists;
     // Rendered on first use. A racy write is harmless: every thread renders an equal, immutable reply.
     private @Nullable SmtpReply reply;
 
     public EngineDecision(Rules.Ending ending, @Nullable RelayRequest request, Rules rules) {
+        this(ending, request, rules, null);
+    }
+
+    /** A decision that consulted DNS lists after {@code ending} accepted the recipient domain. */
+    public EngineDecision(Rules.Ending ending, @Nullable RelayRequest request, Rules rules,
+            DnsLists.@Nullable Outcome lists) {
         this.ending = ending;
         this.request = request;
         this.rules = rules;
+        this.lists = lists;
+    }
+
+    private boolean listsDecided() {
+        return lists != null && lists.kind() != DnsLists.Kind.PASS;
     }
 
     @Override
     public Verdict verdict() {
+        if (listsDecided()) {
+            return lists.kind() == DnsLists.Kind.REJECT ? Verdict.REJECT : Verdict.TEMPFAIL;
+        }
         return ending.verdict();
     }
 
     @Override
     public SmtpReply reply() {
+        if (listsDecided() && lists.reply() != null) {
+            return lists.reply();
+        }
         SmtpReply r = reply;
         if (r == null) {
             r = ending.reply().render(request);
@@ -44,7 +65,7 @@ public final class EngineDecision implements Decision {
 
     @Override
     public String rule() {
-        return ending.rule();
+        return listsDecided() ? lists.rule() : ending.rule();
     }
 
     @Override
@@ -55,7 +76,35 @@ public final class EngineDecision implements Decision {
             return List.of(new TraceStep(ending.rule(), TraceStep.Outcome.TEMPFAIL,
                     "evaluation failed unexpectedly; deferred"));
         }
-        return trace;
+        if (lists == null) {
+            return trace;
+        }
+        List<TraceStep> steps = new ArrayList<>(trace.subList(0, trace.size() - 1));
+        TraceStep domain = trace.get(trace.size() - 1);
+        steps.add(new TraceStep(domain.rule(), TraceStep.Outcome.MATCH, domain.detail() + "; DNS lists next"));
+        for (DnsLists.Step s : lists.steps()) {
+            ListAnswer a = s.answer();
+            TraceStep.Outcome outcome = switch (a.status()) {
+                case LISTED -> TraceStep.Outcome.MATCH;
+                case NOT_LISTED -> TraceStep.Outcome.NO_MATCH;
+                default -> TraceStep.Outcome.SKIP;
+            };
+            String weight = (s.spec().weight() > 0 ? "+" : "") + s.spec().weight();
+            String detail = switch (a.status()) {
+                case LISTED -> "listed: " + s.query() + " answered " + a + " (weight " + weight + ")";
+                case NOT_LISTED -> "not listed: " + s.query();
+                default -> "no usable answer for " + s.query() + " (" + a + "); "
+                        + (s.failureIgnored() ? "ignored" : "its failures defer");
+            };
+            steps.add(new TraceStep(s.spec().kind().setting() + ":" + s.spec().zone(), outcome, detail));
+        }
+        if (listsDecided()) {
+            steps.add(new TraceStep(lists.rule(), lists.kind() == DnsLists.Kind.REJECT ? TraceStep.Outcome.REJECT
+                    : TraceStep.Outcome.TEMPFAIL, lists.detail()));
+        } else {
+            steps.add(new TraceStep(domain.rule(), domain.outcome(), "DNS lists: " + lists.detail()));
+        }
+        return List.copyOf(steps);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.TraceStep.Outcome;
 import io.github.relaypolicy.Verdict;
+import io.github.relaypolicy.core.internal.dns.DnsLists;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -103,6 +104,7 @@ public final class Rules {
     private final DomainIndex domains;
     private final NetworkSet literals;
     private final boolean permitAuthenticated;
+    private final @Nullable DnsLists lists;
 
     private final Ending request;
     private final Ending client;
@@ -131,7 +133,8 @@ public final class Rules {
      * @param replies replies by rule name, overriding {@link #DEFAULT_REPLIES}
      */
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
-            Map<String, SmtpReply> replies) {
+            Map<String, SmtpReply> replies, @Nullable DnsLists lists) {
+        this.lists = lists;
         this.trusted = trusted;
         this.domains = domains;
         this.literals = literals;
@@ -184,6 +187,15 @@ public final class Rules {
                     "reply for rule '%s' must be 4xx or 5xx (the rule refuses), got '%s'", rule, reply));
         }
         ReplyTemplate.compile(rule, reply);
+    }
+
+    /**
+     * The DNS lists to consult after {@code ending}, or null: lists apply only where the recipient domain made
+     * the recipient acceptable (a local or relay domain), so never to trusted or authenticated clients, nor to
+     * relay that is refused anyway, nor to Postmaster.
+     */
+    public @Nullable DnsLists listsAfter(Ending ending) {
+        return ending == local || ending == relay ? lists : null;
     }
 
     /** The ending used when evaluation fails unexpectedly: a temporary failure, never an acceptance. */

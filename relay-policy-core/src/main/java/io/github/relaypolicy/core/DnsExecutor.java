@@ -1,0 +1,28 @@
+package io.github.relaypolicy.core;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads that DNS list answers complete on: a small pool of daemon threads of our own, never the common
+ * pool, shared by every engine of the process. DNS I/O itself is asynchronous (dnsjava's NIO loop); these threads
+ * only classify answers and score decisions, so two are plenty.
+ */
+final class DnsExecutor {
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "relay-policy-dns-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    private DnsExecutor() {
+    }
+
+    static Executor get() {
+        return POOL;
+    }
+}

@@ -1,0 +1,299 @@
+package io.github.relaypolicy.core.internal.dns;
+
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.RuleNames;
+import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.internal.DomainIndex;
+import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.SmtpPath;
+import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.dns.ListAnswer.Status;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The DNS block and allow lists of one rule set, and the scoring of their answers (Postfix postscreen): every
+ * list is queried in parallel under one deadline; listings add their weights (allow lists subtract); a total at
+ * or above the threshold refuses. A list that does not answer usably counts as "could be either": if that could
+ * change the outcome and the administrator chose to defer for that list, the recipient is deferred, else the
+ * list is ignored.
+ */
+public final class DnsLists {
+
+    /** How a decision ends after the lists. */
+    public enum Kind {
+        /** The lists do not object: the earlier acceptance stands. */
+        PASS,
+        /** The score reached the threshold. */
+        REJECT,
+        /** A list that could change the outcome did not answer, and its failures defer. */
+        DEFER
+    }
+
+    /** One list consulted, the name asked and what it answered. */
+    public record Step(ListSpec spec, String query, ListAnswer answer, boolean failureIgnored) {
+    }
+
+    /** The lists' verdict on one request. */
+    public record Outcome(Kind kind, List<Step> steps, int score, String rule, @Nullable SmtpReply reply,
+            String detail) {
+    }
+
+    /** Answers for lists served in-process (rbldnsd data files), by zone; null when not served here. */
+    public interface LocalAnswers {
+        /** The in-process answer for a query about {@code subject} in {@code zone}, or null if not local. */
+        ListLookups.@Nullable Raw lookup(String zone, Subject subject);
+
+        /** The TXT for a listing in an in-process zone, or null. */
+        @Nullable String txt(String zone, Subject subject);
+    }
+
+    /** What a list is asked about: an IPv4 or IPv6 client, or a sender domain. */
+    public record Subject(boolean ipv6, long hi, long lo, @Nullable String domain, String text) {
+    }
+
+    private static final SmtpReply DNSBL_REPLY = SmtpReply.of(554, "5.7.1",
+            "Service unavailable; client [{client}] blocked using {zone}{txt}");
+    private static final SmtpReply RHSBL_REPLY = SmtpReply.of(554, "5.7.1",
+            "Service unavailable; sender domain {domain} blocked using {zone}{txt}");
+    private static final SmtpReply DEFER_REPLY = SmtpReply.of(451, "4.7.1",
+            "Service unavailable; client [{client}] could not be checked against {zone}, try again later");
+
+    private final List<ListSpec> specs;
+    private final Map<String, Boolean> ignoreFailures;
+    private final boolean ignoreByDefault;
+    private final int threshold;
+    private final Duration deadline;
+    private final Map<String, SmtpReply> replies;
+    private final @Nullable ListLookups lookups;
+    private final LocalAnswers local;
+
+    /**
+     * @param ignoreFailures per zone: true to ignore its failures, false to defer; zones not named use the default
+     * @param replies per zone reply templates ({@code {client}}, {@code {domain}}, {@code {zone}}, {@code {txt}})
+     * @param lookups the DNS lookups, null if every list is served in-process
+     */
+    public DnsLists(List<ListSpec> specs, Map<String, Boolean> ignoreFailures, boolean ignoreByDefault,
+            int threshold, Duration deadline, Map<String, SmtpReply> replies, @Nullable ListLookups lookups,
+            LocalAnswers local) {
+        this.specs = List.copyOf(specs);
+        this.ignoreFailures = Map.copyOf(ignoreFailures);
+        this.ignoreByDefault = ignoreByDefault;
+        this.threshold = threshold;
+        this.deadline = deadline;
+        this.replies = Map.copyOf(replies);
+        this.lookups = lookups;
+        this.local = local;
+    }
+
+    /** The configured lists. */
+    public List<ListSpec> specs() {
+        return specs;
+    }
+
+    /** The overall deadline of one check. */
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /** Checks a request whose recipient is already acceptable; never completes exceptionally. */
+    public CompletableFuture<Outcome> check(RelayRequest request) {
+        Subject client = clientSubject(request);
+        Subject sender = senderSubject(request.sender());
+        List<Step> pending = new ArrayList<>();
+        List<CompletableFuture<ListLookups.Raw>> futures = new ArrayList<>();
+        for (ListSpec spec : specs) {
+            Subject subject = spec.kind() == ListSpec.Kind.RHSBL ? sender : client;
+            if (subject == null) {
+                continue; // null sender, address literal, no domain: nothing to ask a domain list
+            }
+            String query = query(spec.zone(), subject);
+            ListLookups.Raw inProcess = local.lookup(spec.zone(), subject);
+            CompletableFuture<ListLookups.Raw> f;
+            if (inProcess != null) {
+                f = CompletableFuture.completedFuture(inProcess);
+            } else if (lookups == null) {
+                f = CompletableFuture.completedFuture(ListLookups.Raw.failure("no DNS resolver configured"));
+            } else {
+                f = lookups.lookup(query).copy().completeOnTimeout(
+                        ListLookups.Raw.failure("no answer within " + deadline.toMillis() + " ms"),
+                        deadline.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            pending.add(new Step(spec, query, ListAnswer.unknown(), false));
+            futures.add(f);
+        }
+        long started = System.nanoTime();
+        return CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).handle((v, e) -> {
+            List<Step> steps = new ArrayList<>(pending.size());
+            for (int i = 0; i < pending.size(); i++) {
+                Step p = pending.get(i);
+                ListLookups.Raw raw = futures.get(i).getNow(ListLookups.Raw.failure("no answer"));
+                ListAnswer answer = raw.classify(p.spec().filter());
+                boolean ignored = answer.status() != Status.LISTED && answer.status() != Status.NOT_LISTED
+                        && ignoreFailures.getOrDefault(p.spec().zone(), ignoreByDefault);
+                steps.add(new Step(p.spec(), p.query(), answer, ignored));
+            }
+            return steps;
+        }).thenCompose(steps -> score(steps, client, sender, started));
+    }
+
+    private CompletableFuture<Outcome> score(List<Step> steps, @Nullable Subject client, @Nullable Subject sender,
+            long started) {
+        int score = 0;
+        int low = 0;
+        int high = 0;
+        Step top = null;
+        Step deferring = null;
+        for (Step s : steps) {
+            int w = s.spec().weight();
+            Status status = s.answer().status();
+            if (status == Status.LISTED) {
+                score += w;
+                if (w > 0 && (top == null || w > top.spec().weight())) {
+                    top = s;
+                }
+            } else if (status != Status.NOT_LISTED && !s.failureIgnored()) {
+                // could be either: a block list might have listed, an allow list might have vouched
+                if (w > 0) {
+                    high += w;
+                } else {
+                    low += w;
+                }
+                if (deferring == null) {
+                    deferring = s;
+                }
+            }
+        }
+        String clientText = client == null ? "" : client.text();
+        if (score + low >= threshold && top != null) {
+            Step decided = top;
+            boolean domainList = decided.spec().kind() == ListSpec.Kind.RHSBL;
+            Subject subject = domainList ? sender : client;
+            CompletableFuture<@Nullable String> txt = txt(decided, subject, started);
+            final int total = score;
+            return txt.thenApply(text -> {
+                SmtpReply template = replies.getOrDefault(decided.spec().zone(),
+                        domainList ? RHSBL_REPLY : DNSBL_REPLY);
+                SmtpReply reply = render(template, clientText, subject == null ? "" : subject.text(),
+                        decided.spec().zone(), text);
+                String detail = String.format(Locale.ROOT, "score %d reached the threshold %d; %s %s listed %s",
+                        total, threshold, decided.spec().kind().setting(), decided.spec().zone(),
+                        Text.escape(subject == null ? "" : subject.text()));
+                return new Outcome(Kind.REJECT, steps, total, domainList ? RuleNames.RHSBL : RuleNames.DNSBL,
+                        reply, detail);
+            });
+        }
+        if (score + high >= threshold && deferring != null) {
+            SmtpReply reply = render(replies.getOrDefault("4xx:" + deferring.spec().zone(), DEFER_REPLY),
+                    clientText, sender == null ? "" : sender.text(), deferring.spec().zone(), null);
+            String detail = String.format(Locale.ROOT, "score %d, but %s %s answered %s and could reach the"
+                    + " threshold %d; deferred", score, deferring.spec().kind().setting(), deferring.spec().zone(),
+                    deferring.answer(), threshold);
+            return CompletableFuture.completedFuture(
+                    new Outcome(Kind.DEFER, steps, score, RuleNames.DNS_UNAVAILABLE, reply, detail));
+        }
+        return CompletableFuture.completedFuture(new Outcome(Kind.PASS, steps, score, "", null,
+                String.format(Locale.ROOT, "score %d is below the threshold %d", score, threshold)));
+    }
+
+    private CompletableFuture<@Nullable String> txt(Step step, @Nullable Subject subject, long started) {
+        if (subject == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String inProcess = local.txt(step.spec().zone(), subject);
+        if (inProcess != null || lookups == null) {
+            return CompletableFuture.completedFuture(inProcess);
+        }
+        long left = deadline.toNanos() - (System.nanoTime() - started);
+        return lookups.txt(step.query()).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
+    }
+
+    private static SmtpReply render(SmtpReply template, String client, String domain, String zone,
+            @Nullable String txt) {
+        String text = template.text()
+                .replace("{client}", Text.escape(client))
+                .replace("{domain}", Text.escape(domain))
+                .replace("{zone}", zone)
+                .replace("{txt}", txt == null || txt.isBlank() ? "" : "; " + Text.escape(stripControls(txt)));
+        return new SmtpReply(template.code(), template.enhancedStatus(), text);
+    }
+
+    private static String stripControls(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().filter(c -> !Character.isISOControl(c) && c != 0x2028 && c != 0x2029)
+                .forEach(sb::appendCodePoint);
+        return sb.toString().strip();
+    }
+
+    /** The query name of a subject in a zone (RFC 5782). */
+    public static String query(String zone, Subject s) {
+        if (s.domain() != null) {
+            return QueryNames.domain(s.domain(), zone);
+        }
+        return s.ipv6() ? QueryNames.ip6(s.hi(), s.lo(), zone) : QueryNames.ip4(s.lo(), zone);
+    }
+
+    /** The client as a list subject; IPv4-mapped addresses are IPv4. Null if it is not an address. */
+    public static @Nullable Subject clientSubject(RelayRequest r) {
+        InetAddress address = r.clientAddress();
+        String text = r.client();
+        if (address != null) {
+            byte[] b = address.getAddress();
+            if (address instanceof Inet4Address) {
+                long v4 = ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
+                return new Subject(false, 0, v4, null, IpText.format4(v4));
+            }
+            long hi = 0;
+            long lo = 0;
+            for (int k = 0; k < 8; k++) {
+                hi = (hi << 8) | (b[k] & 0xffL);
+                lo = (lo << 8) | (b[k + 8] & 0xffL);
+            }
+            return subject6(hi, lo);
+        }
+        if (text == null) {
+            return null;
+        }
+        long v4 = IpText.parse4(text, 0, text.length());
+        if (v4 >= 0) {
+            return new Subject(false, 0, v4, null, IpText.format4(v4));
+        }
+        Subject[] out = new Subject[1];
+        int ok = IpText.parse6(text, 0, text.length(), (hi, lo) -> {
+            out[0] = subject6(hi, lo);
+            return 0;
+        });
+        return ok == IpText.INVALID ? null : out[0];
+    }
+
+    private static Subject subject6(long hi, long lo) {
+        if (hi == 0 && (lo >>> 32) == 0xffffL) {
+            long v4 = lo & 0xffffffffL;
+            return new Subject(false, 0, v4, null, IpText.format4(v4)); // IPv4-mapped: an IPv4 client
+        }
+        return new Subject(true, hi, lo, null, IpText.format6(hi, lo));
+    }
+
+    /** The MAIL FROM domain as a list subject, or null for the null sender, address literals, no domain. */
+    public static @Nullable Subject senderSubject(@Nullable String sender) {
+        long path = SmtpPath.parse(sender);
+        if (sender == null || SmtpPath.status(path) != SmtpPath.OK) {
+            return null;
+        }
+        int flags = SmtpPath.flags(path);
+        if ((flags & SmtpPath.HAS_DOMAIN) == 0 || (flags & SmtpPath.LITERAL) != 0) {
+            return null;
+        }
+        String domain = sender.substring(SmtpPath.domainStart(path), SmtpPath.domainEnd(path));
+        String ascii = DomainIndex.toAscii(domain);
+        return ascii == null ? null : new Subject(false, 0, 0, ascii, ascii);
+    }
+}
