@@ -88,6 +88,10 @@ public final class RelayEngine implements RelayPolicy {
         if (lists == null) {
             return new EngineDecision(ending, request, current);
         }
+        DnsLists.Outcome cached = lists.cached(request);
+        if (cached != null) {
+            return new EngineDecision(ending, request, current, cached);
+        }
         CompletableFuture<DnsLists.Outcome> check = lists.check(request);
         try {
             // check() completes by the lists' deadline on its own; the margin only covers scheduling delays.
@@ -140,6 +144,26 @@ public final class RelayEngine implements RelayPolicy {
     public void reload(Builder builder) {
         Objects.requireNonNull(builder, "builder");
         rules = builder.compile();
+    }
+
+    /**
+     * Checks every configured DNS list against its RFC 5782 section 5 test points (127.0.0.2 listed and 127.0.0.1
+     * not, or {@code TEST} and {@code INVALID} for domain lists) and reports lists that are dead, unreachable or
+     * "list the world". Run it at start-up and from time to time: a list whose domain lapsed can start answering
+     * every query.
+     *
+     * @return a stage completed with one report per list, in configuration order; empty without lists
+     * @since 0.1.0
+     */
+    public CompletionStage<List<DnsListHealth>> checkDnsLists() {
+        DnsLists lists = rules.dnsLists();
+        if (lists == null) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return lists.health().thenApply(all -> all.stream().map(h -> new DnsListHealth(h.spec().kind().setting(),
+                h.spec().zone(), h.problem().isEmpty(), h.problem(), (h.spec().kind() == ListSpec.Kind.RHSBL
+                        ? "TEST: " + h.listedPoint() + ", INVALID: " + h.unlistedPoint()
+                        : "127.0.0.2: " + h.listedPoint() + ", 127.0.0.1: " + h.unlistedPoint()))).toList());
     }
 
     @Override

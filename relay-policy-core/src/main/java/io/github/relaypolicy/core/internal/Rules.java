@@ -198,6 +198,11 @@ public final class Rules {
         return ending == local || ending == relay ? lists : null;
     }
 
+    /** The DNS lists of this rule set, or null. */
+    public @Nullable DnsLists dnsLists() {
+        return lists;
+    }
+
     /** The ending used when evaluation fails unexpectedly: a temporary failure, never an acceptance. */
     public Ending internalError() {
         return internal;

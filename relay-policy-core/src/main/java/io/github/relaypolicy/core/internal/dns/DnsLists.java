@@ -104,6 +104,39 @@ public final class DnsLists {
         return deadline;
     }
 
+    /**
+     * The outcome if every answer it needs is already cached or served in-process, computed on the calling
+     * thread without waiting; null if anything must be asked first.
+     */
+    public @Nullable Outcome cached(RelayRequest request) {
+        Subject client = clientSubject(request);
+        Subject sender = senderSubject(request.sender());
+        List<Step> steps = new ArrayList<>(specs.size());
+        for (ListSpec spec : specs) {
+            Subject subject = spec.kind() == ListSpec.Kind.RHSBL ? sender : client;
+            if (subject == null) {
+                continue;
+            }
+            String query = query(spec.zone(), subject);
+            ListLookups.Raw raw = local.lookup(spec.zone(), subject);
+            if (raw == null) {
+                raw = lookups == null ? ListLookups.Raw.failure("no DNS resolver configured") : lookups.cached(query);
+            }
+            if (raw == null) {
+                return null;
+            }
+            steps.add(step(spec, query, raw));
+        }
+        return score(steps, client, sender, System.nanoTime()).getNow(null);
+    }
+
+    private Step step(ListSpec spec, String query, ListLookups.Raw raw) {
+        ListAnswer answer = raw.classify(spec.filter());
+        boolean ignored = answer.status() != Status.LISTED && answer.status() != Status.NOT_LISTED
+                && ignoreFailures.getOrDefault(spec.zone(), ignoreByDefault);
+        return new Step(spec, query, answer, ignored);
+    }
+
     /** Checks a request whose recipient is already acceptable; never completes exceptionally. */
     public CompletableFuture<Outcome> check(RelayRequest request) {
         Subject client = clientSubject(request);
@@ -135,11 +168,7 @@ public final class DnsLists {
             List<Step> steps = new ArrayList<>(pending.size());
             for (int i = 0; i < pending.size(); i++) {
                 Step p = pending.get(i);
-                ListLookups.Raw raw = futures.get(i).getNow(ListLookups.Raw.failure("no answer"));
-                ListAnswer answer = raw.classify(p.spec().filter());
-                boolean ignored = answer.status() != Status.LISTED && answer.status() != Status.NOT_LISTED
-                        && ignoreFailures.getOrDefault(p.spec().zone(), ignoreByDefault);
-                steps.add(new Step(p.spec(), p.query(), answer, ignored));
+                steps.add(step(p.spec(), p.query(), futures.get(i).getNow(ListLookups.Raw.failure("no answer"))));
             }
             return steps;
         }).thenCompose(steps -> score(steps, client, sender, started));
@@ -231,6 +260,60 @@ public final class DnsLists {
         s.codePoints().filter(c -> !Character.isISOControl(c) && c != 0x2028 && c != 0x2029)
                 .forEach(sb::appendCodePoint);
         return sb.toString().strip();
+    }
+
+    /** The result of one list's RFC 5782 section 5 test: what the listed and the unlisted test point answered. */
+    public record Health(ListSpec spec, ListAnswer listedPoint, ListAnswer unlistedPoint) {
+        /** The problem, or {@code ""}. */
+        public String problem() {
+            if (listedPoint.status() == Status.UNKNOWN || unlistedPoint.status() == Status.UNKNOWN) {
+                return "unreachable";
+            }
+            if (listedPoint.status() == Status.BROKEN || unlistedPoint.status() == Status.BROKEN) {
+                return "broken: answers outside 127.0.0.0/8";
+            }
+            if (unlistedPoint.status() == Status.LISTED || unlistedPoint.answer() == 0x7f000001L) {
+                return "lists the world";
+            }
+            if (listedPoint.status() == Status.ERROR_CODE || unlistedPoint.status() == Status.ERROR_CODE) {
+                return "answers error codes (refused, rate-limited, or asked through a public resolver)";
+            }
+            return listedPoint.status() == Status.LISTED ? "" : "dead";
+        }
+    }
+
+    /** Queries every list's test points (RFC 5782 section 5), bypassing nothing but the filters. */
+    public CompletableFuture<List<Health>> health() {
+        List<CompletableFuture<Health>> checks = new ArrayList<>();
+        for (ListSpec spec : specs) {
+            Subject listed;
+            Subject unlisted;
+            if (spec.kind() == ListSpec.Kind.RHSBL) {
+                listed = new Subject(false, 0, 0, "test", "TEST");
+                unlisted = new Subject(false, 0, 0, "invalid", "INVALID");
+            } else {
+                listed = new Subject(false, 0, 0x7f000002L, null, "127.0.0.2");
+                unlisted = new Subject(false, 0, 0x7f000001L, null, "127.0.0.1");
+            }
+            CompletableFuture<ListAnswer> a = point(spec, listed);
+            CompletableFuture<ListAnswer> b = point(spec, unlisted);
+            checks.add(a.thenCombine(b, (x, y) -> new Health(spec, x, y)));
+        }
+        return CompletableFuture.allOf(checks.toArray(new CompletableFuture<?>[0]))
+                .thenApply(v -> checks.stream().map(CompletableFuture::join).toList());
+    }
+
+    private CompletableFuture<ListAnswer> point(ListSpec spec, Subject subject) {
+        ListLookups.Raw inProcess = local.lookup(spec.zone(), subject);
+        if (inProcess != null) {
+            return CompletableFuture.completedFuture(inProcess.classify(AnswerFilter.any()));
+        }
+        if (lookups == null) {
+            return CompletableFuture.completedFuture(ListAnswer.unknown());
+        }
+        return lookups.lookup(query(spec.zone(), subject)).copy()
+                .completeOnTimeout(ListLookups.Raw.failure("no answer"), deadline.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(raw -> raw.classify(AnswerFilter.any()));
     }
 
     /** The query name of a subject in a zone (RFC 5782). */
