@@ -19,7 +19,19 @@ final class DnsExecutor {
         return t;
     });
 
+    private static final java.util.concurrent.ScheduledExecutorService SCHEDULER =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "relay-policy-zone-watch");
+                t.setDaemon(true);
+                return t;
+            });
+
     private DnsExecutor() {
+    }
+
+    /** The daemon thread that checks local zone files for changes. */
+    static java.util.concurrent.ScheduledExecutorService scheduler() {
+        return SCHEDULER;
     }
 
     static Executor get() {

@@ -13,6 +13,12 @@ import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
+import io.github.relaypolicy.core.internal.dns.LocalZoneAnswers;
+import io.github.relaypolicy.core.internal.zone.LocalZone;
+import io.github.relaypolicy.core.internal.zone.ReloadResult;
+import io.github.relaypolicy.core.internal.zone.ZoneFileException;
+import io.github.relaypolicy.core.internal.zone.ZoneType;
+import java.nio.file.Path;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -27,6 +33,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -53,12 +60,92 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.1.0
  */
-public final class RelayEngine implements RelayPolicy {
+public final class RelayEngine implements RelayPolicy, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(RelayEngine.class.getName());
 
     private volatile Rules rules;
+    private final Map<String, String> reloadErrors = new java.util.concurrent.ConcurrentHashMap<>();
+    private @Nullable ScheduledFuture<?> zoneWatch;
 
     private RelayEngine(Rules rules) {
         this.rules = rules;
+        watchZones(rules);
+    }
+
+    /** Checks the local zone files of {@code r} for changes on the shared scheduler, replacing an earlier watch. */
+    private synchronized void watchZones(Rules r) {
+        if (zoneWatch != null) {
+            zoneWatch.cancel(false);
+            zoneWatch = null;
+        }
+        reloadErrors.clear();
+        if (r.zones().isEmpty()) {
+            return;
+        }
+        long every = r.zoneCheckInterval().toMillis();
+        zoneWatch = DnsExecutor.scheduler().scheduleWithFixedDelay(() -> reloadZones(r), every, every,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void reloadZones(Rules r) {
+        for (LocalZone zone : r.zones()) {
+            try {
+                ReloadResult result = zone.reloadIfChanged();
+                if (result.error() != null) {
+                    reloadErrors.put(zone.zoneName(), result.error());
+                    LOG.log(System.Logger.Level.WARNING, "local zone {0}: reload failed, previous data kept: {1}",
+                            zone.zoneName(), result.error());
+                } else if (result.reloaded()) {
+                    reloadErrors.remove(zone.zoneName());
+                    zone.data().warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING,
+                            "local zone {0}: skipped {1}", zone.zoneName(), w));
+                }
+            } catch (RuntimeException e) {
+                reloadErrors.put(zone.zoneName(), String.valueOf(e));
+            }
+        }
+    }
+
+    /**
+     * Checks the local zone files for changes now, instead of at the next interval, and reloads those that
+     * changed; a file that fails to load keeps its previous data and is reported by {@link #zoneWarnings()}.
+     *
+     * @since 0.1.0
+     */
+    public void reloadZonesNow() {
+        reloadZones(rules);
+    }
+
+    /**
+     * What the local zone files report: skipped malformed lines ({@code file:line: ...}) and failed reloads.
+     *
+     * @return the warnings, empty when all is well
+     * @since 0.1.0
+     */
+    public List<String> zoneWarnings() {
+        List<String> all = new ArrayList<>();
+        for (LocalZone zone : rules.zones()) {
+            zone.data().warnings().forEach(w -> all.add("localZone '" + zone.zoneName() + "': " + w));
+            String error = reloadErrors.get(zone.zoneName());
+            if (error != null) {
+                all.add("localZone '" + zone.zoneName() + "': reload failed, previous data kept: " + error);
+            }
+        }
+        return List.copyOf(all);
+    }
+
+    /**
+     * Stops watching the local zone files. Decisions keep working with the rules in force.
+     *
+     * @since 0.1.0
+     */
+    @Override
+    public synchronized void close() {
+        if (zoneWatch != null) {
+            zoneWatch.cancel(false);
+            zoneWatch = null;
+        }
     }
 
     /**
@@ -143,7 +230,9 @@ public final class RelayEngine implements RelayPolicy {
      */
     public void reload(Builder builder) {
         Objects.requireNonNull(builder, "builder");
-        rules = builder.compile();
+        Rules next = builder.compile();
+        rules = next;
+        watchZones(next);
     }
 
     /**
@@ -179,6 +268,9 @@ public final class RelayEngine implements RelayPolicy {
      * @since 0.1.0
      */
     public static final class Builder {
+        private record LocalZoneSpec(Path file, ZoneType type, MalformedLines malformed) {
+        }
+
         private final List<String> localDomains = new ArrayList<>();
         private final List<String> relayDomains = new ArrayList<>();
         private final List<String> trustedNetworks = new ArrayList<>();
@@ -194,6 +286,8 @@ public final class RelayEngine implements RelayPolicy {
         private Duration ttlFloor = Duration.ofSeconds(10);
         private Duration ttlCeiling = Duration.ofHours(1);
         private long cacheSize = 100_000;
+        private final Map<String, LocalZoneSpec> localZones = new LinkedHashMap<>();
+        private Duration zoneCheckInterval = Duration.ofMinutes(1);
 
         private Builder() {
         }
@@ -471,6 +565,70 @@ public final class RelayEngine implements RelayPolicy {
             return this;
         }
 
+        /**
+         * Serves a list zone from an rbldnsd data file, looked up in-process instead of by DNS. The file's type
+         * comes from its name: {@code .ip4set}, {@code .ip4trie}, {@code .ip6trie} or {@code .dnset}. A list that
+         * names the zone ({@code dnsbl("bl.local*3")}) is answered from the file; a zone no list names is a
+         * block list of weight 1 (client lists for address files, a sender-domain list for {@code .dnset}). The
+         * file is reloaded atomically when it changes; a malformed line refuses the file.
+         *
+         * @param zone the zone name, e.g. {@code bl.local}
+         * @param file the rbldnsd data file
+         * @return this builder
+         * @throws IllegalArgumentException if the file name has no known type
+         * @since 0.1.0
+         */
+        public Builder localZone(String zone, Path file) {
+            return localZone(zone, file, MalformedLines.REFUSE);
+        }
+
+        /**
+         * Serves a list zone from an rbldnsd data file, choosing what malformed lines do; see
+         * {@link #localZone(String, Path)}.
+         *
+         * @param zone the zone name
+         * @param file the rbldnsd data file, named {@code *.ip4set}, {@code *.ip4trie}, {@code *.ip6trie} or
+         *     {@code *.dnset}
+         * @param malformed refuse the file or skip the line (reported either way)
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder localZone(String zone, Path file, MalformedLines malformed) {
+            Objects.requireNonNull(file, "file");
+            String name = file.getFileName() == null ? "" : file.getFileName().toString();
+            String ext = name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1);
+            ZoneType type;
+            try {
+                type = ZoneType.parse(ext);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset", zone, file),
+                        e);
+            }
+            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            if (localZones.putIfAbsent(z, new LocalZoneSpec(file, type, Objects.requireNonNull(malformed,
+                    "malformed"))) != null) {
+                throw new IllegalStateException("localZone '" + z + "' was already set to "
+                        + localZones.get(z).file());
+            }
+            return this;
+        }
+
+        /**
+         * How often local zone files are checked for changes. Default: one minute, as rbldnsd.
+         *
+         * @param interval a positive duration
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder localZoneCheckInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("localZoneCheckInterval " + interval + " must be positive");
+            }
+            this.zoneCheckInterval = interval;
+            return this;
+        }
+
         private static InetSocketAddress server(String text) {
             String s = text.strip();
             String host = s;
@@ -534,29 +692,43 @@ public final class RelayEngine implements RelayPolicy {
             NetworkSet.Builder literals = new NetworkSet.Builder("address literal");
             addDomains(domains, literals, localDomains, Rules.LOCAL, "local domain", "local");
             addDomains(domains, literals, relayDomains, Rules.RELAY, "relay domain", "relay");
+            Map<String, LocalZone> zones = openZones();
             return new Rules(networks.build(), domains.build(), literals.build(), permitAuthenticated,
-                    Map.copyOf(replies), dnsLists());
+                    Map.copyOf(replies), dnsLists(zones), List.copyOf(zones.values()), zoneCheckInterval);
         }
 
-        private @Nullable DnsLists dnsLists() {
-            if (lists.isEmpty()) {
+        private @Nullable DnsLists dnsLists(Map<String, LocalZone> zones) {
+            List<ListSpec> all = new ArrayList<>(lists);
+            for (Map.Entry<String, LocalZone> z : zones.entrySet()) {
+                if (all.stream().noneMatch(s -> s.zone().equals(z.getKey()))) {
+                    ListSpec.Kind kind = z.getValue().data().type() == ZoneType.DNSET ? ListSpec.Kind.RHSBL
+                            : ListSpec.Kind.DNSBL;
+                    all.add(ListSpec.parse(kind, z.getKey()));
+                }
+            }
+            if (all.isEmpty()) {
                 return null;
             }
-            ListLookups lookups = new ListLookups(List.copyOf(dnsServers), dnsTimeout, ttlFloor, ttlCeiling,
-                    cacheSize, DnsExecutor.get());
-            DnsLists.LocalAnswers none = new DnsLists.LocalAnswers() {
-                @Override
-                public ListLookups.@Nullable Raw lookup(String zone, DnsLists.Subject subject) {
-                    return null;
-                }
+            boolean allLocal = all.stream().allMatch(s -> zones.containsKey(s.zone()));
+            ListLookups lookups = allLocal ? null : new ListLookups(List.copyOf(dnsServers), dnsTimeout, ttlFloor,
+                    ttlCeiling, cacheSize, DnsExecutor.get());
+            return new DnsLists(all, zoneFailures, dnsFailure == DnsFailure.IGNORE, dnsblThreshold, dnsTimeout,
+                    zoneReplies, lookups, new LocalZoneAnswers(zones));
+        }
 
-                @Override
-                public @Nullable String txt(String zone, DnsLists.Subject subject) {
-                    return null;
+        /** Loads the local zone files; every error names the zone, the file and the line. */
+        Map<String, LocalZone> openZones() {
+            Map<String, LocalZone> zones = new LinkedHashMap<>();
+            for (Map.Entry<String, LocalZoneSpec> e : localZones.entrySet()) {
+                LocalZoneSpec spec = e.getValue();
+                try {
+                    zones.put(e.getKey(), LocalZone.open(e.getKey(), spec.file(), spec.type(),
+                            spec.malformed() == MalformedLines.REFUSE));
+                } catch (ZoneFileException ex) {
+                    throw new IllegalArgumentException("localZone '" + e.getKey() + "': " + ex.getMessage(), ex);
                 }
-            };
-            return new DnsLists(lists, zoneFailures, dnsFailure == DnsFailure.IGNORE, dnsblThreshold, dnsTimeout,
-                    zoneReplies, lookups, none);
+            }
+            return zones;
         }
 
         private static void addDomains(DomainIndex.Builder domains, NetworkSet.Builder literals,

@@ -7,6 +7,8 @@ import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.TraceStep.Outcome;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
+import io.github.relaypolicy.core.internal.zone.LocalZone;
+import java.time.Duration;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -105,6 +107,8 @@ public final class Rules {
     private final NetworkSet literals;
     private final boolean permitAuthenticated;
     private final @Nullable DnsLists lists;
+    private final List<LocalZone> zones;
+    private final Duration zoneCheckInterval;
 
     private final Ending request;
     private final Ending client;
@@ -133,8 +137,11 @@ public final class Rules {
      * @param replies replies by rule name, overriding {@link #DEFAULT_REPLIES}
      */
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
-            Map<String, SmtpReply> replies, @Nullable DnsLists lists) {
+            Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
+            Duration zoneCheckInterval) {
         this.lists = lists;
+        this.zones = List.copyOf(zones);
+        this.zoneCheckInterval = zoneCheckInterval;
         this.trusted = trusted;
         this.domains = domains;
         this.literals = literals;
@@ -196,6 +203,16 @@ public final class Rules {
      */
     public @Nullable DnsLists listsAfter(Ending ending) {
         return ending == local || ending == relay ? lists : null;
+    }
+
+    /** The local zones (rbldnsd data files) of this rule set. */
+    public List<LocalZone> zones() {
+        return zones;
+    }
+
+    /** How often the local zone files are checked for changes. */
+    public Duration zoneCheckInterval() {
+        return zoneCheckInterval;
     }
 
     /** The DNS lists of this rule set, or null. */

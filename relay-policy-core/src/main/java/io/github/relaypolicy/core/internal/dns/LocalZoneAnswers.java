@@ -1,0 +1,55 @@
+package io.github.relaypolicy.core.internal.dns;
+
+import io.github.relaypolicy.core.internal.zone.LocalZone;
+import io.github.relaypolicy.core.internal.zone.ZoneAnswer;
+import io.github.relaypolicy.core.internal.zone.ZoneData;
+import io.github.relaypolicy.core.internal.zone.ZoneType;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Answers lists whose zone is an rbldnsd data file loaded in-process, from the zone's current snapshot: what
+ * rbldnsd would answer for the same query, without DNS.
+ */
+public final class LocalZoneAnswers implements DnsLists.LocalAnswers {
+
+    private final Map<String, LocalZone> zones;
+
+    /** @param zones local zones by zone name (lower case, no trailing dot) */
+    public LocalZoneAnswers(Map<String, LocalZone> zones) {
+        this.zones = Map.copyOf(zones);
+    }
+
+    private @Nullable ZoneAnswer answer(ZoneData data, DnsLists.Subject subject) {
+        String domain = subject.domain();
+        if (domain != null) {
+            return data.type() == ZoneType.DNSET ? data.lookupName(domain) : null;
+        }
+        if (subject.ipv6()) {
+            return data.type() == ZoneType.IP6TRIE ? data.lookup6(subject.hi(), subject.lo()) : null;
+        }
+        return data.type() == ZoneType.IP4SET || data.type() == ZoneType.IP4TRIE ? data.lookup4(subject.lo()) : null;
+    }
+
+    @Override
+    public ListLookups.@Nullable Raw lookup(String zone, DnsLists.Subject subject) {
+        LocalZone local = zones.get(zone);
+        if (local == null) {
+            return null;
+        }
+        ZoneData data = local.data();
+        ZoneAnswer a = answer(data, subject);
+        return a == null ? ListLookups.Raw.nxdomain(data.ttlSeconds())
+                : new ListLookups.Raw(new long[] {a.address() & 0xffffffffL}, false, "", data.ttlSeconds());
+    }
+
+    @Override
+    public @Nullable String txt(String zone, DnsLists.Subject subject) {
+        LocalZone local = zones.get(zone);
+        if (local == null) {
+            return null;
+        }
+        ZoneAnswer a = answer(local.data(), subject);
+        return a == null ? null : a.txt(subject.text());
+    }
+}
