@@ -42,9 +42,19 @@ public final class DnsLists {
     public record Step(ListSpec spec, String query, ListAnswer answer, boolean failureIgnored) {
     }
 
-    /** The lists' verdict on one request. */
-    public record Outcome(Kind kind, List<Step> steps, int score, String rule, @Nullable SmtpReply reply,
-            String detail) {
+    /**
+     * The lists' verdict on one request.
+     *
+     * @param detail the sentence for the trace, or null for a pass (built from the score when asked)
+     */
+    public record Outcome(Kind kind, List<Step> steps, int score, int threshold, String rule,
+            @Nullable SmtpReply reply, @Nullable String detail) {
+        /** The sentence for the trace. */
+        @Override
+        public String detail() {
+            return detail != null ? detail
+                    : String.format(Locale.ROOT, "score %d is below the threshold %d", score, threshold);
+        }
     }
 
     /** Answers for lists served in-process (rbldnsd data files), by zone; null when not served here. */
@@ -54,10 +64,17 @@ public final class DnsLists {
 
         /** The TXT for a listing in an in-process zone, or null. */
         @Nullable String txt(String zone, Subject subject);
+
+        /** Whether the zone is served in-process (then it is never asked by DNS). */
+        boolean serves(String zone);
     }
 
-    /** What a list is asked about: an IPv4 or IPv6 client, or a sender domain. */
-    public record Subject(boolean ipv6, long hi, long lo, @Nullable String domain, String text) {
+    /** What a list is asked about: an IPv4 or IPv6 client, or a sender domain (lower-case A-labels). */
+    public record Subject(boolean ipv6, long hi, long lo, @Nullable String domain) {
+        /** The subject as text: the address, or the domain. Built on demand. */
+        public String text() {
+            return domain != null ? domain : ipv6 ? IpText.format6(hi, lo) : IpText.format4(lo);
+        }
     }
 
     private static final SmtpReply DNSBL_REPLY = SmtpReply.of(554, "5.7.1",
@@ -201,8 +218,8 @@ public final class DnsLists {
                 }
             }
         }
-        String clientText = client == null ? "" : client.text();
         if (score + low >= threshold && top != null) {
+            String clientText = client == null ? "" : client.text();
             Step decided = top;
             boolean domainList = decided.spec().kind() == ListSpec.Kind.RHSBL;
             Subject subject = domainList ? sender : client;
@@ -216,30 +233,29 @@ public final class DnsLists {
                 String detail = String.format(Locale.ROOT, "score %d reached the threshold %d; %s %s listed %s",
                         total, threshold, decided.spec().kind().setting(), decided.spec().zone(),
                         Text.escape(subject == null ? "" : subject.text()));
-                return new Outcome(Kind.REJECT, steps, total, domainList ? RuleNames.RHSBL : RuleNames.DNSBL,
-                        reply, detail);
+                return new Outcome(Kind.REJECT, steps, total, threshold,
+                        domainList ? RuleNames.RHSBL : RuleNames.DNSBL, reply, detail);
             });
         }
         if (score + high >= threshold && deferring != null) {
+            String clientText = client == null ? "" : client.text();
             SmtpReply reply = render(replies.getOrDefault("4xx:" + deferring.spec().zone(), DEFER_REPLY),
                     clientText, sender == null ? "" : sender.text(), deferring.spec().zone(), null);
             String detail = String.format(Locale.ROOT, "score %d, but %s %s answered %s and could reach the"
                     + " threshold %d; deferred", score, deferring.spec().kind().setting(), deferring.spec().zone(),
                     deferring.answer(), threshold);
             return CompletableFuture.completedFuture(
-                    new Outcome(Kind.DEFER, steps, score, RuleNames.DNS_UNAVAILABLE, reply, detail));
+                    new Outcome(Kind.DEFER, steps, score, threshold, RuleNames.DNS_UNAVAILABLE, reply, detail));
         }
-        return CompletableFuture.completedFuture(new Outcome(Kind.PASS, steps, score, "", null,
-                String.format(Locale.ROOT, "score %d is below the threshold %d", score, threshold)));
+        return CompletableFuture.completedFuture(new Outcome(Kind.PASS, steps, score, threshold, "", null, null));
     }
 
     private CompletableFuture<@Nullable String> txt(Step step, @Nullable Subject subject, long started) {
         if (subject == null) {
             return CompletableFuture.completedFuture(null);
         }
-        String inProcess = local.txt(step.spec().zone(), subject);
-        if (inProcess != null || lookups == null) {
-            return CompletableFuture.completedFuture(inProcess);
+        if (local.serves(step.spec().zone()) || lookups == null) {
+            return CompletableFuture.completedFuture(local.txt(step.spec().zone(), subject));
         }
         long left = deadline.toNanos() - (System.nanoTime() - started);
         return lookups.txt(step.query()).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
@@ -289,11 +305,11 @@ public final class DnsLists {
             Subject listed;
             Subject unlisted;
             if (spec.kind() == ListSpec.Kind.RHSBL) {
-                listed = new Subject(false, 0, 0, "test", "TEST");
-                unlisted = new Subject(false, 0, 0, "invalid", "INVALID");
+                listed = new Subject(false, 0, 0, "test");
+                unlisted = new Subject(false, 0, 0, "invalid");
             } else {
-                listed = new Subject(false, 0, 0x7f000002L, null, "127.0.0.2");
-                unlisted = new Subject(false, 0, 0x7f000001L, null, "127.0.0.1");
+                listed = new Subject(false, 0, 0x7f000002L, null);
+                unlisted = new Subject(false, 0, 0x7f000001L, null);
             }
             CompletableFuture<ListAnswer> a = point(spec, listed);
             CompletableFuture<ListAnswer> b = point(spec, unlisted);
@@ -332,7 +348,7 @@ public final class DnsLists {
             byte[] b = address.getAddress();
             if (address instanceof Inet4Address) {
                 long v4 = ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
-                return new Subject(false, 0, v4, null, IpText.format4(v4));
+                return new Subject(false, 0, v4, null);
             }
             long hi = 0;
             long lo = 0;
@@ -347,7 +363,7 @@ public final class DnsLists {
         }
         long v4 = IpText.parse4(text, 0, text.length());
         if (v4 >= 0) {
-            return new Subject(false, 0, v4, null, IpText.format4(v4));
+            return new Subject(false, 0, v4, null);
         }
         Subject[] out = new Subject[1];
         int ok = IpText.parse6(text, 0, text.length(), (hi, lo) -> {
@@ -360,9 +376,9 @@ public final class DnsLists {
     private static Subject subject6(long hi, long lo) {
         if (hi == 0 && (lo >>> 32) == 0xffffL) {
             long v4 = lo & 0xffffffffL;
-            return new Subject(false, 0, v4, null, IpText.format4(v4)); // IPv4-mapped: an IPv4 client
+            return new Subject(false, 0, v4, null); // IPv4-mapped: an IPv4 client
         }
-        return new Subject(true, hi, lo, null, IpText.format6(hi, lo));
+        return new Subject(true, hi, lo, null);
     }
 
     /** The MAIL FROM domain as a list subject, or null for the null sender, address literals, no domain. */
@@ -377,6 +393,6 @@ public final class DnsLists {
         }
         String domain = sender.substring(SmtpPath.domainStart(path), SmtpPath.domainEnd(path));
         String ascii = DomainIndex.toAscii(domain);
-        return ascii == null ? null : new Subject(false, 0, 0, ascii, ascii);
+        return ascii == null ? null : new Subject(false, 0, 0, ascii);
     }
 }

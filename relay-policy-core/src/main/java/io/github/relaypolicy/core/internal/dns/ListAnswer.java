@@ -47,6 +47,11 @@ public record ListAnswer(Status status, long answer) {
      * @param addresses the A records, as unsigned 32-bit values
      */
     public static ListAnswer classify(List<Long> addresses, AnswerFilter filter) {
+        return classify(addresses.stream().mapToLong(Long::longValue).toArray(), filter);
+    }
+
+    /** Classifies the A records a list answered, as unsigned 32-bit values; allocates only for a listing. */
+    public static ListAnswer classify(long[] addresses, AnswerFilter filter) {
         ListAnswer listed = null;
         ListAnswer error = null;
         for (long a : addresses) {

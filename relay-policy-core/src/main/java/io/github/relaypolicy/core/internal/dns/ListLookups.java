@@ -46,14 +46,7 @@ public final class ListLookups {
 
         /** The answer as the list meant it, through the list's filter. */
         public ListAnswer classify(AnswerFilter filter) {
-            if (failed) {
-                return ListAnswer.unknown();
-            }
-            List<Long> list = new ArrayList<>(addresses.length);
-            for (long a : addresses) {
-                list.add(a);
-            }
-            return ListAnswer.classify(list, filter);
+            return failed ? ListAnswer.unknown() : ListAnswer.classify(addresses, filter);
         }
     }
 
@@ -62,7 +55,11 @@ public final class ListLookups {
     private final Resolver resolver;
     private final Executor executor;
     private final AsyncCache<String, Raw> addresses;
-    private final AsyncCache<String, String> texts;
+    private final AsyncCache<String, Txt> texts;
+
+    /** A TXT answer ("" for none: Caffeine keeps no null values) and how long it may be kept. */
+    private record Txt(String text, long ttlSeconds) {
+    }
 
     /**
      * @param servers the DNS servers to ask; empty for the system resolvers
@@ -85,7 +82,8 @@ public final class ListLookups {
         this.texts = Caffeine.newBuilder()
                 .maximumSize(Math.max(16, maxEntries / 16))
                 .executor(executor)
-                .expireAfterWrite(ttlCeiling)
+                .expireAfter(Expiry.<String, Txt>creating((key, txt) -> Duration.ofNanos(Math.max(floor,
+                        Math.min(ceiling, Duration.ofSeconds(txt.ttlSeconds()).toNanos())))))
                 .buildAsync();
     }
 
@@ -120,8 +118,15 @@ public final class ListLookups {
 
     /** The TXT text at an absolute query name (strings of one record joined), or null; never fails. */
     public CompletableFuture<@Nullable String> txt(String name) {
-        return texts.get(name, (key, exec) -> query(key, Type.TXT).thenApply(ListLookups::toText))
-                .exceptionally(e -> null);
+        return texts.get(name, (key, exec) -> query(key, Type.TXT).thenApply(ListLookups::toText)
+                .exceptionally(e -> new Txt("", FAILURE_TTL_SECONDS)))
+                .thenApply(t -> t.text().isEmpty() ? null : t.text());
+    }
+
+    /** Whether the TXT at the name is cached; {@link #txt} then completes at once. */
+    public boolean txtCached(String name) {
+        CompletableFuture<Txt> f = texts.getIfPresent(name);
+        return f != null && f.isDone();
     }
 
     private CompletableFuture<Message> query(String name, int type) {
@@ -176,12 +181,13 @@ public final class ListLookups {
         return 0; // no SOA: the floor applies
     }
 
-    private static @Nullable String toText(Message m) {
+    private static Txt toText(Message m) {
         for (Record r : m.getSection(Section.ANSWER)) {
             if (r instanceof TXTRecord t) {
-                return String.join("", t.getStrings());
+                return new Txt(String.join("", t.getStrings()), r.getTTL());
             }
         }
-        return null;
+        return new Txt("", m.getRcode() == Rcode.NOERROR || m.getRcode() == Rcode.NXDOMAIN ? negativeTtl(m)
+                : FAILURE_TTL_SECONDS);
     }
 }

@@ -44,6 +44,11 @@ public final class LocalZoneAnswers implements DnsLists.LocalAnswers {
     }
 
     @Override
+    public boolean serves(String zone) {
+        return zones.containsKey(zone);
+    }
+
+    @Override
     public @Nullable String txt(String zone, DnsLists.Subject subject) {
         LocalZone local = zones.get(zone);
         if (local == null) {
