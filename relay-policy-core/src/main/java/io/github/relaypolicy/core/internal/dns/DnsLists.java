@@ -43,17 +43,77 @@ public final class DnsLists {
     }
 
     /**
-     * The lists' verdict on one request.
-     *
-     * @param detail the sentence for the trace, or null for a pass (built from the score when asked)
+     * The lists' verdict on one request. The reply and the detail are rendered when first asked for: a decision
+     * whose caller only reads the verdict pays for no text.
      */
-    public record Outcome(Kind kind, List<Step> steps, int score, int threshold, String rule,
-            @Nullable SmtpReply reply, @Nullable String detail) {
+    public static final class Outcome {
+        private final Kind kind;
+        private final List<Step> steps;
+        private final int score;
+        private final int threshold;
+        private final String rule;
+        private final @Nullable Step decided;
+        private final @Nullable Subject subject;
+        private final @Nullable Subject client;
+        private final @Nullable String txt;
+        private final @Nullable SmtpReply template;
+        private @Nullable SmtpReply reply; // racy cache of an immutable value
+
+        Outcome(Kind kind, List<Step> steps, int score, int threshold, String rule, @Nullable Step decided,
+                @Nullable Subject client, @Nullable Subject subject, @Nullable String txt,
+                @Nullable SmtpReply template) {
+            this.kind = kind;
+            this.steps = steps;
+            this.score = score;
+            this.threshold = threshold;
+            this.rule = rule;
+            this.decided = decided;
+            this.client = client;
+            this.subject = subject;
+            this.txt = txt;
+            this.template = template;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+
+        public List<Step> steps() {
+            return steps;
+        }
+
+        public int score() {
+            return score;
+        }
+
+        public String rule() {
+            return rule;
+        }
+
+        /** The reply for a refusal or a deferral, null for a pass. */
+        public @Nullable SmtpReply reply() {
+            SmtpReply r = reply;
+            if (r == null && template != null && decided != null) {
+                r = render(template, client == null ? "" : client.text(), subject == null ? "" : subject.text(),
+                        decided.spec().zone(), txt);
+                reply = r;
+            }
+            return r;
+        }
+
         /** The sentence for the trace. */
-        @Override
         public String detail() {
-            return detail != null ? detail
-                    : String.format(Locale.ROOT, "score %d is below the threshold %d", score, threshold);
+            if (kind == Kind.PASS || decided == null) {
+                return String.format(Locale.ROOT, "score %d is below the threshold %d", score, threshold);
+            }
+            ListSpec spec = decided.spec();
+            if (kind == Kind.REJECT) {
+                return String.format(Locale.ROOT, "score %d reached the threshold %d; %s %s listed %s", score,
+                        threshold, spec.kind().setting(), spec.zone(), Text.escape(subject == null ? ""
+                                : subject.text()));
+            }
+            return String.format(Locale.ROOT, "score %d, but %s %s answered %s and could reach the threshold %d;"
+                    + " deferred", score, spec.kind().setting(), spec.zone(), decided.answer(), threshold);
         }
     }
 
@@ -92,6 +152,7 @@ public final class DnsLists {
     private final Map<String, SmtpReply> replies;
     private final @Nullable ListLookups lookups;
     private final LocalAnswers local;
+    private final boolean domainLists; // any list about the sender domain: only then is MAIL FROM parsed
 
     /**
      * @param ignoreFailures per zone: true to ignore its failures, false to defer; zones not named use the default
@@ -109,6 +170,7 @@ public final class DnsLists {
         this.replies = Map.copyOf(replies);
         this.lookups = lookups;
         this.local = local;
+        this.domainLists = specs.stream().anyMatch(spec -> spec.kind() == ListSpec.Kind.RHSBL);
     }
 
     /** The configured lists. */
@@ -127,7 +189,7 @@ public final class DnsLists {
      */
     public @Nullable Outcome cached(RelayRequest request) {
         Subject client = clientSubject(request);
-        Subject sender = senderSubject(request.sender());
+        Subject sender = domainLists ? senderSubject(request.sender()) : null;
         List<Step> steps = new ArrayList<>(specs.size());
         for (ListSpec spec : specs) {
             Subject subject = spec.kind() == ListSpec.Kind.RHSBL ? sender : client;
@@ -157,7 +219,7 @@ public final class DnsLists {
     /** Checks a request whose recipient is already acceptable; never completes exceptionally. */
     public CompletableFuture<Outcome> check(RelayRequest request) {
         Subject client = clientSubject(request);
-        Subject sender = senderSubject(request.sender());
+        Subject sender = domainLists ? senderSubject(request.sender()) : null;
         List<Step> pending = new ArrayList<>();
         List<CompletableFuture<ListLookups.Raw>> futures = new ArrayList<>();
         for (ListSpec spec : specs) {
@@ -219,35 +281,22 @@ public final class DnsLists {
             }
         }
         if (score + low >= threshold && top != null) {
-            String clientText = client == null ? "" : client.text();
             Step decided = top;
             boolean domainList = decided.spec().kind() == ListSpec.Kind.RHSBL;
             Subject subject = domainList ? sender : client;
             CompletableFuture<@Nullable String> txt = txt(decided, subject, started);
             final int total = score;
-            return txt.thenApply(text -> {
-                SmtpReply template = replies.getOrDefault(decided.spec().zone(),
-                        domainList ? RHSBL_REPLY : DNSBL_REPLY);
-                SmtpReply reply = render(template, clientText, subject == null ? "" : subject.text(),
-                        decided.spec().zone(), text);
-                String detail = String.format(Locale.ROOT, "score %d reached the threshold %d; %s %s listed %s",
-                        total, threshold, decided.spec().kind().setting(), decided.spec().zone(),
-                        Text.escape(subject == null ? "" : subject.text()));
-                return new Outcome(Kind.REJECT, steps, total, threshold,
-                        domainList ? RuleNames.RHSBL : RuleNames.DNSBL, reply, detail);
-            });
+            SmtpReply template = replies.getOrDefault(decided.spec().zone(), domainList ? RHSBL_REPLY : DNSBL_REPLY);
+            return txt.thenApply(text -> new Outcome(Kind.REJECT, steps, total, threshold,
+                    domainList ? RuleNames.RHSBL : RuleNames.DNSBL, decided, client, subject, text, template));
         }
         if (score + high >= threshold && deferring != null) {
-            String clientText = client == null ? "" : client.text();
-            SmtpReply reply = render(replies.getOrDefault("4xx:" + deferring.spec().zone(), DEFER_REPLY),
-                    clientText, sender == null ? "" : sender.text(), deferring.spec().zone(), null);
-            String detail = String.format(Locale.ROOT, "score %d, but %s %s answered %s and could reach the"
-                    + " threshold %d; deferred", score, deferring.spec().kind().setting(), deferring.spec().zone(),
-                    deferring.answer(), threshold);
-            return CompletableFuture.completedFuture(
-                    new Outcome(Kind.DEFER, steps, score, threshold, RuleNames.DNS_UNAVAILABLE, reply, detail));
+            return CompletableFuture.completedFuture(new Outcome(Kind.DEFER, steps, score, threshold,
+                    RuleNames.DNS_UNAVAILABLE, deferring, client, sender, null,
+                    replies.getOrDefault("4xx:" + deferring.spec().zone(), DEFER_REPLY)));
         }
-        return CompletableFuture.completedFuture(new Outcome(Kind.PASS, steps, score, threshold, "", null, null));
+        return CompletableFuture.completedFuture(new Outcome(Kind.PASS, steps, score, threshold, "", null, null,
+                null, null, null));
     }
 
     private CompletableFuture<@Nullable String> txt(Step step, @Nullable Subject subject, long started) {
