@@ -3,7 +3,7 @@
 
 Usage: python3 relay-policy-benchmarks/jmh-table.py relay-policy-benchmarks/results/decide.json
 
-One row per benchmark and parameter set: the primary score (ns/op) with its 99.9% error and, when the run
+One row per benchmark and parameter set: the primary score in its unit with its 99.9% error and, when the run
 used -prof gc, gc.alloc.rate.norm (bytes allocated per operation). Figures are printed as JMH measured them.
 """
 import json
@@ -17,8 +17,8 @@ def fmt(x, digits=1):
 def main(path):
     with open(path, encoding="utf-8") as f:
         runs = json.load(f)
-    print("| benchmark | params | threads | ns/op | ± (99.9%) | B/op |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| benchmark | params | threads | score | ± (99.9%) | unit | B/op |")
+    print("|---|---|---:|---:|---:|---|---:|")
     for r in runs:
         name = r["benchmark"].rsplit(".", 2)
         name = ".".join(name[-2:])
@@ -27,7 +27,7 @@ def main(path):
         alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
         b_op = fmt(alloc["score"], 0) if alloc else "n/a"
         print(f"| {name} | {params} | {r['threads']} | {fmt(primary['score'])} | "
-              f"{fmt(primary['scoreError'])} | {b_op} |")
+              f"{fmt(primary['scoreError'])} | {primary['scoreUnit']} | {b_op} |")
 
 
 if __name__ == "__main__":
