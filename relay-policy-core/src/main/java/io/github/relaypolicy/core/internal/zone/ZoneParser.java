@@ -145,16 +145,23 @@ final class ZoneParser {
         } else if ((c == '#' || c == ';' || c == ':') && s + 1 < t && b[s + 1] == '$') {
             special(s + 2, t); // "#$SOA ...": rbldnsd reads it, so that a file can serve rbldns too
         } else if (c != '#' && c != ';') {
+            // ":2:..." is the default value line; in ip6trie "::1" is an address, not a value.
+            if (c == ':' && (type != ZoneType.IP6TRIE || s + 1 >= t || b[s + 1] != ':')) {
+                defaultValue = value(s, t, true);
+                return;
+            }
+            boolean exclude = c == '!';
+            int p = exclude ? skipSpace(s + 1, t) : s;
             switch (type) {
                 case IP4SET:
                 case IP4TRIE:
-                    ip4Line(s, t);
+                    ip4Line(p, t, exclude);
                     break;
                 case IP6TRIE:
-                    ip6Line(s, t);
+                    ip6Line(p, t, exclude);
                     break;
                 default:
-                    nameLine(s, t);
+                    nameLine(p, t, exclude);
                     break;
             }
         }
@@ -189,16 +196,8 @@ final class ZoneParser {
 
     // ---------------------------------------------------------------- IPv4
 
-    private void ip4Line(int s, int t) throws ZoneFileException {
-        if (b[s] == ':') {
-            defaultValue = value(s, t, true);
-            return;
-        }
-        int p = s;
-        boolean exclude = b[p] == '!';
-        if (exclude) {
-            p = skipSpace(p + 1, t);
-        }
+    /** An ip4set or ip4trie entry starting at {@code p}, after a {@code !} if {@code exclude}. */
+    private void ip4Line(int p, int t, boolean exclude) throws ZoneFileException {
         boolean set = type == ZoneType.IP4SET;
         int bits = set ? ip4range(p, t) : ip4cidr(p, t);
         if (bits < 0 || !endOfAddress(cursor, t)) {
@@ -376,16 +375,8 @@ final class ZoneParser {
 
     // ---------------------------------------------------------------- IPv6
 
-    private void ip6Line(int s, int t) throws ZoneFileException {
-        if (b[s] == ':' && (s + 1 >= t || b[s + 1] != ':')) {
-            defaultValue = value(s, t, true); // "::1" is an address, ":2:..." a default value
-            return;
-        }
-        int p = s;
-        boolean exclude = b[p] == '!';
-        if (exclude) {
-            p = skipSpace(p + 1, t);
-        }
+    /** An ip6trie entry starting at {@code p}, after a {@code !} if {@code exclude}. */
+    private void ip6Line(int p, int t, boolean exclude) throws ZoneFileException {
         int bits = ip6cidr(p, t);
         if (bits < 0 || !endOfAddress(cursor, t)) {
             throw new LineError("invalid address");
@@ -501,16 +492,8 @@ final class ZoneParser {
 
     // ---------------------------------------------------------------- names
 
-    private void nameLine(int s, int t) throws ZoneFileException {
-        if (b[s] == ':') {
-            defaultValue = value(s, t, true);
-            return;
-        }
-        int p = s;
-        boolean exclude = b[p] == '!';
-        if (exclude) {
-            p = skipSpace(p + 1, t);
-        }
+    /** A dnset entry starting at {@code p}, after a {@code !} if {@code exclude}. */
+    private void nameLine(int p, int t, boolean exclude) throws ZoneFileException {
         boolean exact = true;
         boolean wildcard = false;
         if (p < t && b[p] == '.') {
