@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -67,6 +68,10 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     private volatile Rules rules;
     private final Map<String, String> reloadErrors = new java.util.concurrent.ConcurrentHashMap<>();
     private @Nullable ScheduledFuture<?> zoneWatch;
+    private @Nullable ScheduledFuture<?> fileWatch;
+    private volatile @Nullable PolicyFile policyFile;
+    private @Nullable List<FileStamp> policyStamp;
+    private volatile @Nullable PolicyFileException policyFailure;
 
     private RelayEngine(Rules rules) {
         this.rules = rules;
@@ -136,15 +141,131 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     }
 
     /**
-     * Stops watching the local zone files. Decisions keep working with the rules in force.
+     * Stops watching the local zone files and the policy file. Decisions keep working with the rules in force.
      *
      * @since 0.1.0
      */
     @Override
     public synchronized void close() {
+        if (fileWatch != null) {
+            fileWatch.cancel(false);
+            fileWatch = null;
+        }
         if (zoneWatch != null) {
             zoneWatch.cancel(false);
             zoneWatch = null;
+        }
+    }
+
+    /**
+     * An engine configured by a policy file (format: {@code docs/policy-file.md}, {@link PolicyFile}). The file
+     * is read once; see {@link #fromFile(Path, Duration)} to follow changes.
+     *
+     * @param file the policy file
+     * @return the engine
+     * @throws PolicyFileException listing every problem, each with file:line:column, the text and what was
+     *     expected
+     * @since 0.1.0
+     */
+    public static RelayEngine fromFile(Path file) {
+        return PolicyFile.read(file).builder().build();
+    }
+
+    /**
+     * An engine configured by a policy file that it checks every {@code checkInterval} for changes (of the file
+     * or the list files it names) and then reloads atomically, as {@link #reload} does. A reload that fails
+     * keeps the rules in force; the failure is logged ({@code System.Logger} WARNING) and reported by
+     * {@link #policyFileFailure()} until a later reload succeeds. {@link #close()} stops watching.
+     *
+     * @param file the policy file
+     * @param checkInterval how often to check, e.g. two seconds
+     * @return the engine
+     * @throws PolicyFileException if the file cannot be used now
+     * @since 0.1.0
+     */
+    public static RelayEngine fromFile(Path file, Duration checkInterval) {
+        if (checkInterval.isNegative() || checkInterval.isZero()) {
+            throw new IllegalArgumentException("checkInterval " + checkInterval + " must be positive");
+        }
+        PolicyFile policy = PolicyFile.read(file);
+        RelayEngine engine = policy.builder().build();
+        engine.watchFile(policy, checkInterval);
+        return engine;
+    }
+
+    private synchronized void watchFile(PolicyFile policy, Duration every) {
+        policyFile = policy;
+        policyStamp = FileStamp.of(policy.files());
+        fileWatch = DnsExecutor.scheduler().scheduleWithFixedDelay(() -> {
+            try {
+                reloadFileNow();
+            } catch (RuntimeException e) {
+                // reported by policyFileFailure() and logged
+            }
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Checks the policy file of an engine made by {@link #fromFile(Path, Duration)} now, instead of at the next
+     * interval, and reloads it if it or one of its list files changed.
+     *
+     * @return true if new rules are now in force, false if nothing changed
+     * @throws PolicyFileException if the changed file cannot be used; the previous rules stay in force
+     * @throws IllegalStateException if this engine does not watch a policy file
+     * @since 0.1.0
+     */
+    public synchronized boolean reloadFileNow() {
+        PolicyFile current = policyFile;
+        if (current == null) {
+            throw new IllegalStateException("this engine was not made by RelayEngine.fromFile(Path, Duration)");
+        }
+        List<FileStamp> stamp = FileStamp.of(current.files());
+        if (stamp.equals(policyStamp)) {
+            return false;
+        }
+        try {
+            PolicyFile next = PolicyFile.read(current.file());
+            reload(next.builder());
+            policyFile = next;
+            policyStamp = FileStamp.of(next.files());
+            policyFailure = null;
+            LOG.log(System.Logger.Level.INFO, "policy file {0}: reloaded", current.file());
+            return true;
+        } catch (IllegalArgumentException e) {
+            PolicyFileException failure = e instanceof PolicyFileException p ? p
+                    : new PolicyFileException(List.of(new PolicyFileException.Problem(current.file(), 0, 0, "",
+                            String.valueOf(e.getMessage()))), e);
+            policyStamp = stamp; // report a broken file once, not at every check; the next change is read again
+            policyFailure = failure;
+            LOG.log(System.Logger.Level.WARNING, "policy file {0}: reload failed, previous rules kept:\n{1}",
+                    current.file(), failure.getMessage());
+            throw failure;
+        }
+    }
+
+    /**
+     * Why the last reload of the watched policy file failed, while the rules from before stay in force.
+     *
+     * @return the failure, or empty if the last reload succeeded or none was tried
+     * @since 0.1.0
+     */
+    public Optional<PolicyFileException> policyFileFailure() {
+        return Optional.ofNullable(policyFailure);
+    }
+
+    /** What identifies the content of a file without reading it. */
+    private record FileStamp(Path file, long size, long modified, @Nullable Object key) {
+        static List<FileStamp> of(List<Path> files) {
+            List<FileStamp> stamps = new ArrayList<>();
+            for (Path f : files) {
+                try {
+                    var a = java.nio.file.Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+                    stamps.add(new FileStamp(f, a.size(), a.lastModifiedTime().toMillis(), a.fileKey()));
+                } catch (java.io.IOException e) {
+                    stamps.add(new FileStamp(f, -1, -1, null)); // missing: a change too
+                }
+            }
+            return stamps;
         }
     }
 
@@ -268,12 +389,20 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @since 0.1.0
      */
     public static final class Builder {
-        private record LocalZoneSpec(Path file, ZoneType type, MalformedLines malformed) {
+        private record LocalZoneSpec(Path file, ZoneType type, MalformedLines malformed, @Nullable Origin origin) {
         }
 
-        private final List<String> localDomains = new ArrayList<>();
-        private final List<String> relayDomains = new ArrayList<>();
-        private final List<String> trustedNetworks = new ArrayList<>();
+        /** A list entry and, when it came from a policy file, where. */
+        private record Entry(String text, @Nullable Origin origin) {
+        }
+
+        static final Duration DEFAULT_TTL_FLOOR = Duration.ofSeconds(10);
+        static final Duration DEFAULT_TTL_CEILING = Duration.ofHours(1);
+        static final long DEFAULT_CACHE_SIZE = 100_000;
+
+        private final List<Entry> localDomains = new ArrayList<>();
+        private final List<Entry> relayDomains = new ArrayList<>();
+        private final List<Entry> trustedNetworks = new ArrayList<>();
         private boolean permitAuthenticated = true;
         private final Map<String, SmtpReply> replies = new LinkedHashMap<>();
         private final List<ListSpec> lists = new ArrayList<>();
@@ -283,9 +412,9 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         private DnsFailure dnsFailure = DnsFailure.DEFER;
         private final Map<String, Boolean> zoneFailures = new LinkedHashMap<>();
         private final Map<String, SmtpReply> zoneReplies = new LinkedHashMap<>();
-        private Duration ttlFloor = Duration.ofSeconds(10);
-        private Duration ttlCeiling = Duration.ofHours(1);
-        private long cacheSize = 100_000;
+        private Duration ttlFloor = DEFAULT_TTL_FLOOR;
+        private Duration ttlCeiling = DEFAULT_TTL_CEILING;
+        private long cacheSize = DEFAULT_CACHE_SIZE;
         private final Map<String, LocalZoneSpec> localZones = new LinkedHashMap<>();
         private Duration zoneCheckInterval = Duration.ofMinutes(1);
 
@@ -313,7 +442,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @since 0.1.0
          */
         public Builder localDomains(Collection<String> patterns) {
-            addAll(localDomains, patterns, "localDomains");
+            addAll(localDomains, patterns, "localDomains", null);
             return this;
         }
 
@@ -337,7 +466,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @since 0.1.0
          */
         public Builder relayDomains(Collection<String> patterns) {
-            addAll(relayDomains, patterns, "relayDomains");
+            addAll(relayDomains, patterns, "relayDomains", null);
             return this;
         }
 
@@ -362,7 +491,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @since 0.1.0
          */
         public Builder trustedNetworks(Collection<String> networks) {
-            addAll(trustedNetworks, networks, "trustedNetworks");
+            addAll(trustedNetworks, networks, "trustedNetworks", null);
             return this;
         }
 
@@ -594,6 +723,10 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @since 0.1.0
          */
         public Builder localZone(String zone, Path file, MalformedLines malformed) {
+            return localZone(zone, file, malformed, null);
+        }
+
+        Builder localZone(String zone, Path file, MalformedLines malformed, @Nullable Origin origin) {
             Objects.requireNonNull(file, "file");
             String name = file.getFileName() == null ? "" : file.getFileName().toString();
             String ext = name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1);
@@ -607,7 +740,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             }
             String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
             if (localZones.putIfAbsent(z, new LocalZoneSpec(file, type, Objects.requireNonNull(malformed,
-                    "malformed"))) != null) {
+                    "malformed"), origin)) != null) {
                 throw new IllegalStateException("localZone '" + z + "' was already set to "
                         + localZones.get(z).file());
             }
@@ -682,12 +815,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         }
 
         Rules compile() {
-            NetworkSet.Builder networks = new NetworkSet.Builder("trusted network");
-            for (String entry : trustedNetworks) {
-                String e = entry.strip();
-                boolean exclude = e.startsWith("!");
-                networks.add(entry, exclude ? e.substring(1) : e, exclude ? Rules.EXCLUDED : Rules.TRUSTED);
-            }
+            NetworkSet.Builder networks = trusted();
             DomainIndex.Builder domains = new DomainIndex.Builder();
             NetworkSet.Builder literals = new NetworkSet.Builder("address literal");
             addDomains(domains, literals, localDomains, Rules.LOCAL, "local domain", "local");
@@ -695,6 +823,32 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             Map<String, LocalZone> zones = openZones();
             return new Rules(networks.build(), domains.build(), literals.build(), permitAuthenticated,
                     Map.copyOf(replies), dnsLists(zones), List.copyOf(zones.values()), zoneCheckInterval);
+        }
+
+        /**
+         * Checks the networks and domains as {@link #compile()} does, without building the lookup structures
+         * or loading local zones.
+         */
+        void checkEntries() {
+            trusted();
+            DomainIndex.Builder domains = new DomainIndex.Builder();
+            NetworkSet.Builder literals = new NetworkSet.Builder("address literal");
+            addDomains(domains, literals, localDomains, Rules.LOCAL, "local domain", "local");
+            addDomains(domains, literals, relayDomains, Rules.RELAY, "relay domain", "relay");
+        }
+
+        private NetworkSet.Builder trusted() {
+            NetworkSet.Builder networks = new NetworkSet.Builder("trusted network");
+            for (Entry entry : trustedNetworks) {
+                String e = entry.text().strip();
+                boolean exclude = e.startsWith("!");
+                try {
+                    networks.add(entry.text(), exclude ? e.substring(1) : e, exclude ? Rules.EXCLUDED : Rules.TRUSTED);
+                } catch (IllegalArgumentException ex) {
+                    throw Origin.at(entry.origin(), ex);
+                }
+            }
+            return networks;
         }
 
         private @Nullable DnsLists dnsLists(Map<String, LocalZone> zones) {
@@ -725,35 +879,46 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                     zones.put(e.getKey(), LocalZone.open(e.getKey(), spec.file(), spec.type(),
                             spec.malformed() == MalformedLines.REFUSE));
                 } catch (ZoneFileException ex) {
-                    throw new IllegalArgumentException("localZone '" + e.getKey() + "': " + ex.getMessage(), ex);
+                    throw Origin.at(spec.origin(),
+                            new IllegalArgumentException("localZone '" + e.getKey() + "': " + ex.getMessage(), ex));
                 }
             }
             return zones;
         }
 
         private static void addDomains(DomainIndex.Builder domains, NetworkSet.Builder literals,
-                List<String> patterns, int value, String what, String valueName) {
-            for (String pattern : patterns) {
-                if (pattern.strip().startsWith("[")) {
-                    String address = Rules.literalAddress(pattern);
-                    if (address == null) {
-                        throw new IllegalArgumentException(String.format(Locale.ROOT,
-                                "%s '%s': not an address literal (expected [192.0.2.1] or [IPv6:2001:db8::1])",
-                                what, Text.escape(pattern)));
-                    }
-                    try {
-                        literals.add(address, value);
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': %s", what,
-                                Text.escape(pattern), e.getMessage()), e);
-                    }
-                } else {
-                    domains.add(pattern, value, what, valueName);
+                List<Entry> entries, int value, String what, String valueName) {
+            for (Entry entry : entries) {
+                try {
+                    addDomain(domains, literals, entry.text(), value, what, valueName);
+                } catch (IllegalArgumentException e) {
+                    throw Origin.at(entry.origin(), e);
                 }
             }
         }
 
-        private static void addAll(List<String> target, Collection<String> values, String setting) {
+        private static void addDomain(DomainIndex.Builder domains, NetworkSet.Builder literals, String pattern,
+                int value, String what, String valueName) {
+            if (!pattern.strip().startsWith("[")) {
+                domains.add(pattern, value, what, valueName);
+                return;
+            }
+            String address = Rules.literalAddress(pattern);
+            if (address == null) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s '%s': not an address literal (expected [192.0.2.1] or [IPv6:2001:db8::1])", what,
+                        Text.escape(pattern)));
+            }
+            try {
+                literals.add(address, value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': %s", what,
+                        Text.escape(pattern), e.getMessage()), e);
+            }
+        }
+
+        private static void addAll(List<Entry> target, Collection<String> values, String setting,
+                @Nullable Origin origin) {
             Objects.requireNonNull(values, setting);
             int k = 0;
             for (String v : values) {
@@ -766,7 +931,110 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 }
                 k++;
             }
-            target.addAll(values);
+            for (String v : values) {
+                target.add(new Entry(v, origin));
+            }
+        }
+
+        /** The normalized zone of a list specification {@code zone[=filter|&mask][*weight]} or a bare zone. */
+        static String zoneOf(String spec) {
+            String zone = spec.strip();
+            for (char c : new char[] {'=', '&', '*'}) {
+                int at = zone.indexOf(c);
+                zone = at < 0 ? zone : zone.substring(0, at);
+            }
+            return ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+        }
+
+        /**
+         * This configuration in the policy file format, defaults included: what {@code relay-policy lint}
+         * prints. Lists show at most {@code maxEntries} entries each, the rest counted in a comment.
+         */
+        String describe(int maxEntries) {
+            StringBuilder out = new StringBuilder();
+            out.append("# local and relay domains\n");
+            list(out, "mydestination", localDomains.stream().map(Entry::text).toList(), maxEntries);
+            list(out, "relay_domains", relayDomains.stream().map(Entry::text).toList(), maxEntries);
+            out.append("\n# clients that may relay anywhere\n");
+            list(out, "mynetworks", trustedNetworks.stream().map(Entry::text).toList(), maxEntries);
+            out.append("permit_authenticated = ").append(permitAuthenticated ? "yes" : "no").append('\n');
+            out.append("\n# replies: those set, then the defaults of the others (commented out)\n");
+            for (Map.Entry<String, SmtpReply> e : Rules.DEFAULT_REPLIES.entrySet()) {
+                SmtpReply set = replies.get(e.getKey());
+                if (set != null) {
+                    out.append("reply.").append(e.getKey()).append(" = ").append(set).append('\n');
+                }
+            }
+            for (Map.Entry<String, SmtpReply> e : Rules.DEFAULT_REPLIES.entrySet()) {
+                if (!replies.containsKey(e.getKey())) {
+                    out.append("# reply.").append(e.getKey()).append(" = ").append(e.getValue()).append('\n');
+                }
+            }
+            out.append("\n# DNS lists\n");
+            for (ListSpec.Kind kind : ListSpec.Kind.values()) {
+                list(out, kind.setting() + "_sites", lists.stream().filter(l -> l.kind() == kind).map(ListSpec::text)
+                        .toList(), maxEntries);
+            }
+            out.append("dnsbl_threshold = ").append(dnsblThreshold).append('\n');
+            list(out, "dns_servers", dnsServers.stream().map(a -> a.getAddress() instanceof java.net.Inet6Address
+                    ? "[" + a.getAddress().getHostAddress() + "]:" + a.getPort()
+                    : a.getAddress().getHostAddress() + ":" + a.getPort()).toList(), maxEntries);
+            if (dnsServers.isEmpty()) {
+                out.append("# (no dns_servers: the system's resolvers are asked)\n");
+            }
+            out.append("dns_timeout = ").append(PolicyFile.duration(dnsTimeout)).append('\n');
+            out.append("dns_failure = ").append(dnsFailure.name().toLowerCase(Locale.ROOT)).append('\n');
+            zoneFailures.forEach((zone, ignore) -> out.append("dns_failure.").append(zone).append(" = ")
+                    .append(ignore ? "ignore" : "defer").append('\n'));
+            zoneReplies.forEach((zone, reply) -> out.append("dnsbl_reply.").append(zone).append(" = ").append(reply)
+                    .append('\n'));
+            out.append("dns_cache_min_ttl = ").append(PolicyFile.duration(ttlFloor)).append('\n');
+            out.append("dns_cache_max_ttl = ").append(PolicyFile.duration(ttlCeiling)).append('\n');
+            out.append("dns_cache_size = ").append(cacheSize).append('\n');
+            out.append("\n# local zones (rbldnsd data files)\n");
+            localZones.forEach((zone, spec) -> out.append("local_zone.").append(zone).append(" = ")
+                    .append(spec.file()).append(" malformed=").append(spec.malformed().name().toLowerCase(Locale.ROOT))
+                    .append('\n'));
+            out.append("local_zone_check_interval = ").append(PolicyFile.duration(zoneCheckInterval)).append('\n');
+            return out.toString();
+        }
+
+        private static void list(StringBuilder out, String key, List<String> entries, int maxEntries) {
+            out.append(key).append(" =");
+            int width = key.length() + 2;
+            int shown = 0;
+            for (String e : entries) {
+                if (shown == maxEntries) {
+                    break;
+                }
+                if (shown > 0 && width + e.length() > 100) {
+                    out.append(",\n   ");
+                    width = 3;
+                } else if (shown > 0) {
+                    out.append(',');
+                    width++;
+                }
+                out.append(' ').append(e);
+                width += e.length() + 1;
+                shown++;
+            }
+            out.append('\n');
+            if (entries.size() > shown) {
+                out.append("    # ... and ").append(entries.size() - shown).append(" more (")
+                        .append(entries.size()).append(" entries)\n");
+            }
+        }
+
+        /** Adds one list entry read from a policy file; errors found when building name {@code origin}. */
+        Builder addEntry(String setting, String value, Origin origin) {
+            List<Entry> target = switch (setting) {
+                case "localDomains" -> localDomains;
+                case "relayDomains" -> relayDomains;
+                case "trustedNetworks" -> trustedNetworks;
+                default -> throw new IllegalArgumentException("not a list setting: " + setting);
+            };
+            addAll(target, List.of(value), setting, origin);
+            return this;
         }
     }
 }

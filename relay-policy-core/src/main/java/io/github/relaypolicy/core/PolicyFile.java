@@ -1,0 +1,782 @@
+package io.github.relaypolicy.core;
+
+import io.github.relaypolicy.RuleNames;
+import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.internal.Rules;
+import io.github.relaypolicy.core.internal.Text;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A policy file: the text form of everything {@link RelayEngine.Builder} can configure, with Postfix's names
+ * where the concept is the same. The format is described in {@code docs/policy-file.md}; in short:
+ *
+ * <pre>
+ * # relay-policy.conf
+ * mydestination = example.org, .corp.example      # local domains
+ * relay_domains = partner.example
+ * mynetworks    = 127.0.0.0/8, 192.0.2.0/24,
+ *                 ./trusted-networks.txt           # a list file: one entry per line
+ * permit_authenticated = yes
+ * dnsbl_sites   = zen.spamhaus.org=127.0.0.[2..11]*3, bl.local*3
+ * dnsbl_threshold = 3
+ * local_zone.bl.local = blocked.ip4set
+ * reply.reject_unauth_destination = 554 5.7.1 &lt;{recipient}&gt;: Relay access denied
+ * </pre>
+ *
+ * <p>A setting starts at the beginning of a line ({@code key = value}); a line that starts with whitespace
+ * continues the setting above it. {@code #} starts a comment at the beginning of a line or after whitespace.
+ * List values are separated by commas or whitespace; an entry that starts with {@code /}, {@code ./} or
+ * {@code ../} names a list file (relative to the policy file's folder) whose lines hold the entries. Every
+ * problem is reported with {@code file:line:column}, the text and what was expected; an unknown key is an
+ * error, with a suggestion; a key given twice is an error.
+ *
+ * <p>Immutable and thread-safe once read.
+ *
+ * @since 0.1.0
+ */
+public final class PolicyFile {
+
+    /** How the value of a key is read. */
+    private enum Type { LIST, BOOLEAN, INTEGER, DURATION, FAILURE, REPLY, LOCAL_ZONE }
+
+    /** A key: its name, how its value is read, whether it takes a suffix ({@code reply.RULE}), its builder call. */
+    private record Key(String name, Type type, boolean suffixed, String builderName, String expected) {
+    }
+
+    private static final Map<String, Key> KEYS = new LinkedHashMap<>();
+
+    static {
+        key("mydestination", Type.LIST, false, "localDomains", "domains: example.org, .example.org, *.example.org"
+                + " or [192.0.2.1]");
+        key("relay_domains", Type.LIST, false, "relayDomains", "domains, as for mydestination");
+        key("mynetworks", Type.LIST, false, "trustedNetworks", "networks: 192.0.2.0/24, 2001:db8::/32,"
+                + " !192.0.2.66");
+        key("permit_authenticated", Type.BOOLEAN, false, "permitAuthenticated", "yes or no");
+        key("reply", Type.REPLY, true, "reply", "an SMTP reply: code, enhanced status and text, e.g. 554 5.7.1"
+                + " <{recipient}>: Relay access denied");
+        key("dnsbl_sites", Type.LIST, false, "dnsbl", "DNS lists: zone[=filter][*weight]");
+        key("dnswl_sites", Type.LIST, false, "dnswl", "DNS allow lists: zone[=filter][*weight]");
+        key("rhsbl_sites", Type.LIST, false, "rhsbl", "domain lists: zone[=filter][*weight]");
+        key("dnsbl_threshold", Type.INTEGER, false, "dnsblThreshold", "a whole number of at least 1");
+        key("dns_servers", Type.LIST, false, "dnsServers", "IP addresses with optional ports: 127.0.0.1:5353,"
+                + " [::1]:53");
+        key("dns_timeout", Type.DURATION, false, "dnsTimeout", "a duration: 500ms, 5s, 1m");
+        key("dns_failure", Type.FAILURE, false, "dnsFailure", "defer or ignore");
+        key("dns_failure", Type.FAILURE, true, "dnsFailure", "defer or ignore");
+        key("dnsbl_reply", Type.REPLY, true, "dnsblReply", "a 4xx or 5xx SMTP reply, e.g. 554 5.7.1 Service"
+                + " unavailable; client [{client}] blocked using {zone}{txt}");
+        key("dns_cache_min_ttl", Type.DURATION, false, "dnsCache", "a duration: 0s, 10s, 1m");
+        key("dns_cache_max_ttl", Type.DURATION, false, "dnsCache", "a duration: 10m, 1h");
+        key("dns_cache_size", Type.INTEGER, false, "dnsCache", "a whole number of at least 1");
+        key("local_zone", Type.LOCAL_ZONE, true, "localZone", "an rbldnsd data file (.ip4set, .ip4trie, .ip6trie"
+                + " or .dnset), optionally followed by malformed=skip or malformed=refuse");
+        key("local_zone_check_interval", Type.DURATION, false, "localZoneCheckInterval", "a duration: 10s, 1m");
+    }
+
+    private static void key(String name, Type type, boolean suffixed, String builderName, String expected) {
+        KEYS.put(suffixed ? name + "." : name, new Key(name, type, suffixed, builderName, expected));
+    }
+
+    /** Names from other places that people write by habit, and what to write instead. */
+    private static final Map<String, String> HINTS = Map.ofEntries(
+            Map.entry("localdomains", "mydestination"), Map.entry("local_domains", "mydestination"),
+            Map.entry("relaydomains", "relay_domains"), Map.entry("trustednetworks", "mynetworks"),
+            Map.entry("trusted_networks", "mynetworks"), Map.entry("permitauthenticated", "permit_authenticated"),
+            Map.entry("permit_sasl_authenticated", "permit_authenticated"), Map.entry("dnsbl", "dnsbl_sites"),
+            Map.entry("dnswl", "dnswl_sites"), Map.entry("rhsbl", "rhsbl_sites"),
+            Map.entry("postscreen_dnsbl_sites", "dnsbl_sites (allow lists, negative weights, go in dnswl_sites)"),
+            Map.entry("postscreen_dnsbl_threshold", "dnsbl_threshold"),
+            Map.entry("postscreen_dnsbl_min_ttl", "dns_cache_min_ttl"),
+            Map.entry("postscreen_dnsbl_max_ttl", "dns_cache_max_ttl"),
+            Map.entry("postscreen_dnsbl_timeout", "dns_timeout"), Map.entry("dnsblthreshold", "dnsbl_threshold"),
+            Map.entry("dnsservers", "dns_servers"), Map.entry("dnstimeout", "dns_timeout"),
+            Map.entry("dnsfailure", "dns_failure"), Map.entry("localzone", "local_zone.ZONE"),
+            Map.entry("localzonecheckinterval", "local_zone_check_interval"),
+            Map.entry("smtpd_recipient_restrictions", "the settings of the rules themselves (relay-policy applies"
+                    + " its rules in a fixed order): mynetworks, permit_authenticated, mydestination,"
+                    + " relay_domains, dnsbl_sites"),
+            Map.entry("smtpd_relay_restrictions", "the settings of the rules themselves (relay-policy applies"
+                    + " its rules in a fixed order): mynetworks, permit_authenticated, mydestination,"
+                    + " relay_domains"));
+
+    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d|w)?");
+    private static final Pattern REPLY = Pattern.compile("([0-9]{3}) +([0-9]+\\.[0-9]+\\.[0-9]+)(?: (.*))?");
+
+    /** A piece of a value on one physical line: where it starts and its text. */
+    private record Segment(Path file, int line, int column, String text) {
+        Origin origin() {
+            return new Origin(file, line, column, text);
+        }
+    }
+
+    /** A setting as written: its key (with suffix), the key's place and the value's pieces. */
+    private record Setting(Key key, String name, String suffix, Origin keyOrigin, List<Segment> value) {
+        /** The value's pieces joined with single spaces. */
+        String text() {
+            StringBuilder sb = new StringBuilder();
+            for (Segment s : value) {
+                sb.append(sb.isEmpty() ? "" : " ").append(s.text());
+            }
+            return sb.toString();
+        }
+
+        /** Where the value starts, or the key's place for an empty value. */
+        Origin valueOrigin() {
+            return value.isEmpty() ? keyOrigin : value.get(0).origin();
+        }
+    }
+
+    private final Path file;
+    private final List<Setting> settings;
+    private final List<Path> files;
+
+    private PolicyFile(Path file, List<Setting> settings, List<Path> files) {
+        this.file = file;
+        this.settings = settings;
+        this.files = files;
+    }
+
+    /**
+     * Reads and checks a policy file and the list files it names. Local zone files are loaded, and the rules
+     * compiled, when an engine is built.
+     *
+     * @param file the policy file (UTF-8)
+     * @return the policy
+     * @throws PolicyFileException listing every problem found, each with file, line, column, text and what was
+     *     expected; also when a file cannot be read
+     * @since 0.1.0
+     */
+    public static PolicyFile read(Path file) {
+        List<PolicyFileException.Problem> problems = new ArrayList<>();
+        Set<Path> files = new LinkedHashSet<>();
+        files.add(file);
+        List<Setting> settings = parse(file, problems, files);
+        PolicyFile policy = new PolicyFile(file, List.copyOf(settings), List.copyOf(files));
+        RelayEngine.Builder builder = policy.apply(RelayEngine.builder(), problems, true);
+        if (problems.isEmpty()) {
+            try {
+                builder.checkEntries();
+            } catch (PolicyFileException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PolicyFileException(problems, null);
+        }
+        return policy;
+    }
+
+    /**
+     * The policy file itself.
+     *
+     * @return the path given to {@link #read}
+     * @since 0.1.0
+     */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * The files this policy was read from: the policy file, then the list files it names, in order. Local zone
+     * files are not included: the engine watches them itself.
+     *
+     * @return the files
+     * @since 0.1.0
+     */
+    public List<Path> files() {
+        return files;
+    }
+
+    /**
+     * A new builder configured with this policy; adding to it does not change the policy.
+     *
+     * @return the builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder builder() {
+        List<PolicyFileException.Problem> problems = new ArrayList<>();
+        RelayEngine.Builder builder = apply(RelayEngine.builder(), problems, false);
+        if (!problems.isEmpty()) { // read() found none, so this cannot happen; never hand out half a policy
+            throw new PolicyFileException(problems, null);
+        }
+        return builder;
+    }
+
+    /**
+     * The effective policy: every setting with its value, defaults included, in this format; list files are
+     * expanded into their entries (at most {@code maxEntries} shown per list, the rest counted in a comment).
+     *
+     * @param maxEntries the most entries shown per list
+     * @return the policy text
+     * @since 0.1.0
+     */
+    public String effective(int maxEntries) {
+        return builder().describe(maxEntries);
+    }
+
+    // ---------------------------------------------------------------------------------------------- reading
+
+    private static List<Setting> parse(Path file, List<PolicyFileException.Problem> problems, Set<Path> files) {
+        List<String> lines = lines(file, null, problems);
+        List<Setting> settings = new ArrayList<>();
+        Map<String, Origin> seen = new HashMap<>();
+        Setting current = null;
+        for (int i = 0; i < lines.size(); i++) {
+            int lineNo = i + 1;
+            String line = uncomment(lines.get(i));
+            if (line.isBlank()) {
+                continue;
+            }
+            if (Character.isWhitespace(line.charAt(0))) {
+                int start = firstNonBlank(line);
+                if (current == null) {
+                    problems.add(new PolicyFileException.Problem(file, lineNo, start + 1, line.strip(),
+                            "continuation line without a setting above it; a setting starts at column 1:"
+                                    + " key = value"));
+                } else {
+                    current.value().add(new Segment(file, lineNo, start + 1, line.strip()));
+                }
+                continue;
+            }
+            current = setting(file, lineNo, line, problems);
+            if (current != null) {
+                String id = current.name() + current.suffix().toLowerCase(Locale.ROOT);
+                Origin previous = seen.putIfAbsent(id, current.keyOrigin());
+                if (previous != null) {
+                    problems.add(current.keyOrigin().problem(String.format(Locale.ROOT,
+                            "'%s' is already set on line %d; give each key once (continue a long value on lines that"
+                                    + " start with whitespace)", Text.escape(id), previous.line())));
+                    current = ignored(file, lineNo); // its continuation lines belong to the duplicate
+                    continue;
+                }
+                settings.add(current);
+            } else {
+                current = ignored(file, lineNo); // takes the continuation lines of the broken setting
+            }
+        }
+        settings.removeIf(s -> s.name().isEmpty());
+        for (Setting s : settings) {
+            if (s.key().type() == Type.LIST) {
+                expandListFiles(file, s, problems, files);
+            }
+        }
+        return settings;
+    }
+
+    /** A stand-in for a setting already reported as broken, so that its continuation lines are not reported. */
+    private static Setting ignored(Path file, int lineNo) {
+        return new Setting(KEYS.get("mydestination"), "", "", new Origin(file, lineNo, 1, ""), new ArrayList<>());
+    }
+
+    /** A setting's first line, or null (with a problem) if it is not {@code key = value} with a known key. */
+    private static @Nullable Setting setting(Path file, int lineNo, String line,
+            List<PolicyFileException.Problem> problems) {
+        int end = 0;
+        while (end < line.length() && isKeyChar(line.charAt(end))) {
+            end++;
+        }
+        String written = line.substring(0, end);
+        int eq = end;
+        while (eq < line.length() && (line.charAt(eq) == ' ' || line.charAt(eq) == '\t')) {
+            eq++;
+        }
+        if (written.isEmpty() || eq >= line.length() || line.charAt(eq) != '=') {
+            String found = eq >= line.length() ? "the end of the line" : "'" + Text.escape(line.substring(eq,
+                    eq + Character.charCount(line.codePointAt(eq)))) + "'";
+            problems.add(new PolicyFileException.Problem(file, lineNo, written.isEmpty() ? 1 : eq + 1,
+                    line.strip(), written.isEmpty()
+                            ? "expected a setting, key = value, with a key of letters, digits and _"
+                            : "expected '=' after the key '" + Text.escape(written) + "', found " + found));
+            return null;
+        }
+        Origin keyOrigin = new Origin(file, lineNo, 1, written);
+        Key key = lookupKey(written);
+        if (key == null) {
+            problems.add(keyOrigin.problem(unknownKey(written)));
+            return null;
+        }
+        String suffix = key.suffixed() ? written.substring(key.name().length() + 1) : "";
+        if (key.suffixed() && suffix.isEmpty()) {
+            problems.add(keyOrigin.problem(String.format(Locale.ROOT, "'%s' needs a name after the dot: %s",
+                    written, example(key))));
+            return null;
+        }
+        if (key.type() == Type.REPLY && key.name().equals("reply") && !Rules.DEFAULT_REPLIES.containsKey(suffix)) {
+            problems.add(keyOrigin.problem(String.format(Locale.ROOT, "unknown rule '%s' in '%s'%s; rules: %s",
+                    Text.escape(suffix), Text.escape(written),
+                    suggestion(suffix, Rules.DEFAULT_REPLIES.keySet(), "reply."),
+                    String.join(", ", Rules.DEFAULT_REPLIES.keySet()))));
+            return null;
+        }
+        List<Segment> value = new ArrayList<>();
+        int start = eq + 1;
+        while (start < line.length() && Character.isWhitespace(line.charAt(start))) {
+            start++;
+        }
+        if (start < line.length()) {
+            value.add(new Segment(file, lineNo, start + 1, line.substring(start).strip()));
+        }
+        return new Setting(key, key.name(), suffix, keyOrigin, value);
+    }
+
+    private static String example(Key key) {
+        return switch (key.name()) {
+            case "reply" -> "reply." + RuleNames.RELAY_DENIED + " = 554 5.7.1 <{recipient}>: Relay access denied";
+            case "dns_failure" -> "dns_failure.bl.spamcop.net = ignore";
+            case "dnsbl_reply" -> "dnsbl_reply.zen.spamhaus.org = 554 5.7.1 blocked using {zone}{txt}";
+            default -> "local_zone.bl.local = blocked.ip4set";
+        };
+    }
+
+    private static boolean isKeyChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.'
+                || c == '-';
+    }
+
+    private static @Nullable Key lookupKey(String written) {
+        Key exact = KEYS.get(written);
+        if (exact != null) {
+            return exact;
+        }
+        int dot = written.indexOf('.');
+        return dot < 0 ? null : KEYS.get(written.substring(0, dot + 1));
+    }
+
+    private static String unknownKey(String written) {
+        String hint = HINTS.get(written.toLowerCase(Locale.ROOT));
+        if (hint != null) {
+            return "unknown key '" + Text.escape(written) + "'; write " + hint;
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (Key k : KEYS.values()) {
+            names.add(k.suffixed() ? k.name() + ".NAME" : k.name());
+        }
+        String base = written.indexOf('.') > 0 ? written.substring(0, written.indexOf('.')) : written;
+        String suggestion = suggestion(base.toLowerCase(Locale.ROOT), KEYS.values().stream().map(Key::name)
+                .distinct().toList(), "");
+        return "unknown key '" + Text.escape(written) + "'" + suggestion + "; known keys: " + String.join(", ",
+                names);
+    }
+
+    /** {@code "; did you mean 'x'?"} for the closest candidate within a few edits, else "". */
+    private static String suggestion(String written, Iterable<String> candidates, String prefix) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int d = distance(written, c);
+            if (d < bestDistance) {
+                best = c;
+                bestDistance = d;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, written.length() / 3)
+                ? "; did you mean '" + prefix + best + "'?" : "";
+    }
+
+    /** Levenshtein distance. */
+    static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] row = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            row[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                row[j] = Math.min(Math.min(row[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] t = previous;
+            previous = row;
+            row = t;
+        }
+        return previous[b.length()];
+    }
+
+    /** A line without its comment: {@code #} at the start or after whitespace starts one. */
+    private static String uncomment(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            if (line.charAt(i) == '#' && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
+                return line.substring(0, i);
+            }
+        }
+        return line;
+    }
+
+    private static int firstNonBlank(String line) {
+        int i = 0;
+        while (i < line.length() && Character.isWhitespace(line.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * The lines of a file, strictly UTF-8; a line that is not is reported and read as empty. A file that cannot
+     * be read is reported at {@code from} (the entry that named it) or as a whole.
+     */
+    private static List<String> lines(Path file, @Nullable Origin from, List<PolicyFileException.Problem> problems) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : String.valueOf(e.getMessage());
+            if (from == null) {
+                problems.add(new PolicyFileException.Problem(file, 0, 0, "", "cannot read the policy file: " + why));
+            } else {
+                problems.add(from.problem("cannot read list file '" + file + "': " + why));
+            }
+            return List.of();
+        }
+        List<String> lines = new ArrayList<>();
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == '\n') {
+                if (i == bytes.length && start == i) {
+                    break;
+                }
+                int end = i > start && bytes[i - 1] == '\r' ? i - 1 : i;
+                try {
+                    lines.add(decoder.decode(ByteBuffer.wrap(bytes, start, end - start)).toString());
+                } catch (CharacterCodingException e) {
+                    problems.add(new PolicyFileException.Problem(file, lines.size() + 1, 1, "",
+                            "not UTF-8 text; save the file as UTF-8"));
+                    lines.add("");
+                }
+                start = i + 1;
+            }
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
+            for (int c = 0; c < l.length(); c++) {
+                char ch = l.charAt(c);
+                if (ch < 0x20 && ch != '\t' || ch == 0x7f) {
+                    problems.add(new PolicyFileException.Problem(file, i + 1, c + 1, "",
+                            String.format(Locale.ROOT, "control character U+%04X; only text and tabs are allowed",
+                                    (int) ch)));
+                    lines.set(i, "");
+                    break;
+                }
+            }
+        }
+        return lines;
+    }
+
+    /** Replaces list-file entries of a list setting by the entries of those files, each with its own place. */
+    private static void expandListFiles(Path policy, Setting s, List<PolicyFileException.Problem> problems,
+            Set<Path> files) {
+        List<Segment> expanded = new ArrayList<>();
+        for (Segment token : tokens(s.value())) {
+            String t = token.text();
+            if (!(t.startsWith("/") || t.startsWith("./") || t.startsWith("../"))) {
+                expanded.add(token);
+                continue;
+            }
+            Path listFile = resolve(policy, t);
+            files.add(listFile);
+            List<String> lines = lines(listFile, token.origin(), problems);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = uncomment(lines.get(i));
+                for (Segment entry : tokens(List.of(new Segment(listFile, i + 1, 1, line)))) {
+                    String e = entry.text();
+                    if (e.startsWith("/") || e.startsWith("./") || e.startsWith("../")) {
+                        problems.add(entry.origin().problem("a list file cannot name another list file; expected "
+                                + s.key().expected()));
+                    } else {
+                        expanded.add(entry);
+                    }
+                }
+            }
+        }
+        s.value().clear();
+        s.value().addAll(expanded);
+    }
+
+    /** The tokens of a list value, separated by commas or whitespace, each with its column. */
+    private static List<Segment> tokens(List<Segment> value) {
+        List<Segment> tokens = new ArrayList<>();
+        for (Segment seg : value) {
+            String text = seg.text();
+            int i = 0;
+            while (i < text.length()) {
+                while (i < text.length() && isSeparator(text.charAt(i))) {
+                    i++;
+                }
+                int start = i;
+                while (i < text.length() && !isSeparator(text.charAt(i))) {
+                    i++;
+                }
+                if (i > start) {
+                    tokens.add(new Segment(seg.file(), seg.line(), seg.column() + start, text.substring(start, i)));
+                }
+            }
+        }
+        return tokens;
+    }
+
+    private static boolean isSeparator(char c) {
+        return c == ',' || Character.isWhitespace(c);
+    }
+
+    private static Path resolve(Path policy, String path) {
+        Path p = Path.of(path);
+        Path dir = policy.toAbsolutePath().getParent();
+        return p.isAbsolute() || dir == null ? p : dir.resolve(p).normalize();
+    }
+
+    // --------------------------------------------------------------------------------------------- applying
+
+    /**
+     * Applies the settings to {@code b}, adding a problem for each value the builder refuses; with
+     * {@code check}, also checks what only the file can know (names of lists that are not configured).
+     */
+    private RelayEngine.Builder apply(RelayEngine.Builder b, List<PolicyFileException.Problem> problems,
+            boolean check) {
+        Duration[] cache = {null, null};
+        Origin cacheOrigin = null;
+        long cacheSize = -1;
+        Set<String> zones = new LinkedHashSet<>();
+        List<Setting> zoneSettings = new ArrayList<>();
+        for (Setting s : settings) {
+            Key key = s.key();
+            try {
+                switch (key.type()) {
+                    case LIST -> {
+                        for (Segment token : tokens(s.value())) {
+                            each(problems, token.origin(), () -> list(b, key, token, zones));
+                        }
+                    }
+                    case BOOLEAN -> b.permitAuthenticated(bool(s));
+                    case INTEGER -> {
+                        long n = integer(s);
+                        if (key.name().equals("dnsbl_threshold")) {
+                            b.dnsblThreshold((int) n);
+                        } else {
+                            cacheSize = n;
+                            cacheOrigin = s.valueOrigin();
+                        }
+                    }
+                    case DURATION -> {
+                        Duration d = duration(s);
+                        switch (key.name()) {
+                            case "dns_timeout" -> b.dnsTimeout(d);
+                            case "dns_cache_min_ttl" -> {
+                                cache[0] = d;
+                                cacheOrigin = s.valueOrigin();
+                            }
+                            case "dns_cache_max_ttl" -> {
+                                cache[1] = d;
+                                cacheOrigin = s.valueOrigin();
+                            }
+                            default -> b.localZoneCheckInterval(d);
+                        }
+                    }
+                    case FAILURE -> {
+                        if (key.suffixed()) {
+                            zoneSettings.add(s);
+                        } else {
+                            b.dnsFailure(failure(s));
+                        }
+                    }
+                    case REPLY -> {
+                        if (key.name().equals("reply")) {
+                            b.reply(s.suffix(), reply(s));
+                        } else {
+                            zoneSettings.add(s);
+                        }
+                    }
+                    case LOCAL_ZONE -> {
+                        localZone(b, s);
+                        zones.add(zoneName(s.suffix()));
+                    }
+                    default -> throw new IllegalStateException(key.type().name());
+                }
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                problems.add(s.valueOrigin().problem(s.name() + (s.suffix().isEmpty() ? "" : "." + s.suffix())
+                        + ": " + e.getMessage()));
+            }
+        }
+        for (Setting s : zoneSettings) {
+            String zone = zoneName(s.suffix());
+            if (check && !zones.contains(zone)) {
+                problems.add(s.keyOrigin().problem(String.format(Locale.ROOT,
+                        "'%s' names the zone '%s', which no dnsbl_sites, dnswl_sites, rhsbl_sites or local_zone"
+                                + " setting configures; configured zones: %s", Text.escape(s.keyOrigin().text()),
+                        Text.escape(s.suffix()), zones.isEmpty() ? "none" : String.join(", ", zones))));
+                continue;
+            }
+            try {
+                if (s.key().type() == Type.FAILURE) {
+                    b.dnsFailure(s.suffix(), failure(s));
+                } else {
+                    b.dnsblReply(s.suffix(), reply(s));
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(s.valueOrigin().problem(s.name() + "." + s.suffix() + ": " + e.getMessage()));
+            }
+        }
+        if (cacheOrigin != null) {
+            Duration floor = cache[0] == null ? RelayEngine.Builder.DEFAULT_TTL_FLOOR : cache[0];
+            Duration ceiling = cache[1] == null ? RelayEngine.Builder.DEFAULT_TTL_CEILING : cache[1];
+            long size = cacheSize < 0 ? RelayEngine.Builder.DEFAULT_CACHE_SIZE : cacheSize;
+            try {
+                b.dnsCache(floor, ceiling, size);
+            } catch (IllegalArgumentException e) {
+                problems.add(cacheOrigin.problem("dns_cache_min_ttl " + duration(floor) + " must not exceed"
+                        + " dns_cache_max_ttl " + duration(ceiling)));
+            }
+        }
+        return b;
+    }
+
+    private static void each(List<PolicyFileException.Problem> problems, Origin origin, Runnable action) {
+        try {
+            action.run();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            problems.add(origin.problem(e.getMessage()));
+        }
+    }
+
+    private static void list(RelayEngine.Builder b, Key key, Segment token, Set<String> zones) {
+        String t = token.text();
+        Origin origin = token.origin();
+        switch (key.name()) {
+            case "mydestination" -> b.addEntry("localDomains", t, origin);
+            case "relay_domains" -> b.addEntry("relayDomains", t, origin);
+            case "mynetworks" -> b.addEntry("trustedNetworks", t, origin);
+            case "dns_servers" -> b.dnsServers(t);
+            case "dnsbl_sites" -> {
+                b.dnsbl(t);
+                zones.add(RelayEngine.Builder.zoneOf(t));
+            }
+            case "dnswl_sites" -> {
+                b.dnswl(t);
+                zones.add(RelayEngine.Builder.zoneOf(t));
+            }
+            case "rhsbl_sites" -> {
+                b.rhsbl(t);
+                zones.add(RelayEngine.Builder.zoneOf(t));
+            }
+            default -> throw new IllegalStateException(key.name());
+        }
+    }
+
+    private static String zoneName(String zone) {
+        return RelayEngine.Builder.zoneOf(zone);
+    }
+
+    private static boolean bool(Setting s) {
+        return switch (s.text().toLowerCase(Locale.ROOT)) {
+            case "yes" -> true;
+            case "no" -> false;
+            default -> throw expected(s);
+        };
+    }
+
+    private static long integer(Setting s) {
+        String t = s.text();
+        if (!t.matches("[0-9]{1,9}") || Long.parseLong(t) < 1) {
+            throw expected(s);
+        }
+        return Long.parseLong(t);
+    }
+
+    private static Duration duration(Setting s) {
+        Matcher m = DURATION.matcher(s.text());
+        if (!m.matches()) {
+            throw expected(s);
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> Duration.ofDays(7 * n);
+        };
+    }
+
+    /** A duration as this format writes it: {@code 500ms}, {@code 10s}, {@code 1h}. */
+    static String duration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0 || ms == 0) {
+            return ms == 0 ? "0s" : ms + "ms";
+        }
+        long s = ms / 1000;
+        if (s % 86400 == 0) {
+            return s / 86400 + "d";
+        }
+        if (s % 3600 == 0) {
+            return s / 3600 + "h";
+        }
+        return s % 60 == 0 ? s / 60 + "m" : s + "s";
+    }
+
+    private static DnsFailure failure(Setting s) {
+        return switch (s.text().toLowerCase(Locale.ROOT)) {
+            case "defer" -> DnsFailure.DEFER;
+            case "ignore" -> DnsFailure.IGNORE;
+            default -> throw expected(s);
+        };
+    }
+
+    private static SmtpReply reply(Setting s) {
+        Matcher m = REPLY.matcher(s.text());
+        if (!m.matches()) {
+            throw expected(s);
+        }
+        return SmtpReply.of(Integer.parseInt(m.group(1)), m.group(2), m.group(3) == null ? "" : m.group(3));
+    }
+
+    private static void localZone(RelayEngine.Builder b, Setting s) {
+        List<Segment> tokens = tokens(s.value());
+        MalformedLines malformed = MalformedLines.REFUSE;
+        if (tokens.isEmpty() || tokens.size() > 2) {
+            throw expected(s);
+        }
+        if (tokens.size() == 2) {
+            malformed = switch (tokens.get(1).text().toLowerCase(Locale.ROOT)) {
+                case "malformed=skip" -> MalformedLines.SKIP;
+                case "malformed=refuse" -> MalformedLines.REFUSE;
+                default -> throw new IllegalArgumentException("'" + Text.escape(tokens.get(1).text())
+                        + "': expected malformed=skip or malformed=refuse after the file name");
+            };
+        }
+        b.localZone(s.suffix(), resolve(s.keyOrigin().file(), tokens.get(0).text()), malformed,
+                s.valueOrigin());
+    }
+
+    private static IllegalArgumentException expected(Setting s) {
+        return new IllegalArgumentException(String.format(Locale.ROOT, "'%s' is not %s", Text.escape(s.text()),
+                s.key().expected()));
+    }
+
+    @Override
+    public String toString() {
+        return "PolicyFile[" + file + ", " + settings.size() + " settings]";
+    }
+}

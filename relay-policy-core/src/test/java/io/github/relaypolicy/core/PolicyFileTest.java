@@ -1,0 +1,402 @@
+package io.github.relaypolicy.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.Verdict;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Policy files: the example policy, every key, list files, and the errors an administrator gets for each kind of
+ * mistake (file:line:column, the text, what was expected), and the watch that reloads a changed file.
+ */
+final class PolicyFileTest {
+
+    /** The repository's example, read where it lies: the tests run in relay-policy-core. */
+    private static final Path EXAMPLE = Path.of("..", "examples", "relay-policy.conf");
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String text) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text, StandardCharsets.UTF_8);
+        return f;
+    }
+
+    private static Decision decide(RelayEngine engine, String client, String sender, String recipient) {
+        return engine.decide(RelayRequest.of(client, sender, recipient));
+    }
+
+    // ------------------------------------------------------------------------------------------- the example
+
+    @Test
+    void example_policy_decides_as_its_comments_say() {
+        try (RelayEngine engine = RelayEngine.fromFile(EXAMPLE)) {
+            assertThat(engine.zoneWarnings()).isEmpty();
+
+            Decision local = decide(engine, "198.18.0.9", "<a@example.net>", "<user@example.org>");
+            assertThat(local.verdict()).isEqualTo(Verdict.ACCEPT);
+            assertThat(local.rule()).isEqualTo("mydestination");
+
+            Decision literal = decide(engine, "198.18.0.9", "<a@example.net>", "<user@[192.0.2.25]>");
+            assertThat(literal.rule()).isEqualTo("mydestination");
+
+            Decision backup = decide(engine, "198.18.0.9", "<a@example.net>", "<x@mx.branch.partner.example>");
+            assertThat(backup.rule()).isEqualTo("relay_domains");
+
+            Decision relay = decide(engine, "198.18.0.9", "<a@example.net>", "<victim@victim.example>");
+            assertThat(relay.reply()).hasToString("554 5.7.1 <victim@victim.example>: Relay access denied");
+
+            assertThat(decide(engine, "192.0.2.10", "<a@example.org>", "<x@victim.example>").rule())
+                    .isEqualTo("mynetworks");
+            assertThat(decide(engine, "198.51.100.7", "<a@example.org>", "<x@victim.example>").rule())
+                    .as("from the list file").isEqualTo("mynetworks");
+            assertThat(decide(engine, "192.0.2.66", "<a@example.org>", "<x@victim.example>").rule())
+                    .as("the printer is excluded").isEqualTo("reject_unauth_destination");
+
+            Decision listed = decide(engine, "203.0.113.129", "<a@example.net>", "<user@example.org>");
+            assertThat(listed.verdict()).isEqualTo(Verdict.REJECT);
+            assertThat(listed.reply()).hasToString("554 5.7.1 Service unavailable; client [203.0.113.129] blocked"
+                    + " using bl.example.invalid; Listed in bl.example.invalid: see"
+                    + " https://bl.example.invalid/lookup?ip=203.0.113.129");
+
+            assertThat(decide(engine, "203.0.113.130", "<a@example.net>", "<user@example.org>").verdict())
+                    .as("excluded from the listed range").isEqualTo(Verdict.ACCEPT);
+            assertThat(decide(engine, "203.0.113.200", "<a@example.net>", "<user@example.org>").verdict())
+                    .as("listed (3) and allow-listed (-5)").isEqualTo(Verdict.ACCEPT);
+
+            Decision spamSender = decide(engine, "198.18.0.9", "<a@mail.spammer.example>", "<user@example.org>");
+            assertThat(spamSender.verdict()).isEqualTo(Verdict.REJECT);
+            assertThat(spamSender.reply().toString()).contains("dbl.example.invalid");
+        }
+    }
+
+    @Test
+    void example_policy_passes_the_rfc5782_health_check_of_its_local_zones() {
+        try (RelayEngine engine = RelayEngine.fromFile(EXAMPLE)) {
+            List<DnsListHealth> health = engine.checkDnsLists().toCompletableFuture().join();
+            assertThat(health).extracting(DnsListHealth::zone)
+                    .containsExactly("bl.example.invalid", "wl.example.invalid", "dbl.example.invalid");
+            assertThat(health).allSatisfy(h -> assertThat(h.healthy()).as(h.toString()).isTrue());
+        }
+    }
+
+    @Test
+    void effective_policy_names_every_setting_and_reads_back_to_the_same_policy() throws IOException {
+        PolicyFile policy = PolicyFile.read(EXAMPLE);
+        String effective = policy.effective(1000);
+
+        assertThat(effective).contains("mydestination = example.org, .corp.example.org, [192.0.2.25]\n",
+                "relay_domains = partner.example, .branch.partner.example\n",
+                "mynetworks = 127.0.0.0/8, ::1, 192.0.2.0/24, !192.0.2.66, 198.51.100.0/26, 2001:db8:25::/48\n",
+                "permit_authenticated = yes\n", "reply.reject_unauth_destination = 554 5.7.1 <{recipient}>:"
+                        + " Relay access denied\n",
+                "# reply.internal_error = 451 4.3.0 Temporary internal error\n",
+                "dnsbl_sites = bl.example.invalid=127.0.0.[2..11]*3\n", "dnsbl_threshold = 3\n",
+                "dns_timeout = 5s\n", "dns_failure = defer\n", "dns_cache_min_ttl = 10s\n",
+                "dns_cache_max_ttl = 1h\n", "dns_cache_size = 100000\n", "local_zone_check_interval = 1m\n");
+
+        // local zone paths are printed resolved, so the text reads back from anywhere
+        Path copy = write("effective.conf", effective);
+        assertThat(PolicyFile.read(copy).effective(1000)).isEqualTo(effective);
+    }
+
+    @Test
+    void effective_policy_counts_the_entries_it_does_not_show() throws IOException {
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 250; i++) {
+            many.append("10.0.").append(i).append(".0/24\n");
+        }
+        write("nets.txt", many.toString());
+        Path conf = write("p.conf", "mynetworks = ./nets.txt\n");
+
+        String effective = PolicyFile.read(conf).effective(5);
+
+        assertThat(effective).contains("mynetworks = 10.0.0.0/24, 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24,"
+                + " 10.0.4.0/24\n    # ... and 245 more (250 entries)\n");
+    }
+
+    // --------------------------------------------------------------------------------------- every key works
+
+    @Test
+    void every_key_reaches_the_engine() throws IOException {
+        Files.writeString(dir.resolve("bl.ip4set"), ":127.0.0.2:listed\n127.0.0.2\n203.0.113.0/24\n");
+        Path conf = write("all.conf", """
+                mydestination = example.org
+                relay_domains = partner.example
+                mynetworks = 192.0.2.0/24
+                permit_authenticated = no
+                reply.reject_unauth_destination = 550 5.7.1 No relaying for <{recipient}>
+                dnsbl_sites = bl.local*2
+                dnswl_sites = wl.test*-1
+                rhsbl_sites = dbl.test
+                dnsbl_threshold = 2
+                dns_servers = 127.0.0.1:5353, [::1]:53
+                dns_timeout = 750ms
+                dns_failure = ignore
+                dns_failure.wl.test = defer
+                dnsbl_reply.bl.local = 550 5.7.1 Go away, {client}
+                dns_cache_min_ttl = 0s
+                dns_cache_max_ttl = 2h
+                dns_cache_size = 500
+                local_zone.bl.local = bl.ip4set malformed=skip
+                local_zone_check_interval = 30s
+                """);
+
+        PolicyFile policy = PolicyFile.read(conf);
+
+        assertThat(policy.effective(100)).contains("permit_authenticated = no\n",
+                "reply.reject_unauth_destination = 550 5.7.1 No relaying for <{recipient}>\n",
+                "dnsbl_sites = bl.local*2\n", "dnswl_sites = wl.test*-1\n", "rhsbl_sites = dbl.test\n",
+                "dnsbl_threshold = 2\n", "dns_servers = 127.0.0.1:5353, [0:0:0:0:0:0:0:1]:53\n",
+                "dns_timeout = 750ms\n", "dns_failure = ignore\n", "dns_failure.wl.test = defer\n",
+                "dnsbl_reply.bl.local = 550 5.7.1 Go away, {client}\n", "dns_cache_min_ttl = 0s\n",
+                "dns_cache_max_ttl = 2h\n", "dns_cache_size = 500\n",
+                "local_zone.bl.local = " + dir.resolve("bl.ip4set") + " malformed=skip\n",
+                "local_zone_check_interval = 30s\n");
+        try (RelayEngine engine = policy.builder().build()) {
+            Decision authenticated = engine.decide(RelayRequest.builder().client("198.18.0.1")
+                    .sender("<a@example.net>").recipient("<b@victim.example>").authenticatedUser("alice").build());
+            assertThat(authenticated.reply()).hasToString("550 5.7.1 No relaying for <b@victim.example>");
+        }
+    }
+
+    @Test
+    void values_may_be_split_by_commas_or_whitespace_over_continuation_lines_with_comments() throws IOException {
+        Path conf = write("p.conf", """
+                # a comment line
+                mydestination = example.org,example.net   example.com   # trailing comment
+                   # a comment between continuation lines
+                   .corp.example,
+                \t*.shop.example
+
+                mynetworks = 192.0.2.0/24#not a comment: no whitespace before the '#'
+                """);
+
+        assertThatThrownBy(() -> PolicyFile.read(conf)).isInstanceOf(PolicyFileException.class)
+                .hasMessage(conf + ":7:14: trusted network '192.0.2.0/24#not': prefix length '24#not' is not a"
+                        + " number");
+
+        Files.writeString(conf, Files.readString(conf).replace("#not a comment", " # a comment"));
+        assertThat(PolicyFile.read(conf).effective(100)).contains(
+                "mydestination = example.org, example.net, example.com, .corp.example, *.shop.example\n");
+    }
+
+    // ------------------------------------------------------------------------------------------------ errors
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            mynetwork = 10.0.0.0/8                 | 1:1: unknown key 'mynetwork'; did you mean 'mynetworks'?
+            trustedNetworks = 10.0.0.0/8           | 1:1: unknown key 'trustedNetworks'; write mynetworks
+            postscreen_dnsbl_threshold = 3         | 1:1: unknown key 'postscreen_dnsbl_threshold'; write dnsbl_threshold
+            dns_timeuot = 5s                       | 1:1: unknown key 'dns_timeuot'; did you mean 'dns_timeout'?
+            mynetworks: 10.0.0.0/8                 | 1:11: expected '=' after the key 'mynetworks', found ':'
+            mynetworks                             | 1:11: expected '=' after the key 'mynetworks', found the end of the line
+            = 10.0.0.0/8                           | 1:1: expected a setting, key = value, with a key of letters, digits and _
+            mynetworks = 10.0.0.1/8                | 1:14: trusted network '10.0.0.1/8': host bits set, did you mean 10.0.0.0/8?
+            mynetworks = 10.0.0.0/8, 300.1.1.1     | 1:26: trusted network '300.1.1.1': '300.1.1.1' is not an IPv4 or IPv6 address
+            mydestination = exa_mple..org          | 1:17: local domain 'exa_mple..org': not a domain name
+            permit_authenticated = true            | 1:24: permit_authenticated: 'true' is not yes or no
+            dnsbl_threshold = 0                    | 1:19: dnsbl_threshold: '0' is not a whole number of at least 1
+            dns_timeout = 5 seconds                | 1:15: dns_timeout: '5 seconds' is not a duration: 500ms, 5s, 1m
+            dns_failure = tempfail                 | 1:15: dns_failure: 'tempfail' is not defer or ignore
+            dnsbl_sites = zen.spamhaus.org*0       | 1:15: dnsbl 'zen.spamhaus.org*0'
+            dns_servers = ns1.example.net          | 1:15: dnsServers entry 'ns1.example.net': not an IP address
+            reply.reject_unauth_destination = 250 2.0.0 ok | 1:35: reply.reject_unauth_destination: reply for rule
+            reply.reject_unauth_destination = 554 relay denied | 1:35: reply.reject_unauth_destination: '554 relay denied' is not an SMTP reply
+            reply.reject_unauth_destinaton = 554 5.7.1 no | 1:1: unknown rule 'reject_unauth_destinaton' in 'reply.reject_unauth_destinaton'; did you mean 'reply.reject_unauth_destination'?
+            reply. = 554 5.7.1 no                  | 1:1: 'reply.' needs a name after the dot
+            dns_failure.bl.spamcop.net = ignore    | 1:1: 'dns_failure.bl.spamcop.net' names the zone 'bl.spamcop.net', which no dnsbl_sites, dnswl_sites, rhsbl_sites or local_zone setting configures; configured zones: none
+            local_zone.bl.local = blocked.txt      | 1:23: local_zone.bl.local: localZone 'bl.local': file
+            local_zone.bl.local = missing.ip4set   | 1:23: localZone 'bl.local': 
+            local_zone.bl.local = a.ip4set malformed=ignore | 1:23: local_zone.bl.local: 'malformed=ignore': expected malformed=skip or malformed=refuse
+            mynetworks = ./missing.txt             | 1:14: cannot read list file
+            """)
+    void a_mistake_is_reported_with_its_place_and_what_was_expected(String line, String expected)
+            throws IOException {
+        Path conf = write("p.conf", line + "\n");
+
+        assertThatThrownBy(() -> RelayEngine.fromFile(conf)).isInstanceOf(PolicyFileException.class)
+                .hasMessageStartingWith(conf + ":" + expected);
+    }
+
+    @Test
+    void every_problem_of_a_file_is_reported_at_once() throws IOException {
+        Path conf = write("p.conf", """
+                mydestination = example.org
+                mynetwork = 10.0.0.0/8
+                  192.0.2.0/24
+                   indented = continuation without a setting above? no: continues the broken line
+                dnsbl_threshold = -1
+                mydestination = example.net
+                """);
+
+        PolicyFileException e = (PolicyFileException) org.assertj.core.api.Assertions.catchThrowable(
+                () -> PolicyFile.read(conf));
+
+        assertThat(e.problems()).extracting(p -> p.line() + ":" + p.column())
+                .containsExactly("2:1", "6:1", "5:19");
+        assertThat(e.problems().get(1).message()).isEqualTo("'mydestination' is already set on line 1; give each"
+                + " key once (continue a long value on lines that start with whitespace)");
+        assertThat(e.problems().get(2).text()).isEqualTo("-1");
+    }
+
+    @Test
+    void continuation_line_without_a_setting_above_is_an_error() throws IOException {
+        Path conf = write("p.conf", "  example.org\nmydestination = example.org\n");
+
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":1:3: continuation line without a"
+                + " setting above it; a setting starts at column 1: key = value");
+    }
+
+    @Test
+    void list_file_errors_name_the_list_file_line_and_column() throws IOException {
+        write("nets.txt", "# office\n10.1.0.0/16\n\n  192.0.2.0/24, 10.2.0.1/16 # typo\n");
+        Path conf = write("p.conf", "mynetworks = 127.0.0.0/8 ./nets.txt\n");
+
+        assertThatThrownBy(() -> RelayEngine.fromFile(conf)).isInstanceOf(PolicyFileException.class)
+                .hasMessage(dir.resolve("nets.txt") + ":4:17: trusted network '10.2.0.1/16': host bits set, did"
+                        + " you mean 10.2.0.0/16?");
+    }
+
+    @Test
+    void list_file_cannot_name_another_list_file() throws IOException {
+        write("a.txt", "example.org\n./b.txt\n");
+        Path conf = write("p.conf", "mydestination = ./a.txt\n");
+
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(dir.resolve("a.txt") + ":2:1: a list file"
+                + " cannot name another list file; expected domains: example.org, .example.org, *.example.org or"
+                + " [192.0.2.1]");
+    }
+
+    @Test
+    void conflicting_entries_across_settings_are_reported_at_the_second_one() throws IOException {
+        Path conf = write("p.conf", "mydestination = example.org\nrelay_domains = partner.example,\n"
+                + "    example.org\n");
+
+        assertThatThrownBy(() -> RelayEngine.fromFile(conf)).isInstanceOf(PolicyFileException.class)
+                .hasMessage(conf + ":3:5: relay domain 'example.org' conflicts with 'example.org': the same domain"
+                        + " cannot be both relay and another kind");
+    }
+
+    @Test
+    void malformed_line_of_a_local_zone_names_the_setting_and_the_zone_file_line() throws IOException {
+        write("bl.ip4set", "127.0.0.2\n10.0.0.0/33\n");
+        Path conf = write("p.conf", "dnsbl_sites = bl.local\nlocal_zone.bl.local = bl.ip4set\n");
+
+        assertThatThrownBy(() -> RelayEngine.fromFile(conf)).isInstanceOf(PolicyFileException.class)
+                .hasMessageStartingWith(conf + ":2:23: localZone 'bl.local': ")
+                .hasMessageContaining("bl.ip4set:2");
+    }
+
+    @Test
+    void file_that_is_not_utf8_or_holds_control_characters_is_refused() throws IOException {
+        Path conf = dir.resolve("p.conf");
+        Files.write(conf, new byte[] {'m', 'y', 'd', 'e', 's', 't', 'i', 'n', 'a', 't', 'i', 'o', 'n', '=',
+            (byte) 0xff, '\n', 'm', 'y', 'n', 'e', 't', 'w', 'o', 'r', 'k', 's', '=', 1, '\n'});
+
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":1:1: not UTF-8 text; save the file as"
+                + " UTF-8\n" + conf + ":2:12: control character U+0001; only text and tabs are allowed");
+    }
+
+    @Test
+    void missing_policy_file_is_reported_as_such() {
+        Path conf = dir.resolve("nope.conf");
+
+        assertThatThrownBy(() -> RelayEngine.fromFile(conf)).isInstanceOf(PolicyFileException.class)
+                .hasMessage(conf + ": cannot read the policy file: no such file");
+    }
+
+    @Test
+    void empty_list_means_none_and_empty_scalar_is_an_error() throws IOException {
+        Path conf = write("p.conf", "relay_domains =\nmydestination = example.org\ndns_timeout =\n");
+
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":3:1: dns_timeout: '' is not a"
+                + " duration: 500ms, 5s, 1m");
+    }
+
+    // ------------------------------------------------------------------------------------------------ watch
+
+    @Test
+    void watched_file_reloads_when_changed_and_keeps_the_rules_when_broken() throws IOException {
+        Path conf = write("p.conf", "mydestination = example.org\n");
+        try (RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofHours(1))) {
+            assertThat(engine.reloadFileNow()).as("unchanged").isFalse();
+            assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict())
+                    .isEqualTo(Verdict.REJECT);
+
+            change(conf, "mydestination = example.org, example.net\n");
+            assertThat(engine.reloadFileNow()).isTrue();
+            assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict())
+                    .isEqualTo(Verdict.ACCEPT);
+
+            change(conf, "mydestination = example.org\nmynetworks = 0.0.0.1/0\n");
+            assertThatThrownBy(engine::reloadFileNow).isInstanceOf(PolicyFileException.class)
+                    .hasMessageContaining("p.conf:2:14: trusted network '0.0.0.1/0': host bits set");
+            assertThat(engine.policyFileFailure()).get().extracting(Throwable::getMessage)
+                    .asString().contains("host bits set");
+            assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict())
+                    .as("previous rules kept").isEqualTo(Verdict.ACCEPT);
+            assertThat(engine.reloadFileNow()).as("a broken file is reported once").isFalse();
+
+            change(conf, "mydestination = example.org\n");
+            assertThat(engine.reloadFileNow()).isTrue();
+            assertThat(engine.policyFileFailure()).isEmpty();
+            assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict())
+                    .isEqualTo(Verdict.REJECT);
+        }
+    }
+
+    @Test
+    void watched_list_file_change_reloads_too() throws IOException {
+        Path list = write("domains.txt", "example.org\n");
+        Path conf = write("p.conf", "mydestination = ./domains.txt\n");
+        try (RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofMillis(20))) {
+            change(list, "example.org\nexample.net\n");
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict() != Verdict.ACCEPT
+                    && System.nanoTime() < deadline) {
+                sleep();
+            }
+            assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").rule())
+                    .as("the background watch picked up the list file").isEqualTo("mydestination");
+        }
+    }
+
+    @Test
+    void engine_not_made_from_a_watched_file_says_so() {
+        try (RelayEngine engine = RelayEngine.builder().build()) {
+            assertThatThrownBy(engine::reloadFileNow).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("this engine was not made by RelayEngine.fromFile(Path, Duration)");
+        }
+    }
+
+    /** Rewrites a file so that its stamp changes even within one clock tick. */
+    private static void change(Path file, String text) throws IOException {
+        FileTime before = Files.getLastModifiedTime(file);
+        Files.writeString(file, text);
+        Files.setLastModifiedTime(file, FileTime.from(before.toInstant().plusSeconds(2)));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
