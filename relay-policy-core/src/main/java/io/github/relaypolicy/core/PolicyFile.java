@@ -221,6 +221,44 @@ public final class PolicyFile {
     }
 
     /**
+     * The values written for a key, as a tool reading the policy needs them: the entries of a list setting (list
+     * files expanded, in order), or the one value of any other setting; empty if the key is not set (its default
+     * applies). For keys with a name ({@code reply.RULE}, {@code local_zone.ZONE}) pass the full key.
+     *
+     * @param key a key as written, e.g. {@code mynetworks} or {@code local_zone.bl.local}
+     * @return the values, empty if not set
+     * @throws IllegalArgumentException if the key is not a key of this format
+     * @since 0.1.0
+     */
+    public List<String> values(String key) {
+        Key k = lookupKey(key);
+        if (k == null || k.suffixed() != key.startsWith(k.name() + ".")) {
+            throw new IllegalArgumentException(unknownKey(key));
+        }
+        String suffix = k.suffixed() ? key.substring(k.name().length() + 1) : "";
+        for (Setting s : settings) {
+            if (s.key().equals(k) && s.suffix().equalsIgnoreCase(suffix)) {
+                return k.type() == Type.LIST ? tokens(s.value()).stream().map(Segment::text).toList()
+                        : List.of(s.text());
+            }
+        }
+        return List.of();
+    }
+
+    /**
+     * This policy without its DNS lists and local zones (and their settings): the relay rules alone, for an
+     * offline audit. DNS lists never grant relay, so they cannot change whether a policy is an open relay.
+     *
+     * @return the policy without lists
+     * @since 0.1.0
+     */
+    public PolicyFile withoutDnsLists() {
+        List<Setting> kept = settings.stream().filter(s -> !(s.name().startsWith("dns") || s.name().endsWith("_sites")
+                || s.name().startsWith("local_zone") || s.name().equals("rhsbl_sites"))).toList();
+        return new PolicyFile(file, kept, files);
+    }
+
+    /**
      * The effective policy: every setting with its value, defaults included, in this format; list files are
      * expanded into their entries (at most {@code maxEntries} shown per list, the rest counted in a comment).
      *
@@ -372,8 +410,8 @@ public final class PolicyFile {
         String base = written.indexOf('.') > 0 ? written.substring(0, written.indexOf('.')) : written;
         String suggestion = suggestion(base.toLowerCase(Locale.ROOT), KEYS.values().stream().map(Key::name)
                 .distinct().toList(), "");
-        return "unknown key '" + Text.escape(written) + "'" + suggestion + "; known keys: " + String.join(", ",
-                names);
+        return "unknown key '" + Text.escape(written) + "'" + (suggestion.isEmpty() ? "; known keys: "
+                + String.join(", ", names) : suggestion);
     }
 
     /** {@code "; did you mean 'x'?"} for the closest candidate within a few edits, else "". */

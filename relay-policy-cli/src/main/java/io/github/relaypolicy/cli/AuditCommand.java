@@ -1,0 +1,335 @@
+package io.github.relaypolicy.cli;
+
+import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.TraceStep;
+import io.github.relaypolicy.core.PolicyFile;
+import io.github.relaypolicy.core.PolicyFileException;
+import io.github.relaypolicy.core.RelayEngine;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code relay-policy audit}: the open-relay battery against a policy file, offline, plus the mail that must still
+ * get through. What a block-list operator's probe would find, before the server is on the Internet.
+ */
+@Command(name = "audit",
+        description = {"Audits a policy file offline: runs the open-relay battery (30 MAIL FROM / RCPT TO pairs:"
+                + " plain address, % hack, quoted local parts, double @, source routes, bang paths; with a sender"
+                + " in our domain, a foreign sender, the null sender and a sender at our address literal) from an"
+                + " untrusted, unauthenticated client, and checks that local mail, relay domains, trusted networks"
+                + " and authenticated clients still get through. Prints a table; nothing leaves this machine.",
+            "",
+            "DNS lists and local zones are not consulted: they never grant relay, so they cannot open one"
+                    + " (check them with 'relay-policy zones')."},
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:closed, and the mail that must get through does",
+            " 1:open relay: the policy accepts at least one battery test from an untrusted client",
+            " 2:closed, but mail that must get through is refused (see the failed checks)",
+            "64:usage error: invalid arguments",
+            "70:internal error",
+            "78:the policy file cannot be used (every problem is printed with file:line:column)"
+        },
+        footer = {"%nExample:", "  relay-policy audit --config examples/relay-policy.conf"})
+final class AuditCommand implements Callable<Integer> {
+
+    static final int EXIT_CLOSED = 0;
+    static final int EXIT_OPEN_RELAY = 1;
+    static final int EXIT_CHECK_FAILED = 2;
+
+    /** Clients tried, in order, as the untrusted one: documentation, shared and private space. */
+    private static final List<String> UNTRUSTED_V4 = List.of("203.0.113.9", "198.51.100.9", "192.0.2.9",
+            "100.64.0.9", "10.255.255.9", "172.31.255.9", "192.168.255.9", "8.8.8.8");
+    private static final List<String> UNTRUSTED_V6 = List.of("2001:db8:ffff::9", "2001:db8::9", "fd00::9",
+            "2606:4700::9");
+    private static final List<String> VICTIMS = List.of("victim.example", "victim.invalid", "relay-test.invalid");
+
+    @Spec
+    private @Nullable CommandSpec spec;
+
+    @Mixin
+    private PolicyOptions policy = new PolicyOptions();
+
+    @Option(names = "--domain", paramLabel = "DOMAIN",
+            description = "Our domain, used in the battery's forms. Default: the first domain of mydestination.")
+    private @Nullable String domain;
+
+    @Option(names = "--literal", paramLabel = "[IP]",
+            description = "Our address literal, used in the battery's forms. Default: the first address literal"
+                    + " of mydestination, else [192.0.2.1].")
+    private @Nullable String literal;
+
+    @Option(names = "--client", paramLabel = "IP",
+            description = "The untrusted client to test from. Default: the first of 203.0.113.9, 198.51.100.9,"
+                    + " ... that mynetworks does not trust.")
+    private @Nullable String client;
+
+    @Option(names = "--json", description = "Print the results as one JSON object, for scripts.")
+    private boolean json;
+
+    /** One row: a battery test or a check. */
+    record Row(String id, String what, String client, String sender, String recipient, @Nullable String auth,
+            boolean mustAccept, Decision decision) {
+        boolean ok() {
+            return mustAccept == decision.accepted();
+        }
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec().commandLine().getOut();
+        PrintWriter err = spec().commandLine().getErr();
+        PolicyFile file = policy.read(err);
+        if (file == null) {
+            return PolicyOptions.EXIT_CONFIG;
+        }
+        try (RelayEngine engine = file.withoutDnsLists().builder().build()) {
+            return audit(file, engine, out, err);
+        } catch (PolicyFileException e) {
+            PolicyOptions.report(err, e);
+            return PolicyOptions.EXIT_CONFIG;
+        }
+    }
+
+    private int audit(PolicyFile file, RelayEngine engine, PrintWriter out, PrintWriter err) {
+        List<String> local = file.values("mydestination");
+        String ours = domain != null ? domain : local.stream().filter(d -> !d.startsWith("["))
+                .map(d -> d.startsWith("*.") ? "mail" + d.substring(1) : d.startsWith(".") ? d.substring(1) : d)
+                .findFirst().orElse("example.invalid");
+        String ourLiteral = literal != null ? literal : local.stream().filter(d -> d.startsWith("[")).findFirst()
+                .orElse("[192.0.2.1]");
+        List<String> notes = new ArrayList<>();
+        if (domain == null && local.stream().allMatch(d -> d.startsWith("["))) {
+            notes.add("mydestination names no domain: the battery uses example.invalid as ours");
+        }
+        String found = client != null ? client : firstUntrusted(engine, UNTRUSTED_V4);
+        String victim = VICTIMS.stream().filter(v -> !isOurs(engine, v)).findFirst().orElse(VICTIMS.get(0));
+        List<Row> battery = new ArrayList<>();
+        List<Row> checks = new ArrayList<>();
+        if (found == null) {
+            notes.add("every client tried (" + String.join(", ", UNTRUSTED_V4) + ") is in mynetworks: the policy"
+                    + " trusts, and relays for, the whole IPv4 Internet");
+        }
+        String untrusted = found == null ? UNTRUSTED_V4.get(0) : found;
+        List<RelayBattery.Test> tests;
+        try {
+            tests = RelayBattery.tests(ours, ourLiteral, victim);
+        } catch (IllegalArgumentException e) {
+            err.println("audit: " + Text.printable(String.valueOf(e.getMessage()), 300) + "; see 'relay-policy audit"
+                    + " --help'");
+            return Main.EXIT_USAGE;
+        }
+        for (RelayBattery.Test t : tests) {
+            battery.add(row(engine, String.valueOf(t.id()), t.description(), untrusted, t.senderPath(),
+                    t.recipientPath(), null, false));
+        }
+        String untrusted6 = firstUntrusted(engine, UNTRUSTED_V6);
+        if (untrusted6 != null) {
+            battery.add(row(engine, "v6", "plain relay from an untrusted IPv6 client", untrusted6,
+                    "<antispam@" + victim + ">", "<relaytest@" + victim + ">", null, false));
+        } else {
+            notes.add("every IPv6 client tried (" + String.join(", ", UNTRUSTED_V6) + ") is in mynetworks");
+        }
+        String user = "<audit@" + ours + ">";
+        checks.add(row(engine, "local", "local mail from an untrusted client", untrusted, "<sender@" + victim + ">",
+                user, null, true));
+        checks.add(row(engine, "bounce", "a bounce (null sender) to a local user", untrusted, "<>", user, null,
+                true));
+        checks.add(row(engine, "postmaster", "mail to postmaster", untrusted, "<sender@" + victim + ">",
+                "<postmaster@" + ours + ">", null, true));
+        file.values("relay_domains").stream().filter(d -> !d.startsWith("[")).findFirst().ifPresent(d -> checks.add(
+                row(engine, "relay_domains", "mail for a relay domain (we are its backup MX)", untrusted,
+                        "<sender@" + victim + ">", "<audit@" + (d.startsWith("*.") ? "mail" + d.substring(1)
+                                : d.startsWith(".") ? d.substring(1) : d) + ">", null, true)));
+        String trusted = firstTrusted(engine, file.values("mynetworks"));
+        if (trusted != null) {
+            checks.add(row(engine, "mynetworks", "relay from a trusted client", trusted, "<sender@" + ours + ">",
+                    "<someone@" + victim + ">", null, true));
+        } else {
+            notes.add("mynetworks trusts no client: only authenticated clients may relay");
+        }
+        boolean authRelay = !file.values("permit_authenticated").equals(List.of("no"));
+        checks.add(row(engine, "auth", authRelay ? "relay for an authenticated client"
+                : "no relay for an authenticated client (permit_authenticated = no)", untrusted,
+                "<sender@" + ours + ">", "<someone@" + victim + ">", "audit-user", authRelay));
+
+        boolean open = battery.stream().anyMatch(r -> r.decision().accepted()) || notes.stream()
+                .anyMatch(n -> n.contains("whole IPv4 Internet"));
+        boolean checksFailed = checks.stream().anyMatch(r -> !r.ok());
+        int code = open ? EXIT_OPEN_RELAY : checksFailed ? EXIT_CHECK_FAILED : EXIT_CLOSED;
+        if (json) {
+            out.println(Json.write(json(file, ours, ourLiteral, victim, untrusted, notes, battery, checks, code)));
+        } else {
+            print(out, file, ours, ourLiteral, victim, untrusted, notes, battery, checks, open);
+        }
+        return code;
+    }
+
+    private static Row row(RelayEngine engine, String id, String what, String client, String sender,
+            String recipient, @Nullable String auth, boolean mustAccept) {
+        Decision d = engine.decide(RelayRequest.builder().client(client).helo("audit.invalid").sender(sender)
+                .recipient(recipient).authenticatedUser(auth).build());
+        return new Row(id, what, client, sender, recipient, auth, mustAccept, d);
+    }
+
+    private static @Nullable String firstUntrusted(RelayEngine engine, List<String> candidates) {
+        for (String c : candidates) {
+            Decision d = engine.decide(RelayRequest.of(c, "<a@victim.invalid>", "<b@victim.invalid>"));
+            if (!trusted(d)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** A client mynetworks trusts: the first address (or the second, for a network) of its first entries. */
+    private static @Nullable String firstTrusted(RelayEngine engine, List<String> networks) {
+        for (String n : networks) {
+            if (n.startsWith("!")) {
+                continue;
+            }
+            String candidate = hostIn(n);
+            if (candidate != null && trusted(engine.decide(RelayRequest.of(candidate,
+                    "<a@victim.invalid>", "<b@victim.invalid>")))) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** For {@code 192.0.2.0/24} the address {@code 192.0.2.1}; for a single address, itself. */
+    private static @Nullable String hostIn(String network) {
+        int slash = network.indexOf('/');
+        String address = slash < 0 ? network : network.substring(0, slash);
+        if (!address.matches("[0-9a-fA-F:.]+")) {
+            return null; // entries are validated by now; this keeps anything else away from the resolver
+        }
+        try {
+            byte[] b = InetAddress.getByName(address).getAddress(); // an IP literal: no lookup
+            int length = slash < 0 ? b.length * 8 : Integer.parseInt(network.substring(slash + 1));
+            if (length < b.length * 8) {
+                b[b.length - 1] |= 1;
+            }
+            return InetAddress.getByAddress(b).getHostAddress();
+        } catch (UnknownHostException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Whether mynetworks accepted the client in this decision. */
+    private static boolean trusted(Decision d) {
+        return d.trace().stream().anyMatch(s -> s.rule().equals("mynetworks")
+                && s.outcome() == TraceStep.Outcome.ACCEPT);
+    }
+
+    private static boolean isOurs(RelayEngine engine, String victim) {
+        Decision d = engine.decide(RelayRequest.of("203.0.113.9", "<a@" + victim + ">", "<b@" + victim + ">"));
+        return d.rule().equals("mydestination") || d.rule().equals("relay_domains");
+    }
+
+    private static void print(PrintWriter out, PolicyFile file, String ours, String ourLiteral, String victim,
+            String untrusted, List<String> notes, List<Row> battery, List<Row> checks, boolean open) {
+        out.println("relay-policy audit of " + file.file());
+        out.println("our domain " + ours + ", our address literal " + ourLiteral + ", third-party domain " + victim
+                + ", untrusted client " + untrusted);
+        out.println("DNS lists and local zones are not consulted: they never grant relay.");
+        for (String n : notes) {
+            out.println("note: " + n);
+        }
+        out.println();
+        out.println("Open-relay battery: every test must be refused");
+        table(out, battery, false);
+        out.println();
+        out.println("Mail that must still get through");
+        table(out, checks, true);
+        out.println();
+        long refused = battery.stream().filter(r -> !r.decision().accepted()).count();
+        long passed = checks.stream().filter(Row::ok).count();
+        out.println(String.format(Locale.ROOT, "%s: %d of %d battery tests refused; %d of %d checks passed.",
+                open ? "OPEN RELAY" : "closed", refused, battery.size(), passed, checks.size()));
+    }
+
+    /** A table of rows; the battery's all come from one client and must all be refused, so it omits both. */
+    private static void table(PrintWriter out, List<Row> rows, boolean full) {
+        List<String[]> cells = new ArrayList<>();
+        cells.add(full ? new String[] {"id", "check", "client", "MAIL FROM", "RCPT TO", "expected", "result", "rule",
+            "reply"} : new String[] {"id", "test", "MAIL FROM", "RCPT TO", "result", "rule", "reply"});
+        for (Row r : rows) {
+            String what = r.what() + (r.auth() == null ? "" : " (AUTH " + r.auth() + ")");
+            String result = (r.ok() ? "ok: " : "FAIL: ") + CheckCommand.words(r.decision().verdict()).split(" ")[0];
+            String reply = Text.printable(r.decision().reply().toString(), 120);
+            cells.add(full ? new String[] {r.id(), what, r.client(), r.sender(), r.recipient(),
+                r.mustAccept() ? "accept" : "refuse", result, r.decision().rule(), reply}
+                : new String[] {r.id(), what, r.sender(), r.recipient(), result, r.decision().rule(), reply});
+        }
+        int[] width = new int[cells.get(0).length];
+        for (String[] row : cells) {
+            for (int i = 0; i < row.length - 1; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        for (String[] row : cells) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(i == row.length - 1 ? row[i] : String.format(Locale.ROOT, "%-" + width[i] + "s  ",
+                        row[i]));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    private static Map<String, Object> json(PolicyFile file, String ours, String ourLiteral, String victim,
+            String untrusted, List<String> notes, List<Row> battery, List<Row> checks, int code) {
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("config", file.file().toString());
+        all.put("ourDomain", ours);
+        all.put("ourLiteral", ourLiteral);
+        all.put("victimDomain", victim);
+        all.put("untrustedClient", untrusted);
+        all.put("result", code == EXIT_OPEN_RELAY ? "open_relay" : code == EXIT_CHECK_FAILED ? "check_failed"
+                : "closed");
+        all.put("notes", notes);
+        all.put("battery", battery.stream().map(AuditCommand::json).toList());
+        all.put("checks", checks.stream().map(AuditCommand::json).toList());
+        return all;
+    }
+
+    private static Map<String, Object> json(Row r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("test", r.what());
+        m.put("client", r.client());
+        m.put("sender", r.sender());
+        m.put("recipient", r.recipient());
+        m.put("authenticatedUser", r.auth());
+        m.put("expected", r.mustAccept() ? "ACCEPT" : "REFUSE");
+        m.put("ok", r.ok());
+        m.put("verdict", r.decision().verdict().name());
+        m.put("rule", r.decision().rule());
+        m.put("reply", r.decision().reply().toString());
+        return m;
+    }
+
+    private CommandSpec spec() {
+        if (spec == null) {
+            throw new IllegalStateException("picocli injects the spec");
+        }
+        return spec;
+    }
+}

@@ -1,0 +1,108 @@
+package io.github.relaypolicy.cli;
+
+import io.github.relaypolicy.core.PolicyFile;
+import io.github.relaypolicy.core.PolicyFileException;
+import io.github.relaypolicy.core.RelayEngine;
+import java.io.PrintWriter;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code relay-policy lint}: validates a policy file completely and prints the effective policy. */
+@Command(name = "lint",
+        description = {"Validates a policy file as the engine loads it (list files and local zone files"
+                + " included) and prints the effective policy: every setting with its value, defaults included, in"
+                + " the policy file format. Problems go to standard error with file:line:column; warnings about"
+                + " risky settings are printed as comments."},
+        mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:the policy is valid (it may have warnings)",
+            "64:usage error: invalid arguments",
+            "70:internal error",
+            "78:the policy file cannot be used (every problem is printed with file:line:column)"
+        },
+        footer = {"%nExample:", "  relay-policy lint --config examples/relay-policy.conf"})
+final class LintCommand implements Callable<Integer> {
+
+    /** IPv4 networks shorter than this trust a sizeable part of the Internet. */
+    private static final int BROAD_V4 = 8;
+    /** IPv6 networks shorter than this do too. */
+    private static final int BROAD_V6 = 16;
+
+    @Spec
+    private @Nullable CommandSpec spec;
+
+    @Mixin
+    private PolicyOptions policy = new PolicyOptions();
+
+    @Option(names = "--max-entries", paramLabel = "N", defaultValue = "50",
+            description = "Show at most N entries of each list; the rest are counted (default: ${DEFAULT-VALUE}).")
+    private int maxEntries = 50;
+
+    @Override
+    public Integer call() {
+        CommandSpec s = spec();
+        PrintWriter out = s.commandLine().getOut();
+        PrintWriter err = s.commandLine().getErr();
+        PolicyFile file = policy.read(err);
+        if (file == null) {
+            return PolicyOptions.EXIT_CONFIG;
+        }
+        List<String> warnings = new ArrayList<>(warnings(file));
+        try (RelayEngine engine = file.builder().build()) {
+            warnings.addAll(engine.zoneWarnings());
+        } catch (PolicyFileException e) {
+            PolicyOptions.report(err, e);
+            return PolicyOptions.EXIT_CONFIG;
+        }
+        out.println("# effective policy of " + file.file() + (file.files().size() > 1 ? " and its list files "
+                + file.files().subList(1, file.files().size()) : ""));
+        out.println("# valid" + (warnings.isEmpty() ? ", no warnings" : ", " + warnings.size() + " warning"
+                + (warnings.size() == 1 ? "" : "s")));
+        for (String w : warnings) {
+            out.println("# warning: " + Text.printable(w, 500));
+        }
+        out.println();
+        out.print(file.effective(Math.max(0, maxEntries)));
+        return 0;
+    }
+
+    /** Settings that are valid but that an administrator should look at twice. */
+    static List<String> warnings(PolicyFile file) {
+        List<String> warnings = new ArrayList<>();
+        if (file.values("mydestination").isEmpty() && file.values("relay_domains").isEmpty()) {
+            warnings.add("neither mydestination nor relay_domains is set: mail is accepted only from trusted or"
+                    + " authenticated clients");
+        }
+        for (String n : file.values("mynetworks")) {
+            int slash = n.indexOf('/');
+            if (n.startsWith("!") || slash < 0) {
+                continue;
+            }
+            int length = Integer.parseInt(n.substring(slash + 1)); // validated by the engine
+            boolean mapped = n.toLowerCase(java.util.Locale.ROOT).startsWith("::ffff:") && n.indexOf('.') > 0;
+            boolean v6 = n.indexOf(':') >= 0 && !mapped;
+            length -= mapped ? 96 : 0; // ::ffff:192.0.2.0/120 is the IPv4 network 192.0.2.0/24
+            if (length < (v6 ? BROAD_V6 : BROAD_V4)) {
+                warnings.add("mynetworks entry '" + n + "' trusts " + BigInteger.TWO.pow((v6 ? 128 : 32) - length)
+                        + " addresses: every client in it may relay anywhere");
+            }
+        }
+        return warnings;
+    }
+
+    private CommandSpec spec() {
+        if (spec == null) {
+            throw new IllegalStateException("picocli injects the spec");
+        }
+        return spec;
+    }
+}
