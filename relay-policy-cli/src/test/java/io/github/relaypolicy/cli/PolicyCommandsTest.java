@@ -62,6 +62,21 @@ final class PolicyCommandsTest {
     }
 
     @Test
+    void check_prints_what_the_readme_shows() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String prompt = "$ ./relay-policy check ";
+        int start = readme.indexOf(prompt);
+        assertThat(start).as("the README's check example").isPositive();
+        String command = readme.substring(start + prompt.length(), readme.indexOf('\n', start));
+        String shown = readme.substring(readme.indexOf('\n', start) + 1, readme.indexOf("```", start));
+
+        // the README runs from the repository's root, the tests from relay-policy-cli
+        Run r = run(("check " + command.replace("examples/", "../examples/")).split(" "));
+
+        assertThat(r.out()).isEqualTo(shown);
+    }
+
+    @Test
     void check_accepts_local_mail_and_relay_from_trusted_and_authenticated_clients() {
         assertThat(run("check", "-c", EXAMPLE, "--client", "198.18.0.1", "--to", "<user@example.org>").out())
                 .contains("Decision: ACCEPT - accepted\n", "Reply:    250 2.1.5 Ok\n", "Rule:     mydestination\n");

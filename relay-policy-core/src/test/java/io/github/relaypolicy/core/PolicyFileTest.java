@@ -115,6 +115,25 @@ final class PolicyFileTest {
     }
 
     @Test
+    void readme_policy_example_reads() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int section = readme.indexOf("## Policy files");
+        int start = readme.indexOf("```\n", section) + 4;
+        Path conf = write("readme.conf", readme.substring(start, readme.indexOf("```", start)));
+        write("relay-domains.txt", "partner.example\n");
+        write("blocked.ip4set", "127.0.0.2\n");
+
+        PolicyFile policy = PolicyFile.read(conf);
+
+        assertThat(policy.values("mynetworks")).containsExactly("127.0.0.0/8", "::1", "192.0.2.0/24", "!192.0.2.66");
+        assertThat(policy.values("dnsbl_sites")).containsExactly("zen.spamhaus.org=127.0.0.[2..11]*3", "bl.local*3");
+        assertThat(policy.values("local_zone.bl.local")).containsExactly("blocked.ip4set");
+        try (RelayEngine engine = policy.builder().build()) {
+            assertThat(engine.zoneWarnings()).isEmpty();
+        }
+    }
+
+    @Test
     void effective_policy_counts_the_entries_it_does_not_show() throws IOException {
         StringBuilder many = new StringBuilder();
         for (int i = 0; i < 250; i++) {
