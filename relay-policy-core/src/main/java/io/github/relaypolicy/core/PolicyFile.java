@@ -487,10 +487,11 @@ public final class PolicyFile {
             return List.of();
         }
         List<String> lines = new ArrayList<>();
+        int start = bytes.length >= 3 && bytes[0] == (byte) 0xef && bytes[1] == (byte) 0xbb && bytes[2] == (byte) 0xbf
+                ? 3 : 0; // a UTF-8 byte order mark, as some editors write
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        int start = 0;
-        for (int i = 0; i <= bytes.length; i++) {
+        for (int i = start; i <= bytes.length; i++) {
             if (i == bytes.length || bytes[i] == '\n') {
                 if (i == bytes.length && start == i) {
                     break;

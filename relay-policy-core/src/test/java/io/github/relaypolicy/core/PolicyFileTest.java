@@ -332,6 +332,18 @@ final class PolicyFileTest {
     }
 
     @Test
+    void byte_order_mark_and_crlf_line_ends_are_read() throws IOException {
+        Path conf = dir.resolve("p.conf");
+        Files.write(conf, "\ufeffmydestination = example.org\r\nmynetworks = 192.0.2.0/24\r\n"
+                .getBytes(StandardCharsets.UTF_8));
+
+        PolicyFile policy = PolicyFile.read(conf);
+
+        assertThat(policy.values("mydestination")).containsExactly("example.org");
+        assertThat(policy.values("mynetworks")).containsExactly("192.0.2.0/24");
+    }
+
+    @Test
     void missing_policy_file_is_reported_as_such() {
         Path conf = dir.resolve("nope.conf");
 
