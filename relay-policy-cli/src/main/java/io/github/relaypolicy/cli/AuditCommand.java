@@ -4,7 +4,6 @@ import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.core.PolicyFile;
-import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -14,13 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code relay-policy audit}: the open-relay battery against a policy file, offline, plus the mail that must still
@@ -47,7 +42,7 @@ import picocli.CommandLine.Spec;
             "78:the policy file cannot be used (every problem is printed with file:line:column)"
         },
         footer = {"%nExample:", "  relay-policy audit --config examples/relay-policy.conf"})
-final class AuditCommand implements Callable<Integer> {
+final class AuditCommand extends PolicyCommand {
 
     static final int EXIT_CLOSED = 0;
     static final int EXIT_OPEN_RELAY = 1;
@@ -59,12 +54,6 @@ final class AuditCommand implements Callable<Integer> {
     private static final List<String> UNTRUSTED_V6 = List.of("2001:db8:ffff::9", "2001:db8::9", "fd00::9",
             "2606:4700::9");
     private static final List<String> VICTIMS = List.of("victim.example", "victim.invalid", "relay-test.invalid");
-
-    @Spec
-    private @Nullable CommandSpec spec;
-
-    @Mixin
-    private PolicyOptions policy = new PolicyOptions();
 
     @Option(names = "--domain", paramLabel = "DOMAIN",
             description = "Our domain, used in the battery's forms. Default: the first domain of mydestination.")
@@ -92,18 +81,9 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec().commandLine().getOut();
-        PrintWriter err = spec().commandLine().getErr();
-        PolicyFile file = policy.read(err);
-        if (file == null) {
-            return PolicyOptions.EXIT_CONFIG;
-        }
+    int run(PolicyFile file, PrintWriter out, PrintWriter err) {
         try (RelayEngine engine = file.withoutDnsLists().builder().build()) {
             return audit(file, engine, out, err);
-        } catch (PolicyFileException e) {
-            PolicyOptions.report(err, e);
-            return PolicyOptions.EXIT_CONFIG;
         }
     }
 
@@ -324,12 +304,5 @@ final class AuditCommand implements Callable<Integer> {
         m.put("rule", r.decision().rule());
         m.put("reply", r.decision().reply().toString());
         return m;
-    }
-
-    private CommandSpec spec() {
-        if (spec == null) {
-            throw new IllegalStateException("picocli injects the spec");
-        }
-        return spec;
     }
 }

@@ -5,7 +5,6 @@ import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.PolicyFile;
-import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -13,13 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code relay-policy check}: one decision of a policy file, with the reply, the rule that decided and the trace,
@@ -42,13 +37,7 @@ import picocli.CommandLine.Spec;
         footer = {"%nExample:",
             "  relay-policy check --config examples/relay-policy.conf --client 203.0.113.9 \\",
             "      --from sender@example.net --to user@example.org"})
-final class CheckCommand implements Callable<Integer> {
-
-    @Spec
-    private @Nullable CommandSpec spec;
-
-    @Mixin
-    private PolicyOptions policy = new PolicyOptions();
+final class CheckCommand extends PolicyCommand {
 
     @Option(names = "--client", required = true, paramLabel = "IP",
             description = "The client's IP address, IPv4 or IPv6.")
@@ -73,13 +62,7 @@ final class CheckCommand implements Callable<Integer> {
     private boolean json;
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec().commandLine().getOut();
-        PrintWriter err = spec().commandLine().getErr();
-        PolicyFile file = policy.read(err);
-        if (file == null) {
-            return PolicyOptions.EXIT_CONFIG;
-        }
+    int run(PolicyFile file, PrintWriter out, PrintWriter err) {
         RelayRequest.Builder request = RelayRequest.builder().client(client).sender(from).recipient(to);
         if (helo != null) {
             request.helo(helo);
@@ -91,9 +74,6 @@ final class CheckCommand implements Callable<Integer> {
         Decision decision;
         try (RelayEngine engine = file.builder().build()) {
             decision = engine.decide(r);
-        } catch (PolicyFileException e) {
-            PolicyOptions.report(err, e);
-            return PolicyOptions.EXIT_CONFIG;
         }
         if (json) {
             out.println(Json.write(json(r, decision)));
@@ -173,12 +153,5 @@ final class CheckCommand implements Callable<Integer> {
         all.put("rule", d.rule());
         all.put("trace", trace);
         return all;
-    }
-
-    private CommandSpec spec() {
-        if (spec == null) {
-            throw new IllegalStateException("picocli injects the spec");
-        }
-        return spec;
     }
 }

@@ -1,19 +1,14 @@
 package io.github.relaypolicy.cli;
 
 import io.github.relaypolicy.core.PolicyFile;
-import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code relay-policy lint}: validates a policy file completely and prints the effective policy. */
 @Command(name = "lint",
@@ -30,38 +25,22 @@ import picocli.CommandLine.Spec;
             "78:the policy file cannot be used (every problem is printed with file:line:column)"
         },
         footer = {"%nExample:", "  relay-policy lint --config examples/relay-policy.conf"})
-final class LintCommand implements Callable<Integer> {
+final class LintCommand extends PolicyCommand {
 
     /** IPv4 networks shorter than this trust a sizeable part of the Internet. */
     private static final int BROAD_V4 = 8;
     /** IPv6 networks shorter than this do too. */
     private static final int BROAD_V6 = 16;
 
-    @Spec
-    private @Nullable CommandSpec spec;
-
-    @Mixin
-    private PolicyOptions policy = new PolicyOptions();
-
     @Option(names = "--max-entries", paramLabel = "N", defaultValue = "50",
             description = "Show at most N entries of each list; the rest are counted (default: ${DEFAULT-VALUE}).")
     private int maxEntries = 50;
 
     @Override
-    public Integer call() {
-        CommandSpec s = spec();
-        PrintWriter out = s.commandLine().getOut();
-        PrintWriter err = s.commandLine().getErr();
-        PolicyFile file = policy.read(err);
-        if (file == null) {
-            return PolicyOptions.EXIT_CONFIG;
-        }
+    int run(PolicyFile file, PrintWriter out, PrintWriter err) {
         List<String> warnings = new ArrayList<>(warnings(file));
         try (RelayEngine engine = file.builder().build()) {
             warnings.addAll(engine.zoneWarnings());
-        } catch (PolicyFileException e) {
-            PolicyOptions.report(err, e);
-            return PolicyOptions.EXIT_CONFIG;
         }
         out.println("# effective policy of " + file.file() + (file.files().size() > 1 ? " and its list files "
                 + file.files().subList(1, file.files().size()) : ""));
@@ -97,12 +76,5 @@ final class LintCommand implements Callable<Integer> {
             }
         }
         return warnings;
-    }
-
-    private CommandSpec spec() {
-        if (spec == null) {
-            throw new IllegalStateException("picocli injects the spec");
-        }
-        return spec;
     }
 }

@@ -2,22 +2,17 @@ package io.github.relaypolicy.cli;
 
 import io.github.relaypolicy.core.DnsListHealth;
 import io.github.relaypolicy.core.PolicyFile;
-import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code relay-policy zones}: the RFC 5782 section 5 health check of every DNS list a policy configures. */
 @Command(name = "zones",
@@ -35,26 +30,13 @@ import picocli.CommandLine.Spec;
             "78:the policy file cannot be used (every problem is printed with file:line:column)"
         },
         footer = {"%nExample:", "  relay-policy zones --config examples/relay-policy.conf"})
-final class ZonesCommand implements Callable<Integer> {
-
-    @Spec
-    private @Nullable CommandSpec spec;
-
-    @Mixin
-    private PolicyOptions policy = new PolicyOptions();
+final class ZonesCommand extends PolicyCommand {
 
     @Option(names = "--json", description = "Print the results as one JSON array, for scripts.")
     private boolean json;
 
     @Override
-    public Integer call() throws InterruptedException {
-        CommandSpec s = spec();
-        PrintWriter out = s.commandLine().getOut();
-        PrintWriter err = s.commandLine().getErr();
-        PolicyFile file = policy.read(err);
-        if (file == null) {
-            return PolicyOptions.EXIT_CONFIG;
-        }
+    int run(PolicyFile file, PrintWriter out, PrintWriter err) throws InterruptedException {
         List<DnsListHealth> health;
         try (RelayEngine engine = file.builder().build()) {
             CompletableFuture<List<DnsListHealth>> check = engine.checkDnsLists().toCompletableFuture();
@@ -67,9 +49,6 @@ final class ZonesCommand implements Callable<Integer> {
                 err.print("\r\033[K");
                 err.flush();
             }
-        } catch (PolicyFileException e) {
-            PolicyOptions.report(err, e);
-            return PolicyOptions.EXIT_CONFIG;
         } catch (ExecutionException e) {
             throw new IllegalStateException("the health check failed unexpectedly", e.getCause());
         }
@@ -103,12 +82,5 @@ final class ZonesCommand implements Callable<Integer> {
         m.put("problem", h.problem());
         m.put("answers", h.detail());
         return m;
-    }
-
-    private CommandSpec spec() {
-        if (spec == null) {
-            throw new IllegalStateException("picocli injects the spec");
-        }
-        return spec;
     }
 }

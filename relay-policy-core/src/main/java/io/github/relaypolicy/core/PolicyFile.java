@@ -57,42 +57,42 @@ public final class PolicyFile {
     /** How the value of a key is read. */
     private enum Type { LIST, BOOLEAN, INTEGER, DURATION, FAILURE, REPLY, LOCAL_ZONE }
 
-    /** A key: its name, how its value is read, whether it takes a suffix ({@code reply.RULE}), its builder call. */
-    private record Key(String name, Type type, boolean suffixed, String builderName, String expected) {
+    /** A key: its name, how its value is read, whether it takes a suffix ({@code reply.RULE}), what it expects. */
+    private record Key(String name, Type type, boolean suffixed, String expected) {
     }
 
     private static final Map<String, Key> KEYS = new LinkedHashMap<>();
 
     static {
-        key("mydestination", Type.LIST, false, "localDomains", "domains: example.org, .example.org, *.example.org"
+        key("mydestination", Type.LIST, false, "domains: example.org, .example.org, *.example.org"
                 + " or [192.0.2.1]");
-        key("relay_domains", Type.LIST, false, "relayDomains", "domains, as for mydestination");
-        key("mynetworks", Type.LIST, false, "trustedNetworks", "networks: 192.0.2.0/24, 2001:db8::/32,"
+        key("relay_domains", Type.LIST, false, "domains, as for mydestination");
+        key("mynetworks", Type.LIST, false, "networks: 192.0.2.0/24, 2001:db8::/32,"
                 + " !192.0.2.66");
-        key("permit_authenticated", Type.BOOLEAN, false, "permitAuthenticated", "yes or no");
-        key("reply", Type.REPLY, true, "reply", "an SMTP reply: code, enhanced status and text, e.g. 554 5.7.1"
+        key("permit_authenticated", Type.BOOLEAN, false, "yes or no");
+        key("reply", Type.REPLY, true, "an SMTP reply: code, enhanced status and text, e.g. 554 5.7.1"
                 + " <{recipient}>: Relay access denied");
-        key("dnsbl_sites", Type.LIST, false, "dnsbl", "DNS lists: zone[=filter][*weight]");
-        key("dnswl_sites", Type.LIST, false, "dnswl", "DNS allow lists: zone[=filter][*weight]");
-        key("rhsbl_sites", Type.LIST, false, "rhsbl", "domain lists: zone[=filter][*weight]");
-        key("dnsbl_threshold", Type.INTEGER, false, "dnsblThreshold", "a whole number of at least 1");
-        key("dns_servers", Type.LIST, false, "dnsServers", "IP addresses with optional ports: 127.0.0.1:5353,"
+        key("dnsbl_sites", Type.LIST, false, "DNS lists: zone[=filter][*weight]");
+        key("dnswl_sites", Type.LIST, false, "DNS allow lists: zone[=filter][*weight]");
+        key("rhsbl_sites", Type.LIST, false, "domain lists: zone[=filter][*weight]");
+        key("dnsbl_threshold", Type.INTEGER, false, "a whole number of at least 1");
+        key("dns_servers", Type.LIST, false, "IP addresses with optional ports: 127.0.0.1:5353,"
                 + " [::1]:53");
-        key("dns_timeout", Type.DURATION, false, "dnsTimeout", "a duration: 500ms, 5s, 1m");
-        key("dns_failure", Type.FAILURE, false, "dnsFailure", "defer or ignore");
-        key("dns_failure", Type.FAILURE, true, "dnsFailure", "defer or ignore");
-        key("dnsbl_reply", Type.REPLY, true, "dnsblReply", "a 4xx or 5xx SMTP reply, e.g. 554 5.7.1 Service"
+        key("dns_timeout", Type.DURATION, false, "a duration: 500ms, 5s, 1m");
+        key("dns_failure", Type.FAILURE, false, "defer or ignore");
+        key("dns_failure", Type.FAILURE, true, "defer or ignore");
+        key("dnsbl_reply", Type.REPLY, true, "a 4xx or 5xx SMTP reply, e.g. 554 5.7.1 Service"
                 + " unavailable; client [{client}] blocked using {zone}{txt}");
-        key("dns_cache_min_ttl", Type.DURATION, false, "dnsCache", "a duration: 0s, 10s, 1m");
-        key("dns_cache_max_ttl", Type.DURATION, false, "dnsCache", "a duration: 10m, 1h");
-        key("dns_cache_size", Type.INTEGER, false, "dnsCache", "a whole number of at least 1");
-        key("local_zone", Type.LOCAL_ZONE, true, "localZone", "an rbldnsd data file (.ip4set, .ip4trie, .ip6trie"
+        key("dns_cache_min_ttl", Type.DURATION, false, "a duration: 0s, 10s, 1m");
+        key("dns_cache_max_ttl", Type.DURATION, false, "a duration: 10m, 1h");
+        key("dns_cache_size", Type.INTEGER, false, "a whole number of at least 1");
+        key("local_zone", Type.LOCAL_ZONE, true, "an rbldnsd data file (.ip4set, .ip4trie, .ip6trie"
                 + " or .dnset), optionally followed by malformed=skip or malformed=refuse");
-        key("local_zone_check_interval", Type.DURATION, false, "localZoneCheckInterval", "a duration: 10s, 1m");
+        key("local_zone_check_interval", Type.DURATION, false, "a duration: 10s, 1m");
     }
 
-    private static void key(String name, Type type, boolean suffixed, String builderName, String expected) {
-        KEYS.put(suffixed ? name + "." : name, new Key(name, type, suffixed, builderName, expected));
+    private static void key(String name, Type type, boolean suffixed, String expected) {
+        KEYS.put(suffixed ? name + "." : name, new Key(name, type, suffixed, expected));
     }
 
     /** Names from other places that people write by habit, and what to write instead. */
