@@ -34,7 +34,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
         commandListHeading = "%nCommands:%n",
         // one line per command; keep HelpCommand last
         subcommands = {
+            CheckCommand.class,
+            AuditCommand.class,
             ProbeCommand.class,
+            ZonesCommand.class,
+            LintCommand.class,
             HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
