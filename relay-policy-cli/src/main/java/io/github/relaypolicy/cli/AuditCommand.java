@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "audit",
         description = {"Audits a policy file offline: runs the open-relay battery (30 MAIL FROM / RCPT TO pairs:"
-                + " plain address, % hack, quoted local parts, double @, source routes, bang paths; with a sender"
+                + " plain address, %% hack, quoted local parts, double @, source routes, bang paths; with a sender"
                 + " in our domain, a foreign sender, the null sender and a sender at our address literal) from an"
                 + " untrusted, unauthenticated client, and checks that local mail, relay domains, trusted networks"
                 + " and authenticated clients still get through. Prints a table; nothing leaves this machine.",

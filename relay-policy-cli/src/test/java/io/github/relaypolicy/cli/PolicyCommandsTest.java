@@ -2,15 +2,20 @@ package io.github.relaypolicy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The commands that read a policy file, run in-process as a shell runs them: {@code check}, {@code audit},
@@ -39,6 +44,25 @@ final class PolicyCommandsTest {
         Path f = dir.resolve(name);
         Files.writeString(f, text);
         return f;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"check", "audit", "probe", "zones", "lint"})
+    void help_of_every_command_formats_cleanly_and_lists_its_exit_codes(String command) {
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream picocliWarnings = new ByteArrayOutputStream();
+        Run r;
+        try {
+            System.setErr(new PrintStream(picocliWarnings, true, StandardCharsets.UTF_8));
+            r = run("help", command);
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(r.code()).isZero();
+        assertThat(picocliWarnings.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(r.out()).startsWith("Usage: relay-policy " + command + " ").contains("\nExit codes:\n",
+                "  64   usage error: invalid arguments\n");
     }
 
     // ------------------------------------------------------------------------------------------------ check
