@@ -6,7 +6,6 @@ import io.github.relaypolicy.core.internal.Rules;
 import io.github.relaypolicy.core.internal.Text;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -117,6 +116,10 @@ public final class PolicyFile {
                     + " its rules in a fixed order): mynetworks, permit_authenticated, mydestination,"
                     + " relay_domains"));
 
+    /** The largest policy or list file read: far above any real policy, far below what hurts a server. */
+    private static final long MAX_FILE = 256L << 20;
+
+    private static final Pattern INDENTED_SETTING = Pattern.compile("\\s+([A-Za-z0-9_.-]+)\\s*=");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d|w)?");
     private static final Pattern REPLY = Pattern.compile("([0-9]{3}) +([0-9]+\\.[0-9]+\\.[0-9]+)(?: (.*))?");
 
@@ -179,7 +182,7 @@ public final class PolicyFile {
             }
         }
         if (!problems.isEmpty()) {
-            throw new PolicyFileException(problems, null);
+            throw new PolicyFileException(problems, null, List.copyOf(files));
         }
         return policy;
     }
@@ -285,7 +288,13 @@ public final class PolicyFile {
             }
             if (Character.isWhitespace(line.charAt(0))) {
                 int start = firstNonBlank(line);
-                if (current == null) {
+                Matcher indented = INDENTED_SETTING.matcher(line);
+                if (indented.lookingAt() && lookupKey(indented.group(1)) != null) {
+                    problems.add(new PolicyFileException.Problem(file, lineNo, start + 1, line.strip(),
+                            "'" + Text.escape(line.strip()) + "' is indented, so it would continue the setting above;"
+                                    + " start a setting at column 1"));
+                    current = ignored(file, lineNo);
+                } else if (current == null) {
                     problems.add(new PolicyFileException.Problem(file, lineNo, start + 1, line.strip(),
                             "continuation line without a setting above it; a setting starts at column 1:"
                                     + " key = value"));
@@ -296,7 +305,7 @@ public final class PolicyFile {
             }
             current = setting(file, lineNo, line, problems);
             if (current != null) {
-                String id = current.name() + current.suffix().toLowerCase(Locale.ROOT);
+                String id = current.suffix().isEmpty() ? current.name() : current.name() + "." + normalized(current);
                 Origin previous = seen.putIfAbsent(id, current.keyOrigin());
                 if (previous != null) {
                     problems.add(current.keyOrigin().problem(String.format(Locale.ROOT,
@@ -317,6 +326,18 @@ public final class PolicyFile {
             }
         }
         return settings;
+    }
+
+    /** The name after the key's dot as the engine reads it: a rule name, or a zone in lower case without a dot. */
+    private static String normalized(Setting s) {
+        if (s.name().equals("reply")) {
+            return s.suffix();
+        }
+        try {
+            return zoneName(s.suffix());
+        } catch (IllegalArgumentException e) {
+            return s.suffix().toLowerCase(Locale.ROOT); // reported when the setting is applied
+        }
     }
 
     /** A stand-in for a setting already reported as broken, so that its continuation lines are not reported. */
@@ -341,7 +362,8 @@ public final class PolicyFile {
                     eq + Character.charCount(line.codePointAt(eq)))) + "'";
             problems.add(new PolicyFileException.Problem(file, lineNo, written.isEmpty() ? 1 : eq + 1,
                     line.strip(), written.isEmpty()
-                            ? "expected a setting, key = value, with a key of letters, digits and _"
+                            ? "expected a setting, key = value, with a key of letters, digits and _; found '"
+                                    + Text.escape(line.strip()) + "'"
                             : "expected '=' after the key '" + Text.escape(written) + "', found " + found));
             return null;
         }
@@ -474,6 +496,12 @@ public final class PolicyFile {
     private static List<String> lines(Path file, @Nullable Origin from, List<PolicyFileException.Problem> problems) {
         byte[] bytes;
         try {
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw new IOException(Files.isDirectory(file) ? "a directory, not a file" : "not a regular file");
+            }
+            if (Files.exists(file) && Files.size(file) > MAX_FILE) {
+                throw new IOException("larger than " + MAX_FILE / (1 << 20) + " MiB");
+            }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
@@ -497,12 +525,17 @@ public final class PolicyFile {
                     break;
                 }
                 int end = i > start && bytes[i - 1] == '\r' ? i - 1 : i;
-                try {
-                    lines.add(decoder.decode(ByteBuffer.wrap(bytes, start, end - start)).toString());
-                } catch (CharacterCodingException e) {
-                    problems.add(new PolicyFileException.Problem(file, lines.size() + 1, 1, "",
-                            "not UTF-8 text; save the file as UTF-8"));
+                ByteBuffer line = ByteBuffer.wrap(bytes, start, end - start);
+                var result = decoder.reset().decode(line, java.nio.CharBuffer.allocate(end - start + 1), true);
+                if (result.isError()) {
+                    int bad = line.position();
+                    String before = new String(bytes, start, bad - start, StandardCharsets.UTF_8);
+                    problems.add(new PolicyFileException.Problem(file, lines.size() + 1, before.length() + 1,
+                            String.format(Locale.ROOT, "\\x%02X", bytes[bad] & 0xff), String.format(Locale.ROOT,
+                                    "byte 0x%02X is not UTF-8 text; save the file as UTF-8", bytes[bad] & 0xff)));
                     lines.add("");
+                } else {
+                    lines.add(new String(bytes, start, end - start, StandardCharsets.UTF_8));
                 }
                 start = i + 1;
             }
@@ -596,7 +629,9 @@ public final class PolicyFile {
         Duration[] cache = {null, null};
         Origin cacheOrigin = null;
         long cacheSize = -1;
-        Set<String> zones = new LinkedHashSet<>();
+        Map<String, String> siteKinds = new LinkedHashMap<>(); // zone -> the *_sites key that names it
+        Map<String, Origin> siteOrigins = new HashMap<>();
+        Map<String, String> localFiles = new LinkedHashMap<>(); // zone -> its data file's name
         List<Setting> zoneSettings = new ArrayList<>();
         for (Setting s : settings) {
             Key key = s.key();
@@ -604,7 +639,13 @@ public final class PolicyFile {
                 switch (key.type()) {
                     case LIST -> {
                         for (Segment token : tokens(s.value())) {
-                            each(problems, token.origin(), () -> list(b, key, token, zones));
+                            each(problems, token.origin(), () -> {
+                                String zone = list(b, key, token);
+                                if (zone != null) {
+                                    siteKinds.putIfAbsent(zone, key.name());
+                                    siteOrigins.putIfAbsent(zone, token.origin());
+                                }
+                            });
                         }
                     }
                     case BOOLEAN -> b.permitAuthenticated(bool(s));
@@ -646,10 +687,7 @@ public final class PolicyFile {
                             zoneSettings.add(s);
                         }
                     }
-                    case LOCAL_ZONE -> {
-                        localZone(b, s);
-                        zones.add(zoneName(s.suffix()));
-                    }
+                    case LOCAL_ZONE -> localFiles.put(zoneName(s.suffix()), localZone(b, s));
                     default -> throw new IllegalStateException(key.type().name());
                 }
             } catch (IllegalArgumentException | IllegalStateException e) {
@@ -657,13 +695,14 @@ public final class PolicyFile {
                         + ": " + e.getMessage()));
             }
         }
+        if (check) {
+            checkLocalZoneKinds(siteKinds, siteOrigins, localFiles, problems);
+        }
         for (Setting s : zoneSettings) {
             String zone = zoneName(s.suffix());
-            if (check && !zones.contains(zone)) {
-                problems.add(s.keyOrigin().problem(String.format(Locale.ROOT,
-                        "'%s' names the zone '%s', which no dnsbl_sites, dnswl_sites, rhsbl_sites or local_zone"
-                                + " setting configures; configured zones: %s", Text.escape(s.keyOrigin().text()),
-                        Text.escape(s.suffix()), zones.isEmpty() ? "none" : String.join(", ", zones))));
+            String problem = !check ? null : zoneSettingProblem(s, zone, siteKinds, localFiles);
+            if (problem != null) {
+                problems.add(s.keyOrigin().problem(problem));
                 continue;
             }
             try {
@@ -672,7 +711,7 @@ public final class PolicyFile {
                 } else {
                     b.dnsblReply(s.suffix(), reply(s));
                 }
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | IllegalStateException e) {
                 problems.add(s.valueOrigin().problem(s.name() + "." + s.suffix() + ": " + e.getMessage()));
             }
         }
@@ -683,11 +722,48 @@ public final class PolicyFile {
             try {
                 b.dnsCache(floor, ceiling, size);
             } catch (IllegalArgumentException e) {
-                problems.add(cacheOrigin.problem("dns_cache_min_ttl " + duration(floor) + " must not exceed"
-                        + " dns_cache_max_ttl " + duration(ceiling)));
+                problems.add(cacheOrigin.problem(e.getMessage()));
             }
         }
         return b;
+    }
+
+    /** A list naming a local zone must fit the zone's data: domains for {@code .dnset}, addresses otherwise. */
+    private static void checkLocalZoneKinds(Map<String, String> siteKinds, Map<String, Origin> siteOrigins,
+            Map<String, String> localFiles, List<PolicyFileException.Problem> problems) {
+        for (Map.Entry<String, String> site : siteKinds.entrySet()) {
+            String file = localFiles.get(site.getKey());
+            if (file == null) {
+                continue;
+            }
+            boolean domains = file.toLowerCase(Locale.ROOT).endsWith(".dnset");
+            if (domains != site.getValue().equals("rhsbl_sites")) {
+                problems.add(siteOrigins.get(site.getKey()).problem(String.format(Locale.ROOT,
+                        "%s names the local zone '%s', whose file %s holds %s: name it in %s", site.getValue(),
+                        site.getKey(), file, domains ? "domains" : "addresses",
+                        domains ? "rhsbl_sites" : "dnsbl_sites or dnswl_sites")));
+            }
+        }
+    }
+
+    /** Why a {@code dns_failure.ZONE} or {@code dnsbl_reply.ZONE} setting could never take effect, or null. */
+    private static @Nullable String zoneSettingProblem(Setting s, String zone, Map<String, String> siteKinds,
+            Map<String, String> localFiles) {
+        String written = Text.escape(s.keyOrigin().text());
+        if (!siteKinds.containsKey(zone) && !localFiles.containsKey(zone)) {
+            Set<String> zones = new LinkedHashSet<>(siteKinds.keySet());
+            zones.addAll(localFiles.keySet());
+            return String.format(Locale.ROOT, "'%s' names the zone '%s', which no dnsbl_sites, dnswl_sites,"
+                    + " rhsbl_sites or local_zone setting configures; configured zones: %s", written,
+                    Text.escape(s.suffix()), zones.isEmpty() ? "none" : String.join(", ", zones));
+        }
+        if (s.key().type() == Type.FAILURE && localFiles.containsKey(zone)) {
+            return "'" + written + "' names a local zone, which is answered in-process and never fails to answer";
+        }
+        if (s.key().type() == Type.REPLY && "dnswl_sites".equals(siteKinds.get(zone))) {
+            return "'" + written + "' names an allow list (dnswl_sites), which never refuses, so never replies";
+        }
+        return null;
     }
 
     private static void each(List<PolicyFileException.Problem> problems, Origin origin, Runnable action) {
@@ -698,28 +774,30 @@ public final class PolicyFile {
         }
     }
 
-    private static void list(RelayEngine.Builder b, Key key, Segment token, Set<String> zones) {
+    /** Adds one list entry; returns the zone for a DNS list entry, else null. */
+    private @Nullable String list(RelayEngine.Builder b, Key key, Segment token) {
         String t = token.text();
         Origin origin = token.origin();
+        if (key.name().equals("mydestination") || key.name().equals("relay_domains")
+                || key.name().equals("mynetworks")) {
+            int slash = t.indexOf('/');
+            if (slash > 0 && !t.startsWith("!") && !t.substring(slash + 1).matches("[0-9]{1,3}")
+                    && Files.exists(resolve(file, t))) {
+                throw new IllegalArgumentException("'" + Text.escape(t) + "' names a file: write ./" + t
+                        + " (a list file starts with /, ./ or ../)");
+            }
+        }
         switch (key.name()) {
             case "mydestination" -> b.addEntry("localDomains", t, origin);
             case "relay_domains" -> b.addEntry("relayDomains", t, origin);
             case "mynetworks" -> b.addEntry("trustedNetworks", t, origin);
             case "dns_servers" -> b.dnsServers(t);
-            case "dnsbl_sites" -> {
-                b.dnsbl(t);
-                zones.add(RelayEngine.Builder.zoneOf(t));
-            }
-            case "dnswl_sites" -> {
-                b.dnswl(t);
-                zones.add(RelayEngine.Builder.zoneOf(t));
-            }
-            case "rhsbl_sites" -> {
-                b.rhsbl(t);
-                zones.add(RelayEngine.Builder.zoneOf(t));
-            }
+            case "dnsbl_sites" -> b.dnsbl(t);
+            case "dnswl_sites" -> b.dnswl(t);
+            case "rhsbl_sites" -> b.rhsbl(t);
             default -> throw new IllegalStateException(key.name());
         }
+        return key.name().endsWith("_sites") ? RelayEngine.Builder.zoneOf(t) : null;
     }
 
     private static String zoneName(String zone) {
@@ -791,22 +869,39 @@ public final class PolicyFile {
         return SmtpReply.of(Integer.parseInt(m.group(1)), m.group(2), m.group(3) == null ? "" : m.group(3));
     }
 
-    private static void localZone(RelayEngine.Builder b, Setting s) {
-        List<Segment> tokens = tokens(s.value());
-        MalformedLines malformed = MalformedLines.REFUSE;
-        if (tokens.isEmpty() || tokens.size() > 2) {
+    /**
+     * Adds a local zone: {@code FILE [malformed=skip|refuse]}, the file in double quotes if its name holds
+     * spaces. Returns the file's name.
+     */
+    private static String localZone(RelayEngine.Builder b, Setting s) {
+        String value = s.text();
+        String path;
+        String rest;
+        if (value.startsWith("\"")) {
+            int close = value.indexOf('"', 1);
+            if (close < 0) {
+                throw new IllegalArgumentException("'" + Text.escape(value) + "': the file name's closing \" is"
+                        + " missing");
+            }
+            path = value.substring(1, close);
+            rest = value.substring(close + 1).strip();
+        } else {
+            int space = value.indexOf(' ');
+            path = space < 0 ? value : value.substring(0, space);
+            rest = space < 0 ? "" : value.substring(space + 1).strip();
+        }
+        if (path.isEmpty()) {
             throw expected(s);
         }
-        if (tokens.size() == 2) {
-            malformed = switch (tokens.get(1).text().toLowerCase(Locale.ROOT)) {
-                case "malformed=skip" -> MalformedLines.SKIP;
-                case "malformed=refuse" -> MalformedLines.REFUSE;
-                default -> throw new IllegalArgumentException("'" + Text.escape(tokens.get(1).text())
-                        + "': expected malformed=skip or malformed=refuse after the file name");
-            };
-        }
-        b.localZone(s.suffix(), resolve(s.keyOrigin().file(), tokens.get(0).text()), malformed,
-                s.valueOrigin());
+        MalformedLines malformed = switch (rest.toLowerCase(Locale.ROOT)) {
+            case "", "malformed=refuse" -> MalformedLines.REFUSE;
+            case "malformed=skip" -> MalformedLines.SKIP;
+            default -> throw new IllegalArgumentException("'" + Text.escape(rest) + "': expected malformed=skip or"
+                    + " malformed=refuse after the file name (write a file name with spaces in double quotes)");
+        };
+        Path file = resolve(s.keyOrigin().file(), path);
+        b.localZone(s.suffix(), file, malformed, s.valueOrigin());
+        return String.valueOf(file.getFileName());
     }
 
     private static IllegalArgumentException expected(Setting s) {

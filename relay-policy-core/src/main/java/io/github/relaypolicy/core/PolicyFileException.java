@@ -54,6 +54,10 @@ public final class PolicyFileException extends IllegalArgumentException {
     @SuppressWarnings("serial") // an immutable list of records; serialization is not supported anyway
     private final List<Problem> problems;
 
+    /** The files read before the problems were found; not serialized. */
+    @SuppressWarnings("serial")
+    private final transient List<Path> files;
+
     /**
      * Creates the exception.
      *
@@ -62,8 +66,14 @@ public final class PolicyFileException extends IllegalArgumentException {
      * @throws IllegalArgumentException if {@code problems} is empty
      */
     PolicyFileException(List<Problem> problems, @Nullable Throwable cause) {
+        this(problems, cause, List.of());
+    }
+
+    /** As above, remembering the files that were read, so that a watch notices when any of them changes. */
+    PolicyFileException(List<Problem> problems, @Nullable Throwable cause, List<Path> files) {
         super(message(problems), cause);
         this.problems = List.copyOf(problems);
+        this.files = List.copyOf(files);
     }
 
     private static String message(List<Problem> problems) {
@@ -72,6 +82,11 @@ public final class PolicyFileException extends IllegalArgumentException {
         }
         String shown = problems.stream().limit(SHOWN).map(Problem::toString).collect(Collectors.joining("\n"));
         return problems.size() > SHOWN ? shown + "\n(" + (problems.size() - SHOWN) + " more problems)" : shown;
+    }
+
+    /** The files read before the problems were found: the policy file and the list files it names. */
+    List<Path> files() {
+        return files == null ? List.of() : files;
     }
 
     /**

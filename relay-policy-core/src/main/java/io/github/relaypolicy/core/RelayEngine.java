@@ -65,12 +65,17 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RelayEngine.class.getName());
 
+    /** The longest interval at which files are checked for changes. */
+    private static final Duration MAX_CHECK_INTERVAL = Duration.ofDays(1);
+
     private volatile Rules rules;
     private final Map<String, String> reloadErrors = new java.util.concurrent.ConcurrentHashMap<>();
     private @Nullable ScheduledFuture<?> zoneWatch;
     private @Nullable ScheduledFuture<?> fileWatch;
     private volatile @Nullable PolicyFile policyFile;
+    private List<Path> watchedFiles = List.of();
     private @Nullable List<FileStamp> policyStamp;
+    private boolean closed;
     private volatile @Nullable PolicyFileException policyFailure;
 
     private RelayEngine(Rules rules) {
@@ -85,7 +90,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             zoneWatch = null;
         }
         reloadErrors.clear();
-        if (r.zones().isEmpty()) {
+        if (r.zones().isEmpty() || closed) {
             return;
         }
         long every = r.zoneCheckInterval().toMillis();
@@ -147,6 +152,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      */
     @Override
     public synchronized void close() {
+        closed = true;
         if (fileWatch != null) {
             fileWatch.cancel(false);
             fileWatch = null;
@@ -184,8 +190,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @since 0.1.0
      */
     public static RelayEngine fromFile(Path file, Duration checkInterval) {
-        if (checkInterval.isNegative() || checkInterval.isZero()) {
-            throw new IllegalArgumentException("checkInterval " + checkInterval + " must be positive");
+        if (checkInterval.toMillis() < 1 || checkInterval.compareTo(MAX_CHECK_INTERVAL) > 0) {
+            throw new IllegalArgumentException("checkInterval " + checkInterval + " must be from 1 ms to 1 day");
         }
         PolicyFile policy = PolicyFile.read(file);
         RelayEngine engine = policy.builder().build();
@@ -195,7 +201,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
 
     private synchronized void watchFile(PolicyFile policy, Duration every) {
         policyFile = policy;
-        policyStamp = FileStamp.of(policy.files());
+        watchedFiles = policy.files();
+        policyStamp = FileStamp.of(watchedFiles);
         fileWatch = DnsExecutor.scheduler().scheduleWithFixedDelay(() -> {
             try {
                 reloadFileNow();
@@ -211,7 +218,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      *
      * @return true if new rules are now in force, false if nothing changed
      * @throws PolicyFileException if the changed file cannot be used; the previous rules stay in force
-     * @throws IllegalStateException if this engine does not watch a policy file
+     * @throws IllegalStateException if this engine does not watch a policy file, or is closed
      * @since 0.1.0
      */
     public synchronized boolean reloadFileNow() {
@@ -219,28 +226,46 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (current == null) {
             throw new IllegalStateException("this engine was not made by RelayEngine.fromFile(Path, Duration)");
         }
-        List<FileStamp> stamp = FileStamp.of(current.files());
-        if (stamp.equals(policyStamp)) {
+        if (closed) {
+            throw new IllegalStateException("this engine is closed: it no longer follows " + current.file());
+        }
+        // stamped before reading: a change made while the files are read is seen at the next check
+        List<FileStamp> before = FileStamp.of(watchedFiles);
+        if (before.equals(policyStamp)) {
             return false;
         }
         try {
             PolicyFile next = PolicyFile.read(current.file());
             reload(next.builder());
             policyFile = next;
-            policyStamp = FileStamp.of(next.files());
+            stamp(next.files(), before);
             policyFailure = null;
             LOG.log(System.Logger.Level.INFO, "policy file {0}: reloaded", current.file());
             return true;
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             PolicyFileException failure = e instanceof PolicyFileException p ? p
                     : new PolicyFileException(List.of(new PolicyFileException.Problem(current.file(), 0, 0, "",
-                            String.valueOf(e.getMessage()))), e);
-            policyStamp = stamp; // report a broken file once, not at every check; the next change is read again
+                            "cannot be used: " + e)), e);
+            // a broken file is reported once, not at every check; a change to any file it named is read again,
+            // a list file that does not exist yet included
+            List<Path> named = new ArrayList<>(watchedFiles);
+            failure.files().stream().filter(f -> !named.contains(f)).forEach(named::add);
+            stamp(named, before);
             policyFailure = failure;
             LOG.log(System.Logger.Level.WARNING, "policy file {0}: reload failed, previous rules kept:\n{1}",
                     current.file(), failure.getMessage());
             throw failure;
         }
+    }
+
+    /** Watches {@code files} from now on, with the stamps taken {@code before} reading where there are some. */
+    private void stamp(List<Path> files, List<FileStamp> before) {
+        List<FileStamp> stamps = new ArrayList<>();
+        for (FileStamp now : FileStamp.of(files)) {
+            stamps.add(before.stream().filter(b -> b.file().equals(now.file())).findFirst().orElse(now));
+        }
+        watchedFiles = List.copyOf(files);
+        policyStamp = stamps;
     }
 
     /**
@@ -396,6 +421,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         private record Entry(String text, @Nullable Origin origin) {
         }
 
+        static final Duration MAX_DNS_TIMEOUT = Duration.ofMinutes(10);
+        static final Duration MAX_TTL = Duration.ofDays(30);
         static final Duration DEFAULT_TTL_FLOOR = Duration.ofSeconds(10);
         static final Duration DEFAULT_TTL_CEILING = Duration.ofHours(1);
         static final long DEFAULT_CACHE_SIZE = 100_000;
@@ -612,13 +639,14 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         /**
          * The deadline of all DNS list queries of one decision. Default: 5 seconds.
          *
-         * @param timeout a positive duration
+         * @param timeout a positive duration, at most 10 minutes
          * @return this builder
          * @since 0.1.0
          */
         public Builder dnsTimeout(Duration timeout) {
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("dnsTimeout " + timeout + " must be positive");
+            if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_DNS_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("dnsTimeout " + PolicyFile.duration(timeout)
+                        + " must be more than 0 and at most " + PolicyFile.duration(MAX_DNS_TIMEOUT));
             }
             this.dnsTimeout = timeout;
             return this;
@@ -643,11 +671,17 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @param zone the list's zone, e.g. {@code bl.spamcop.net}
          * @param failure defer or ignore
          * @return this builder
+         * @throws IllegalStateException if it was already set for this zone
          * @since 0.1.0
          */
         public Builder dnsFailure(String zone, DnsFailure failure) {
-            zoneFailures.put(ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone(),
-                    Objects.requireNonNull(failure, "failure") == DnsFailure.IGNORE);
+            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            Boolean previous = zoneFailures.putIfAbsent(z, Objects.requireNonNull(failure, "failure")
+                    == DnsFailure.IGNORE);
+            if (previous != null) {
+                throw new IllegalStateException("dnsFailure for zone '" + z + "' was already set to "
+                        + (previous ? "IGNORE" : "DEFER"));
+            }
             return this;
         }
 
@@ -660,6 +694,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @param zone the list's zone
          * @param reply a 4xx or 5xx reply
          * @return this builder
+         * @throws IllegalArgumentException if the code is not 4xx or 5xx or the text names another placeholder
+         * @throws IllegalStateException if it was already set for this zone
          * @since 0.1.0
          */
         public Builder dnsblReply(String zone, SmtpReply reply) {
@@ -668,13 +704,26 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "reply for DNS list '%s' must be 4xx or 5xx, got '%s'", zone, reply));
             }
-            zoneReplies.put(ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone(), reply);
+            java.util.regex.Matcher placeholder = java.util.regex.Pattern.compile("\\{([^{}]*)}").matcher(reply.text());
+            while (placeholder.find()) {
+                if (!List.of("client", "domain", "zone", "txt").contains(placeholder.group(1))) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT,
+                            "reply for DNS list '%s' names the unknown placeholder '{%s}'; expected {client},"
+                                    + " {domain}, {zone} or {txt}", zone, Text.escape(placeholder.group(1))));
+                }
+            }
+            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
+            if (previous != null) {
+                throw new IllegalStateException("dnsblReply for zone '" + z + "' was already set to '" + previous
+                        + "'");
+            }
             return this;
         }
 
         /**
          * How long DNS list answers are cached: their TTL, but at least {@code floor} and at most
-         * {@code ceiling}; at most {@code maxEntries} answers. Defaults: 10 s, 1 h, 100,000.
+         * {@code ceiling} (at most 30 days); at most {@code maxEntries} answers. Defaults: 10 s, 1 h, 100,000.
          *
          * @param floor the shortest time an answer is kept
          * @param ceiling the longest time an answer is kept
@@ -683,10 +732,12 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @since 0.1.0
          */
         public Builder dnsCache(Duration floor, Duration ceiling, long maxEntries) {
-            if (floor.isNegative() || ceiling.compareTo(floor) < 0 || maxEntries < 1) {
+            if (floor.isNegative() || ceiling.compareTo(floor) < 0 || ceiling.compareTo(MAX_TTL) > 0
+                    || maxEntries < 1) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "dnsCache(%s, %s, %d): need 0 <= floor <= ceiling and at least one entry", floor, ceiling,
-                        maxEntries));
+                        "dnsCache(%s, %s, %d): need 0 <= floor <= ceiling <= %s and at least one entry",
+                        PolicyFile.duration(floor), PolicyFile.duration(ceiling), maxEntries,
+                        PolicyFile.duration(MAX_TTL)));
             }
             this.ttlFloor = floor;
             this.ttlCeiling = ceiling;
@@ -750,13 +801,14 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         /**
          * How often local zone files are checked for changes. Default: one minute, as rbldnsd.
          *
-         * @param interval a positive duration
+         * @param interval from one millisecond to one day
          * @return this builder
          * @since 0.1.0
          */
         public Builder localZoneCheckInterval(Duration interval) {
-            if (interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("localZoneCheckInterval " + interval + " must be positive");
+            if (interval.toMillis() < 1 || interval.compareTo(MAX_CHECK_INTERVAL) > 0) {
+                throw new IllegalArgumentException("localZoneCheckInterval " + PolicyFile.duration(interval)
+                        + " must be from 1ms to 1d");
             }
             this.zoneCheckInterval = interval;
             return this;
@@ -862,6 +914,17 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             }
             if (all.isEmpty()) {
                 return null;
+            }
+            for (ListSpec spec : all) {
+                LocalZone zone = zones.get(spec.zone());
+                boolean domains = zone != null && zone.data().type() == ZoneType.DNSET;
+                if (zone != null && domains != (spec.kind() == ListSpec.Kind.RHSBL)) {
+                    throw Origin.at(localZones.get(spec.zone()).origin(), new IllegalArgumentException(
+                            String.format(Locale.ROOT, "%s '%s' names the local zone '%s', whose file %s holds %s;"
+                                    + " a %s list needs %s", spec.kind().setting(), spec.text(), spec.zone(),
+                                    localZones.get(spec.zone()).file(), domains ? "domains" : "addresses",
+                                    spec.kind().setting(), domains ? "addresses" : "domains")));
+                }
             }
             boolean allLocal = all.stream().allMatch(s -> zones.containsKey(s.zone()));
             ListLookups lookups = allLocal ? null : new ListLookups(List.copyOf(dnsServers), dnsTimeout, ttlFloor,
@@ -993,7 +1056,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             out.append("dns_cache_size = ").append(cacheSize).append('\n');
             out.append("\n# local zones (rbldnsd data files)\n");
             localZones.forEach((zone, spec) -> out.append("local_zone.").append(zone).append(" = ")
-                    .append(spec.file()).append(" malformed=").append(spec.malformed().name().toLowerCase(Locale.ROOT))
+                    .append(spec.file().toString().matches(".*[\\s\"#].*") ? "\"" + spec.file() + "\"" : spec.file())
+                    .append(" malformed=").append(spec.malformed().name().toLowerCase(Locale.ROOT))
                     .append('\n'));
             out.append("local_zone_check_interval = ").append(PolicyFile.duration(zoneCheckInterval)).append('\n');
             return out.toString();

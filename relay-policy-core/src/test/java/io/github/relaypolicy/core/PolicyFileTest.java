@@ -240,9 +240,19 @@ final class PolicyFileTest {
             reply. = 554 5.7.1 no                  | 1:1: 'reply.' needs a name after the dot
             dns_failure.bl.spamcop.net = ignore    | 1:1: 'dns_failure.bl.spamcop.net' names the zone 'bl.spamcop.net', which no dnsbl_sites, dnswl_sites, rhsbl_sites or local_zone setting configures; configured zones: none
             local_zone.bl.local = blocked.txt      | 1:23: local_zone.bl.local: localZone 'bl.local': file
+            local_zone.bl.local = "no end.ip4set   | 1:23: local_zone.bl.local: '"no end.ip4set': the file name's closing " is missing
             local_zone.bl.local = missing.ip4set   | 1:23: localZone 'bl.local': 
             local_zone.bl.local = a.ip4set malformed=ignore | 1:23: local_zone.bl.local: 'malformed=ignore': expected malformed=skip or malformed=refuse
             mynetworks = ./missing.txt             | 1:14: cannot read list file
+            mynetworks = ./                        | 1:14: cannot read list file
+            dns_timeout = 15251w                   | 1:15: dns_timeout: dnsTimeout 106757d must be more than 0 and at most 10m
+            dns_timeout = 11m                      | 1:15: dns_timeout: dnsTimeout 11m must be more than 0 and at most 10m
+            dns_cache_max_ttl = 15251w             | 1:21: dnsCache(10s, 106757d, 100000): need 0 <= floor <= ceiling <= 30d
+            local_zone_check_interval = 2d         | 1:29: local_zone_check_interval: localZoneCheckInterval 2d must be from 1ms to 1d
+            dnsbl_sites = bl.test=127.0.0.1        | 1:15: dnsbl 'bl.test=127.0.0.1': filter '127.0.0.1' matches no answer that can be a listing
+            dnsbl_sites = bl.test=10.0.0.2         | 1:15: dnsbl 'bl.test=10.0.0.2': filter '10.0.0.2' matches no answer
+            dnsbl_sites = bl.test=127.255.255.[0..255] | 1:15: dnsbl 'bl.test=127.255.255.[0..255]': filter '127.255.255.[0..255]' matches no answer
+             mydestination = example.org          | 1:1: expected a setting, key = value, with a key of letters, digits and _; found '\\u00A0mydestination = example.org'
             """)
     void a_mistake_is_reported_with_its_place_and_what_was_expected(String line, String expected)
             throws IOException {
@@ -327,8 +337,8 @@ final class PolicyFileTest {
         Files.write(conf, new byte[] {'m', 'y', 'd', 'e', 's', 't', 'i', 'n', 'a', 't', 'i', 'o', 'n', '=',
             (byte) 0xff, '\n', 'm', 'y', 'n', 'e', 't', 'w', 'o', 'r', 'k', 's', '=', 1, '\n'});
 
-        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":1:1: not UTF-8 text; save the file as"
-                + " UTF-8\n" + conf + ":2:12: control character U+0001; only text and tabs are allowed");
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":1:15: byte 0xFF is not UTF-8 text; save"
+                + " the file as UTF-8\n" + conf + ":2:12: control character U+0001; only text and tabs are allowed");
     }
 
     @Test
@@ -357,6 +367,91 @@ final class PolicyFileTest {
 
         assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":3:1: dns_timeout: '' is not a"
                 + " duration: 500ms, 5s, 1m");
+    }
+
+    @Test
+    void an_indented_setting_is_an_error_not_part_of_the_value_above() throws IOException {
+        Path conf = write("p.conf", "reply.reject_unauth_destination = 554 5.7.1 denied\n  permit_authenticated = no\n");
+
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":2:3: 'permit_authenticated = no' is"
+                + " indented, so it would continue the setting above; start a setting at column 1");
+    }
+
+    @Test
+    void zone_settings_are_one_per_zone_whatever_its_spelling() throws IOException {
+        Path conf = write("p.conf", "dnsbl_sites = bl.test\ndns_failure.bl.test = ignore\n"
+                + "dns_failure.BL.TEST. = defer\n");
+
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":3:1: 'dns_failure.bl.test' is already"
+                + " set on line 2; give each key once (continue a long value on lines that start with whitespace)");
+    }
+
+    @Test
+    void zone_settings_that_could_never_take_effect_are_errors() throws IOException {
+        Files.writeString(dir.resolve("bl.ip4set"), "127.0.0.2\n");
+        Files.writeString(dir.resolve("dbl.dnset"), "test\n");
+        Path conf = write("p.conf", """
+                dnsbl_sites = bl.local
+                dnswl_sites = wl.test*-2
+                rhsbl_sites = dbl.test, bl2.local
+                local_zone.bl.local = bl.ip4set
+                local_zone.bl2.local = bl.ip4set
+                dns_failure.bl.local = ignore
+                dnsbl_reply.wl.test = 554 5.7.1 listed
+                dnsbl_reply.dbl.test = 554 5.7.1 {sender} is listed in {zone}
+                """);
+
+        PolicyFileException e = (PolicyFileException) org.assertj.core.api.Assertions.catchThrowable(
+                () -> PolicyFile.read(conf));
+
+        assertThat(e.problems()).extracting(PolicyFileException.Problem::toString).containsExactly(
+                conf + ":3:25: rhsbl_sites names the local zone 'bl2.local', whose file bl.ip4set holds addresses:"
+                        + " name it in dnsbl_sites or dnswl_sites",
+                conf + ":6:1: 'dns_failure.bl.local' names a local zone, which is answered in-process and never"
+                        + " fails to answer",
+                conf + ":7:1: 'dnsbl_reply.wl.test' names an allow list (dnswl_sites), which never refuses, so never"
+                        + " replies",
+                conf + ":8:24: dnsbl_reply.dbl.test: reply for DNS list 'dbl.test' names the unknown placeholder"
+                        + " '{sender}'; expected {client}, {domain}, {zone} or {txt}");
+    }
+
+    @Test
+    void builder_refuses_a_list_kind_that_does_not_fit_the_local_zone_file() throws IOException {
+        Files.writeString(dir.resolve("dbl.dnset"), "test\n");
+        RelayEngine.Builder builder = RelayEngine.builder().dnsbl("dbl.local").localZone("dbl.local",
+                dir.resolve("dbl.dnset"));
+
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class).hasMessage("dnsbl 'dbl.local'"
+                + " names the local zone 'dbl.local', whose file " + dir.resolve("dbl.dnset") + " holds domains; a"
+                + " dnsbl list needs addresses");
+    }
+
+    @Test
+    void bad_byte_is_reported_at_its_column_and_a_path_without_dot_slash_gets_a_hint() throws IOException {
+        Path conf = dir.resolve("p.conf");
+        Files.write(conf, new byte[] {'m', 'y', 'd', 'e', 's', 't', 'i', 'n', 'a', 't', 'i', 'o', 'n', ' ', '=', ' ',
+            'a', (byte) 0xc0, '\n'});
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":1:18: byte 0xC0 is not UTF-8 text; save"
+                + " the file as UTF-8");
+
+        Files.createDirectories(dir.resolve("lists"));
+        Files.writeString(dir.resolve("lists/nets.txt"), "192.0.2.0/24\n");
+        Files.writeString(conf, "mynetworks = lists/nets.txt\n");
+        assertThatThrownBy(() -> PolicyFile.read(conf)).hasMessage(conf + ":1:14: 'lists/nets.txt' names a file:"
+                + " write ./lists/nets.txt (a list file starts with /, ./ or ../)");
+    }
+
+    @Test
+    void local_zone_file_name_with_spaces_is_written_in_quotes_and_reads_back() throws IOException {
+        Files.createDirectories(dir.resolve("my zones"));
+        Files.writeString(dir.resolve("my zones/bl.ip4set"), "127.0.0.2\n");
+        Path conf = write("p.conf", "local_zone.bl.local = \"my zones/bl.ip4set\" malformed=skip\n");
+
+        String effective = PolicyFile.read(conf).effective(10);
+
+        assertThat(effective).contains("local_zone.bl.local = \"" + dir.resolve("my zones/bl.ip4set")
+                + "\" malformed=skip\n");
+        assertThat(PolicyFile.read(write("again.conf", effective)).effective(10)).isEqualTo(effective);
     }
 
     // ------------------------------------------------------------------------------------------------ watch
@@ -406,6 +501,35 @@ final class PolicyFileTest {
             assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").rule())
                     .as("the background watch picked up the list file").isEqualTo("mydestination");
         }
+    }
+
+    @Test
+    void list_file_created_after_a_failed_reload_is_picked_up() throws IOException {
+        write("relay.txt", "partner.example\n");
+        Path conf = write("p.conf", "relay_domains = ./relay.txt\n");
+        try (RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofHours(1))) {
+            change(conf, "relay_domains = ./relay.txt, ./more.txt\n");
+            assertThatThrownBy(engine::reloadFileNow).hasMessageContaining("cannot read list file");
+
+            write("more.txt", "partner3.example\n");
+            assertThat(engine.reloadFileNow()).as("the new list file is watched too").isTrue();
+            assertThat(engine.policyFileFailure()).isEmpty();
+            assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@partner3.example>").rule())
+                    .isEqualTo("relay_domains");
+        }
+    }
+
+    @Test
+    void closed_engine_no_longer_reloads_and_tiny_intervals_are_refused_before_building() throws IOException {
+        Path conf = write("p.conf", "mydestination = example.org\n");
+        RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofHours(1));
+        engine.close();
+        assertThatThrownBy(engine::reloadFileNow).isInstanceOf(IllegalStateException.class)
+                .hasMessage("this engine is closed: it no longer follows " + conf);
+
+        assertThatThrownBy(() -> RelayEngine.fromFile(conf, Duration.ofNanos(500)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("checkInterval PT0.0000005S must be from 1 ms to 1 day");
     }
 
     @Test
