@@ -6,6 +6,7 @@ import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.core.PolicyFile;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.PrintWriter;
+import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -54,6 +55,15 @@ final class AuditCommand extends PolicyCommand {
     private static final List<String> UNTRUSTED_V6 = List.of("2001:db8:ffff::9", "2001:db8::9", "fd00::9",
             "2606:4700::9");
     private static final List<String> VICTIMS = List.of("victim.example", "victim.invalid", "relay-test.invalid");
+    /** Addresses of the public Internet, one per region, to show that an over-broad mynetworks trusts them. */
+    private static final List<String> PUBLIC_CLIENTS = List.of("8.8.8.8", "1.1.1.1", "64.6.64.6", "130.0.0.9",
+            "200.0.0.9", "41.0.0.9", "2606:4700::1111", "2a00:1450::9", "2400:cb00::9", "3000::9");
+    /** Top-level and public suffixes under which a plain relay is also tried, to catch over-broad patterns. */
+    private static final List<String> THIRD_PARTY_TLDS = List.of("com", "net", "org", "de", "co.uk", "jp", "fr",
+            "io", "info", "com.au", "ru", "cn", "br", "nl", "eu", "us", "example", "invalid");
+    /** Second-level labels that registries sell under: {@code .co.uk} covers strangers' domains. */
+    private static final java.util.Set<String> PUBLIC_SECOND_LEVEL = java.util.Set.of("co", "com", "net", "org",
+            "ac", "gov", "edu", "ne", "or", "go", "gob", "nic", "mil", "ltd", "plc");
 
     @Option(names = "--domain", paramLabel = "DOMAIN",
             description = "Our domain, used in the battery's forms. Default: the first domain of mydestination.")
@@ -89,24 +99,42 @@ final class AuditCommand extends PolicyCommand {
 
     private int audit(PolicyFile file, RelayEngine engine, PrintWriter out, PrintWriter err) {
         List<String> local = file.values("mydestination");
-        String ours = domain != null ? domain : local.stream().filter(d -> !d.startsWith("["))
-                .map(d -> d.startsWith("*.") ? "mail" + d.substring(1) : d.startsWith(".") ? d.substring(1) : d)
-                .findFirst().orElse("example.invalid");
-        String ourLiteral = literal != null ? literal : local.stream().filter(d -> d.startsWith("[")).findFirst()
-                .orElse("[192.0.2.1]");
         List<String> notes = new ArrayList<>();
+        String ours = domain != null ? domain : local.stream().filter(d -> !d.startsWith("["))
+                .map(AuditCommand::domainIn).findFirst().orElse("example.invalid");
         if (domain == null && local.stream().allMatch(d -> d.startsWith("["))) {
             notes.add("mydestination names no domain: the battery uses example.invalid as ours");
         }
+        try {
+            ours = IDN.toASCII(ours); // the battery's forms are ASCII, as the engine compares them
+        } catch (IllegalArgumentException e) {
+            notes.add("our domain '" + Text.printable(ours, 100) + "' has no A-label: the battery uses"
+                    + " example.invalid");
+            ours = "example.invalid";
+        }
+        String ourLiteral = literal != null ? literal : local.stream().filter(d -> d.startsWith("[")).findFirst()
+                .orElse("[192.0.2.1]");
+        TrustedSpace space = TrustedSpace.of(file.values("mynetworks"));
+        boolean openByNetworks = space.open();
+        if (openByNetworks) {
+            notes.add(space.describe() + ": more than any one network holds, so strangers may relay"
+                    + (space.broadEntries().isEmpty() ? "" : "; the broadest: " + String.join(", ",
+                            space.broadEntries())));
+        }
+        List<String> broadDomains = broadPatterns(file.values("relay_domains"));
+        if (!broadDomains.isEmpty()) {
+            notes.add("relay_domains " + String.join(", ", broadDomains) + " relays for every domain under a"
+                    + " top-level or public suffix: anyone may relay to them");
+        }
         String found = client != null ? client : firstUntrusted(engine, UNTRUSTED_V4);
-        String victim = VICTIMS.stream().filter(v -> !isOurs(engine, v)).findFirst().orElse(VICTIMS.get(0));
-        List<Row> battery = new ArrayList<>();
-        List<Row> checks = new ArrayList<>();
         if (found == null) {
-            notes.add("every client tried (" + String.join(", ", UNTRUSTED_V4) + ") is in mynetworks: the policy"
-                    + " trusts, and relays for, the whole IPv4 Internet");
+            notes.add("every client tried (" + String.join(", ", UNTRUSTED_V4) + ") is in mynetworks");
         }
         String untrusted = found == null ? UNTRUSTED_V4.get(0) : found;
+        String victim = VICTIMS.stream().filter(v -> !isOurs(engine, untrusted, v)).findFirst()
+                .orElse(VICTIMS.get(0));
+        List<Row> battery = new ArrayList<>();
+        List<Row> checks = new ArrayList<>();
         List<RelayBattery.Test> tests;
         try {
             tests = RelayBattery.tests(ours, ourLiteral, victim);
@@ -121,10 +149,25 @@ final class AuditCommand extends PolicyCommand {
         }
         String untrusted6 = firstUntrusted(engine, UNTRUSTED_V6);
         if (untrusted6 != null) {
-            battery.add(row(engine, "v6", "plain relay from an untrusted IPv6 client", untrusted6,
+            battery.add(row(engine, "v6", "plain relay from " + untrusted6 + ", an untrusted IPv6 client", untrusted6,
                     "<antispam@" + victim + ">", "<relaytest@" + victim + ">", null, false));
         } else {
             notes.add("every IPv6 client tried (" + String.join(", ", UNTRUSTED_V6) + ") is in mynetworks");
+        }
+        // a public client that mynetworks trusts shows an over-broad mynetworks in the table
+        String publicTrusted = PUBLIC_CLIENTS.stream().filter(c -> trusted(engine.decide(RelayRequest.of(c,
+                "<a@victim.invalid>", "<b@victim.invalid>")))).findFirst().orElse(null);
+        if (publicTrusted != null && openByNetworks) {
+            battery.add(row(engine, "public", "plain relay from " + publicTrusted + ", a public client mynetworks trusts",
+                    publicTrusted, "<antispam@" + victim + ">", "<relaytest@" + victim + ">", null, false));
+        }
+        // relay_domains or mydestination patterns may cover domains far from victim.example
+        for (String tld : THIRD_PARTY_TLDS) {
+            Row r = row(engine, "tld", "plain relay to a domain under ." + tld, untrusted, "<antispam@" + victim
+                    + ">", "<relaytest@relay-test." + tld + ">", null, false);
+            if (r.decision().accepted()) {
+                battery.add(r);
+            }
         }
         String user = "<audit@" + ours + ">";
         checks.add(row(engine, "local", "local mail from an untrusted client", untrusted, "<sender@" + victim + ">",
@@ -135,8 +178,7 @@ final class AuditCommand extends PolicyCommand {
                 "<postmaster@" + ours + ">", null, true));
         file.values("relay_domains").stream().filter(d -> !d.startsWith("[")).findFirst().ifPresent(d -> checks.add(
                 row(engine, "relay_domains", "mail for a relay domain (we are its backup MX)", untrusted,
-                        "<sender@" + victim + ">", "<audit@" + (d.startsWith("*.") ? "mail" + d.substring(1)
-                                : d.startsWith(".") ? d.substring(1) : d) + ">", null, true)));
+                        "<sender@" + victim + ">", "<audit@" + asciiOrSelf(domainIn(d)) + ">", null, true)));
         String trusted = firstTrusted(engine, file.values("mynetworks"));
         if (trusted != null) {
             checks.add(row(engine, "mynetworks", "relay from a trusted client", trusted, "<sender@" + ours + ">",
@@ -144,13 +186,13 @@ final class AuditCommand extends PolicyCommand {
         } else {
             notes.add("mynetworks trusts no client: only authenticated clients may relay");
         }
-        boolean authRelay = !file.values("permit_authenticated").equals(List.of("no"));
+        boolean authRelay = file.values("permit_authenticated").stream().noneMatch(v -> v.equalsIgnoreCase("no"));
         checks.add(row(engine, "auth", authRelay ? "relay for an authenticated client"
                 : "no relay for an authenticated client (permit_authenticated = no)", untrusted,
                 "<sender@" + ours + ">", "<someone@" + victim + ">", "audit-user", authRelay));
 
-        boolean open = battery.stream().anyMatch(r -> r.decision().accepted()) || notes.stream()
-                .anyMatch(n -> n.contains("whole IPv4 Internet"));
+        boolean open = battery.stream().anyMatch(r -> r.decision().accepted()) || openByNetworks || found == null
+                || !broadDomains.isEmpty();
         boolean checksFailed = checks.stream().anyMatch(r -> !r.ok());
         int code = open ? EXIT_OPEN_RELAY : checksFailed ? EXIT_CHECK_FAILED : EXIT_CLOSED;
         if (json) {
@@ -159,6 +201,39 @@ final class AuditCommand extends PolicyCommand {
             print(out, file, ours, ourLiteral, victim, untrusted, notes, battery, checks, open);
         }
         return code;
+    }
+
+    /** A domain a pattern matches: {@code example.org} for {@code example.org} and {@code .example.org}. */
+    private static String domainIn(String pattern) {
+        return pattern.startsWith("*.") ? "mail" + pattern.substring(1)
+                : pattern.startsWith(".") ? pattern.substring(1) : pattern;
+    }
+
+    private static String asciiOrSelf(String name) {
+        try {
+            return IDN.toASCII(name);
+        } catch (IllegalArgumentException e) {
+            return name;
+        }
+    }
+
+    /**
+     * Subdomain patterns of a top-level domain ({@code .com}) or of a common second-level public suffix
+     * ({@code .co.uk}, {@code *.com.au}): they cover domains of strangers.
+     */
+    static List<String> broadPatterns(List<String> patterns) {
+        List<String> broad = new ArrayList<>();
+        for (String p : patterns) {
+            if (!(p.startsWith(".") || p.startsWith("*."))) {
+                continue;
+            }
+            String[] labels = p.substring(p.startsWith("*.") ? 2 : 1).toLowerCase(Locale.ROOT)
+                    .replaceAll("\\.$", "").split("\\.");
+            if (labels.length == 1 || labels.length == 2 && PUBLIC_SECOND_LEVEL.contains(labels[0])) {
+                broad.add(p);
+            }
+        }
+        return broad;
     }
 
     private static Row row(RelayEngine engine, String id, String what, String client, String sender,
@@ -218,8 +293,8 @@ final class AuditCommand extends PolicyCommand {
                 && s.outcome() == TraceStep.Outcome.ACCEPT);
     }
 
-    private static boolean isOurs(RelayEngine engine, String victim) {
-        Decision d = engine.decide(RelayRequest.of("203.0.113.9", "<a@" + victim + ">", "<b@" + victim + ">"));
+    private static boolean isOurs(RelayEngine engine, String client, String victim) {
+        Decision d = engine.decide(RelayRequest.of(client, "<a@" + victim + ">", "<b@" + victim + ">"));
         return d.rule().equals("mydestination") || d.rule().equals("relay_domains");
     }
 
@@ -242,7 +317,8 @@ final class AuditCommand extends PolicyCommand {
         long refused = battery.stream().filter(r -> !r.decision().accepted()).count();
         long passed = checks.stream().filter(Row::ok).count();
         out.println(String.format(Locale.ROOT, "%s: %d of %d battery tests refused; %d of %d checks passed.",
-                open ? "OPEN RELAY" : "closed", refused, battery.size(), passed, checks.size()));
+                open ? "OPEN RELAY (see the notes and the failed tests)" : "closed", refused, battery.size(), passed,
+                checks.size()));
     }
 
     /** A table of rows; the battery's all come from one client and must all be refused, so it omits both. */

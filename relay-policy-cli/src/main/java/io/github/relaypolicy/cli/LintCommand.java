@@ -3,7 +3,6 @@ package io.github.relaypolicy.cli;
 import io.github.relaypolicy.core.PolicyFile;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.PrintWriter;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -26,11 +25,6 @@ import picocli.CommandLine.Option;
         },
         footer = {"%nExample:", "  relay-policy lint --config examples/relay-policy.conf"})
 final class LintCommand extends PolicyCommand {
-
-    /** IPv4 networks shorter than this trust a sizeable part of the Internet. */
-    private static final int BROAD_V4 = 8;
-    /** IPv6 networks shorter than this do too. */
-    private static final int BROAD_V6 = 16;
 
     @Option(names = "--max-entries", paramLabel = "N", defaultValue = "50",
             description = "Show at most N entries of each list; the rest are counted (default: ${DEFAULT-VALUE}).")
@@ -61,19 +55,21 @@ final class LintCommand extends PolicyCommand {
             warnings.add("neither mydestination nor relay_domains is set: mail is accepted only from trusted or"
                     + " authenticated clients");
         }
-        for (String n : file.values("mynetworks")) {
-            int slash = n.indexOf('/');
-            if (n.startsWith("!") || slash < 0) {
-                continue;
-            }
-            int length = Integer.parseInt(n.substring(slash + 1)); // validated by the engine
-            boolean mapped = n.toLowerCase(java.util.Locale.ROOT).startsWith("::ffff:") && n.indexOf('.') > 0;
-            boolean v6 = n.indexOf(':') >= 0 && !mapped;
-            length -= mapped ? 96 : 0; // ::ffff:192.0.2.0/120 is the IPv4 network 192.0.2.0/24
-            if (length < (v6 ? BROAD_V6 : BROAD_V4)) {
-                warnings.add("mynetworks entry '" + n + "' trusts " + BigInteger.TWO.pow((v6 ? 128 : 32) - length)
-                        + " addresses: every client in it may relay anywhere");
-            }
+        TrustedSpace space = TrustedSpace.of(file.values("mynetworks"));
+        for (String broad : space.broadEntries()) {
+            warnings.add("mynetworks entry " + broad + " trusts more than any one network holds: every client in it"
+                    + " may relay anywhere");
+        }
+        if (space.open() && space.broadEntries().isEmpty()) {
+            warnings.add(space.describe() + ": more than any one network holds; strangers may relay");
+        }
+        for (String broad : AuditCommand.broadPatterns(file.values("relay_domains"))) {
+            warnings.add("relay_domains entry '" + broad + "' covers every domain under a top-level or public"
+                    + " suffix: anyone may relay to them");
+        }
+        for (String broad : AuditCommand.broadPatterns(file.values("mydestination"))) {
+            warnings.add("mydestination entry '" + broad + "' makes every domain under a top-level or public suffix"
+                    + " local");
         }
         return warnings;
     }

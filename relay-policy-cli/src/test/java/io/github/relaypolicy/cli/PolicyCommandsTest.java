@@ -197,10 +197,49 @@ final class PolicyCommandsTest {
 
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).contains("note: every client tried (203.0.113.9, ")
-                .contains("is in mynetworks: the policy trusts, and relays for, the whole IPv4 Internet")
+                .contains("note: mynetworks trusts 3702258688 public IPv4 addresses (more than a /1) and no public"
+                        + " IPv6 addresses: more than any one network holds, so strangers may relay")
                 .containsPattern("\n1 +plain victim address, local sender .* FAIL: accepted +mynetworks +250 2\\.1\\.5"
                         + " Ok\n")
-                .contains("OPEN RELAY: 1 of 31 battery tests refused");
+                .contains("OPEN RELAY (see the notes and the failed tests): 1 of ");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mynetworks = 0.0.0.0/0, !203.0.113.0/24, !198.51.100.0/24, !192.0.2.0/24",
+        "mynetworks = 0.0.0.0/1", "mynetworks = 64.0.0.0/2, 192.0.2.0/24", "mynetworks = ::/0",
+        "mynetworks = 2000::/3", "mynetworks = ::ffff:0:0/96", "relay_domains = .com", "relay_domains = *.co.uk",
+        "relay_domains = .net, .example"})
+    void audit_finds_open_relays_its_sample_clients_would_miss(String setting) throws IOException {
+        Path conf = write("p.conf", "mydestination = example.org\n" + setting + "\n");
+
+        Run r = run("audit", "-c", conf.toString());
+
+        assertThat(r.code()).as(r.out()).isEqualTo(1);
+        assertThat(r.out()).containsPattern("\nnote: (mynetworks trusts|relay_domains )")
+                .containsPattern("\n(public|tld|v6|1) .* FAIL: accepted ")
+                .contains("OPEN RELAY (see the notes and the failed tests)");
+    }
+
+    @Test
+    void audit_of_private_and_own_networks_is_closed() throws IOException {
+        Path conf = write("p.conf", "mydestination = example.org\nmynetworks = 10.0.0.0/8, 172.16.0.0/12,"
+                + " 192.168.0.0/16, 127.0.0.0/8, ::1, fd00::/8, 198.51.100.0/24, 2001:db8::/32, 81.0.0.0/16\n"
+                + "relay_domains = .partner.example, partner.co.uk\npermit_authenticated = NO\n");
+
+        Run r = run("audit", "-c", conf.toString());
+
+        assertThat(r.code()).as(r.out()).isZero();
+        assertThat(r.out()).endsWith("closed: 31 of 31 battery tests refused; 6 of 6 checks passed.\n");
+    }
+
+    @Test
+    void audit_uses_the_a_label_of_an_internationalized_domain() throws IOException {
+        Path conf = write("p.conf", "mydestination = b\u00fccher.example\n");
+
+        Run r = run("audit", "-c", conf.toString());
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("our domain xn--bcher-kva.example, ");
     }
 
     @Test
@@ -290,10 +329,24 @@ final class PolicyCommandsTest {
 
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("# valid, 3 warnings\n",
-                "# warning: mynetworks entry '64.0.0.0/2' trusts 1073741824 addresses: every client in it may relay"
-                        + " anywhere\n",
-                "# warning: mynetworks entry '::ffff:0.0.0.0/96' trusts 4294967296 addresses",
-                "# warning: mynetworks entry '2000::/3' trusts ");
+                "# warning: mynetworks entry ::ffff:0.0.0.0/96 (2649488384 public IPv4 addresses (more than a /1))"
+                        + " trusts more than any one network holds: every client in it may relay anywhere\n",
+                "# warning: mynetworks entry 64.0.0.0/2 (1052770304 public IPv4 addresses (more than a /3))",
+                "# warning: mynetworks entry 2000::/3 (2^124+ public IPv6 addresses (more than a /4))");
+    }
+
+    @Test
+    void lint_warns_about_domain_patterns_under_a_public_suffix() throws IOException {
+        Path conf = write("p.conf", "mydestination = example.org, .com\nrelay_domains = *.co.uk, .partner.co.uk\n");
+
+        Run r = run("lint", "-c", conf.toString());
+
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("# valid, 2 warnings\n",
+                "# warning: relay_domains entry '*.co.uk' covers every domain under a top-level or public suffix:"
+                        + " anyone may relay to them\n",
+                "# warning: mydestination entry '.com' makes every domain under a top-level or public suffix"
+                        + " local\n");
     }
 
     @Test
