@@ -21,7 +21,7 @@ import org.xbill.DNS.Type;
  * The Debian rbldnsd, the server block-list operators run, serving test zones on 127.0.0.1 on a free port.
  * CI installs it ({@code apt-get install -y rbldnsd}); a missing rbldnsd fails the test, it never skips.
  */
-final class Rbldnsd implements AutoCloseable {
+public final class Rbldnsd implements AutoCloseable {
 
     private final Process process;
     private final int port;
@@ -32,12 +32,13 @@ final class Rbldnsd implements AutoCloseable {
     }
 
     /**
-     * Starts rbldnsd on 127.0.0.1.
+     * Starts rbldnsd on 127.0.0.1 and waits until it answers for the first zone; it logs to
+     * {@code dir/rbldnsd.log}.
      *
      * @param dir where the data files are
      * @param zones zone specifications, e.g. {@code bl.test:ip4set:bl.txt}
      */
-    static Rbldnsd start(Path dir, String... zones) throws IOException, InterruptedException {
+    public static Rbldnsd start(Path dir, String... zones) throws IOException, InterruptedException {
         Path binary = Path.of("/usr/sbin/rbldnsd");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("rbldnsd is not installed: apt-get install -y rbldnsd");
@@ -84,7 +85,13 @@ final class Rbldnsd implements AutoCloseable {
         throw new IllegalStateException("rbldnsd did not answer on port " + port);
     }
 
-    InetSocketAddress address() {
+    /** Whether the server is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The address it answers on: 127.0.0.1 and its port. */
+    public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
 

@@ -3,15 +3,12 @@ package io.github.relaypolicy.core.internal.zone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.dns.Rbldnsd;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -19,7 +16,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -49,7 +45,6 @@ import org.xbill.DNS.Type;
  */
 final class RbldnsdDifferentialTest {
 
-    private static final Path RBLDNSD = Path.of("/usr/sbin/rbldnsd");
     private static final long SEED = 20240611L;
     private static final long IP4_LAST = 0xffffffffL;
     private static final BigInteger IP6_LAST = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
@@ -128,14 +123,11 @@ final class RbldnsdDifferentialTest {
     private static final List<Zone> ZONES = List.of(SET, TRIE, SIX, DN);
 
     private static @Nullable Path dir;
-    private static @Nullable Process rbldnsd;
+    private static @Nullable Rbldnsd rbldnsd;
     private static @Nullable SimpleResolver resolver;
 
     @BeforeAll
     static void start_rbldnsd_on_generated_files() throws Exception {
-        assertThat(Files.isExecutable(RBLDNSD))
-                .as("rbldnsd is not installed at %s; install it with: apt-get install -y rbldnsd", RBLDNSD)
-                .isTrue();
         Random r = new Random(SEED);
         generateIp4Set(SET, r);
         generateIp4Trie(TRIE, r);
@@ -143,65 +135,31 @@ final class RbldnsdDifferentialTest {
         generateDnset(DN, r);
         Path d = Files.createTempDirectory("rbldnsd-differential");
         dir = d;
-        // rbldnsd started as root drops to its own user, which must be able to read the files.
-        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (Zone z : ZONES) {
             Path f = d.resolve(z.file);
             Files.write(f, (String.join("\n", z.lines) + "\n").getBytes(StandardCharsets.UTF_8));
-            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
             z.local = ZoneData.load(f, z.type, false);
             Path twin = d.resolve(z.twinFile);
             Files.write(twin, (String.join("\n", z.twinLines) + "\n").getBytes(StandardCharsets.UTF_8));
-            Files.setPosixFilePermissions(twin, PosixFilePermissions.fromString("rw-r--r--"));
         }
-        int port;
-        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
-            port = probe.getLocalPort();
-        }
-        List<String> command = new ArrayList<>(List.of(RBLDNSD.toString(), "-n", "-b", "127.0.0.1/" + port,
-                "-w", d.toString(), "-t", "60"));
+        List<String> zones = new ArrayList<>();
         for (Zone z : ZONES) {
-            command.add(z.name + ":" + z.type.rbldnsdName() + ":" + z.file);
+            zones.add(z.name + ":" + z.type.rbldnsdName() + ":" + z.file);
         }
         for (Zone z : ZONES) {
-            command.add(z.twinName + ":" + z.type.rbldnsdName() + ":" + z.twinFile);
+            zones.add(z.twinName + ":" + z.type.rbldnsdName() + ":" + z.twinFile);
         }
-        rbldnsd = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(d.resolve("rbldnsd.log").toFile()).start();
-        SimpleResolver res = new SimpleResolver(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
+        rbldnsd = Rbldnsd.start(d, zones.toArray(String[]::new));
+        SimpleResolver res = new SimpleResolver(rbldnsd.address());
         res.setTimeout(Duration.ofSeconds(2));
-        awaitAnswer(res, d);
         resolver = res;
-    }
-
-    private static void awaitAnswer(SimpleResolver res, Path d) throws Exception {
-        res.setTimeout(Duration.ofMillis(200));
-        for (int attempt = 0; attempt < 100; attempt++) {
-            if (!rbldnsd.isAlive()) {
-                throw new AssertionError("rbldnsd exited: " + Files.readString(d.resolve("rbldnsd.log")));
-            }
-            try {
-                Message m = res.send(query("2.0.0.127.bl.test.", Type.A));
-                if (m.getRcode() != Rcode.SERVFAIL) {
-                    res.setTimeout(Duration.ofSeconds(2));
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("rbldnsd did not answer: " + Files.readString(d.resolve("rbldnsd.log")));
     }
 
     @AfterAll
     static void stop_rbldnsd() throws Exception {
-        Process p = rbldnsd;
-        if (p != null) {
-            p.destroy();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
+        Rbldnsd server = rbldnsd;
+        if (server != null) {
+            server.close();
         }
         Path d = dir;
         if (d != null) {
