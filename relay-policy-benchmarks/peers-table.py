@@ -134,10 +134,13 @@ def wrong_cell(c, extra_note=True):
         return "not checked"
     cell = "0" if c["wrong"] == 0 else f"**{c['wrong']}**"
     if c["wrong"] and c.get("example"):
-        cell += f" (e.g. `{md(c['example'])}`)"
+        example = c["example"] if len(c["example"]) <= 90 else c["example"][:60] + "..." + c["example"][-25:]
+        cell += f" (e.g. `{md(example)}`)"
     note = c.get("note", "")
     if extra_note and note.startswith("threw"):
         cell += "; " + md(note.split(";")[0])
+    if extra_note and note.startswith("misjudged"):
+        cell += "; " + md(note)
     return cell
 
 
@@ -292,14 +295,24 @@ def decision_tables(res, v):
             sc = score_cells(r, ours)
             c = res.check(r)
             out.append(row([policy, name, str(r["threads"]), sc[0], sc[1], fmt(percentile(r, "50.0")),
-                            fmt(percentile(r, "99.0")), fmt(percentile(r, "99.9")), sc[2], sc[3],
+                            fmt(percentile(r, "99.0")), fmt(percentile(r, "99.9")), sc[2],
+                            sc[3] if method != "decideTwoThreads" else "-",
                             wrong_cell(c) if method == "jamesRelayCheck" else "-"]))
-        two = res.get("DecisionPeersBenchmark", "decideTwoThreads", policy=policy)
-        if ours is not None and two is not None:
-            scaling.append((policy, two["threads"] * ns(ours) / (ours["threads"] * ns(two))))
-    if scaling:
-        out += ["", "Throughput of `decide()` with two threads over one thread (threads / mean time): "
-                + ", ".join(f"{p} policy {s:.2f}×" for p, s in scaling) + "."]
+    out += ["", row(["policy", "`decide()` in `Mode.Throughput`", "threads", "ops/µs", "±", "B/op",
+                     "two threads / one"]), "|---|---|---:|---:|---:|---:|---:|"]
+    for policy in ("small", "large"):
+        one = res.get("DecisionPeersBenchmark", "throughput", policy=policy)
+        two = res.get("DecisionPeersBenchmark", "throughputTwoThreads", policy=policy)
+        for r in (one, two):
+            if r is None:
+                continue
+            p = r["primaryMetric"]
+            ratio = "-"
+            if r is two and one is not None:
+                ratio = f"{p['score'] / one['primaryMetric']['score']:.2f}×"
+                scaling.append((policy, p["score"] / one["primaryMetric"]["score"]))
+            out.append(row([policy, "relay-policy `decide()`", str(r["threads"]), fmt(p["score"], 2),
+                            fmt(number(p["scoreError"]), 2), fmt_bytes(alloc(r)), ratio]))
     return out, dict(scaling)
 
 
@@ -382,7 +395,7 @@ def targets(res, scaling):
             zero_status([alloc(c) for c in cached])]))
     # threads
     for policy, s in scaling.items():
-        rows.append(row([f"`decide()` with two threads ≥ 1.8× the throughput of one ({policy} policy)",
+        rows.append(row([f"`decide()` with two threads ≥ 1.8× the throughput of one ({policy} policy, `Mode.Throughput`)",
                          f"{s:.2f}×", status(s >= 1.8)]))
     return ["### Targets of the issue", ""] + rows
 

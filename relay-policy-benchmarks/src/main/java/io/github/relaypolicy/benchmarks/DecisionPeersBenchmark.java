@@ -44,8 +44,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * every request's verdict from {@code decide()} against the one it was built for (and fails the trial on any
  * difference), then records the requests on which the James check answers otherwise.
  *
- * <p>{@link #decide} runs in one thread, {@link #decideTwoThreads} in two sharing one engine: two threads'
- * throughput over one thread's is {@code 2 * mean(1 thread) / mean(2 threads)}.
+ * <p>{@link #decide} runs in one thread, {@link #decideTwoThreads} in two sharing one engine (their percentiles
+ * show what contention does to the tail); {@link #throughput} and {@link #throughputTwoThreads} measure the same
+ * calls in {@code Mode.Throughput}, whose ratio is how {@code decide()} scales from one thread to two.
  *
  * <p>Run: {@code java -jar relay-policy-benchmarks/target/benchmarks.jar DecisionPeersBenchmark -prof gc}.
  */
@@ -228,6 +229,35 @@ public class DecisionPeersBenchmark {
     @Benchmark
     @Threads(2)
     public Verdict decideTwoThreads(Cursor c) {
+        return engine.decide(requests[c.next++ & PeerData.MASK]).verdict();
+    }
+
+    /**
+     * {@code RelayEngine.decide} in {@code Mode.Throughput}, one thread: decisions per microsecond, against which
+     * {@link #throughputTwoThreads} shows how it scales. Unlike a mean of sampled times it is not moved by a few
+     * long samples (a descheduled thread on this shared virtual machine).
+     *
+     * @param c this thread's position in the requests
+     * @return the verdict
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Verdict throughput(Cursor c) {
+        return engine.decide(requests[c.next++ & PeerData.MASK]).verdict();
+    }
+
+    /**
+     * {@code RelayEngine.decide} in {@code Mode.Throughput}, two threads sharing one engine.
+     *
+     * @param c this thread's position in the requests
+     * @return the verdict
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @Threads(2)
+    public Verdict throughputTwoThreads(Cursor c) {
         return engine.decide(requests[c.next++ & PeerData.MASK]).verdict();
     }
 

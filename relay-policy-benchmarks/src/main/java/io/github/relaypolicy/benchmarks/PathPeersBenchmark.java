@@ -4,7 +4,9 @@ import io.github.relaypolicy.core.internal.SmtpPath;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -67,6 +69,7 @@ public class PathPeersBenchmark {
         SplittableRandom rnd = new SplittableRandom(0x5EED_A000L + kind.hashCode());
         paths = new String[PeerData.QUERIES];
         boolean[] valid = new boolean[PeerData.QUERIES];
+        String[] shape = new String[PeerData.QUERIES];
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < PeerData.QUERIES; i++) {
             order.add(i);
@@ -82,19 +85,23 @@ public class PathPeersBenchmark {
                 case "plain":
                     paths[slot] = "<" + PeerData.localPart(rnd) + "@" + PeerData.domainShape(rnd) + ">";
                     valid[slot] = true;
+                    shape[slot] = "plain";
                     break;
                 case "quoted":
                     paths[slot] = quoted(rnd, i);
                     valid[slot] = true;
+                    shape[slot] = "quoted";
                     break;
                 case "source_routed":
                     paths[slot] = "<@" + PeerData.domainShape(rnd) + (i % 2 == 0 ? ",@" + PeerData.domainShape(rnd) : "")
                             + ":" + PeerData.localPart(rnd) + "@" + PeerData.domainShape(rnd) + ">";
                     valid[slot] = true;
+                    shape[slot] = "source route";
                     break;
                 case "hostile":
                     paths[slot] = hostile(rnd, i);
                     valid[slot] = false;
+                    shape[slot] = HOSTILE[i % HOSTILE.length];
                     break;
                 default:
                     throw new IllegalArgumentException("kind '" + kind + "' is unknown");
@@ -114,9 +121,11 @@ public class PathPeersBenchmark {
         }
         int wrong = 0;
         String example = null;
+        Set<String> misjudged = new LinkedHashSet<>();
         for (int i = 0; i < PeerData.QUERIES; i++) {
             boolean a = accepts.test(paths[i]);
             if (a != valid[i]) {
+                misjudged.add(shape[i]);
                 if (wrong == 0) {
                     example = paths[i] + " -> " + (a ? "accepted" : "refused") + ", expected "
                             + (valid[i] ? "accepted" : "refused");
@@ -124,7 +133,8 @@ public class PathPeersBenchmark {
                 wrong++;
             }
         }
-        PeerData.record(params.getBenchmark(), "kind=" + kind, wrong, PeerData.QUERIES, example, "");
+        PeerData.record(params.getBenchmark(), "kind=" + kind, wrong, PeerData.QUERIES, example,
+                misjudged.isEmpty() ? "" : "misjudged: " + String.join(", ", misjudged));
     }
 
     private static String quoted(SplittableRandom rnd, int i) {
@@ -140,6 +150,12 @@ public class PathPeersBenchmark {
                 return "<\"" + PeerData.localPart(rnd) + "\"@" + d + ">";
         }
     }
+
+    /** What {@link #hostile} makes for {@code i % 16}. */
+    private static final String[] HOSTILE = {"CR LF and a second command", "NUL", "no closing >", "<<doubled>>",
+        "empty local part", "two unquoted @", "65-character local part", "300-character path", "space",
+        "'..' in the local part", "label starting with -", "literal 300.x.x.1", "unterminated quote",
+        "_ in the domain", "tab", "RFC 822 comment"};
 
     private static String hostile(SplittableRandom rnd, int i) {
         String l = PeerData.label(rnd);

@@ -186,18 +186,21 @@ final class PeerData {
     /**
      * Hand-picked cases where libraries are known to go wrong, each a network list and a client: network and
      * broadcast addresses, a /32, an IPv6 client against an IPv4 network whose first octets equal its first bytes,
-     * an IPv4 client against IPv6 networks longer than /32, an IPv6 /128 and a /50 whose last bits matter. The
+     * an IPv4 client (32.1.13.184, the bytes 20 01 0d b8) against IPv6 networks in 2001:db8::/32 longer than /32,
+     * an IPv6 /128 and a /50 whose last bits matter. The
      * reference answers come from the same bit arithmetic as for the generated data.
      *
      * @param ipv4Only leave out the IPv6 networks (for a library that has none)
      */
     static Networks edges(boolean ipv4Only) {
         Networks w = new Networks(false);
-        List<String> nets = new ArrayList<>(List.of("192.0.2.0/24", "198.51.100.7/32", "32.0.0.0/8"));
+        // IPv6 networks first: a library that scans in order meets them before the IPv4 ones
+        List<String> nets = new ArrayList<>();
         if (!ipv4Only) {
-            nets.addAll(List.of("2001:db8:1234:5678:9abc:def0:1234:5678/128", "2001:db8:1234:4000:0:0:0:0/50",
+            nets.addAll(List.of("2001:db8:1234:5678:9abc:def0:1234:5678/128", "2001:db8:5678:4000:0:0:0:0/50",
                     "2001:db8:ab00:0:0:0:0:0/48"));
         }
+        nets.addAll(List.of("192.0.2.0/24", "198.51.100.7/32", "32.0.0.0/8"));
         for (String c : nets) {
             int slash = c.indexOf('/');
             int len = Integer.parseInt(c.substring(slash + 1));
@@ -211,7 +214,7 @@ final class PeerData {
         }
         String[] clients = {"192.0.2.0", "192.0.2.255", "192.0.3.0", "198.51.100.7", "198.51.100.8",
             "32.1.13.184", "2001:db8:0:0:0:0:0:1", "2001:db8:1234:5678:0:0:0:1",
-            "2001:db8:1234:5678:9abc:def0:1234:5678", "2001:db8:1234:0:0:0:0:1", "2001:db8:1234:4000:0:0:0:1",
+            "2001:db8:1234:5678:9abc:def0:1234:5678", "2001:db8:5678:0:0:0:0:1", "2001:db8:5678:4000:0:0:0:1",
             "2001:db8:ab00:0:0:0:0:1", "203.0.113.9"};
         for (int i = 0; i < QUERIES; i++) {
             w.clients[i] = clients[i % clients.length];
@@ -428,10 +431,10 @@ final class PeerData {
         }
     }
 
-    /** JSON string content: quotes, backslashes and control characters escaped, capped at 120 characters. */
+    /** JSON string content: quotes, backslashes and control characters escaped, capped at 400 characters. */
     private static String json(String s) {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 120; i++) {
+        for (int i = 0; i < s.length() && i < 400; i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') {
                 sb.append('\\').append(c);
@@ -441,6 +444,6 @@ final class PeerData {
                 sb.append(c);
             }
         }
-        return s.length() > 120 ? sb.append("...").toString() : sb.toString();
+        return s.length() > 400 ? sb.append("...").toString() : sb.toString();
     }
 }
