@@ -188,9 +188,28 @@ public class NetworkPeersBenchmark {
      */
     static void check(String benchmark, String params, PeerData.Networks w, Predicate<Integer> answer,
             PeerData.Networks e, Predicate<Integer> edgeAnswer) {
-        int[] wrong = new int[2];
-        String[] example = new String[1];
-        int thrown = count(w.clients, w.expected, PeerData.QUERIES, answer, wrong, 0, example);
+        int wrong = 0;
+        int thrown = 0;
+        String example = null;
+        for (int i = 0; i < PeerData.QUERIES; i++) {
+            String got;
+            boolean ok;
+            try {
+                boolean a = answer.test(i);
+                ok = a == w.expected[i];
+                got = String.valueOf(a);
+            } catch (RuntimeException ex) {
+                thrown++;
+                ok = !w.expected[i];
+                got = ex.getClass().getSimpleName();
+            }
+            if (!ok) {
+                if (wrong == 0) {
+                    example = w.clients[i] + " -> " + got + ", expected " + w.expected[i];
+                }
+                wrong++;
+            }
+        }
         List<String> edgeWrong = new ArrayList<>();
         int edgeThrown = 0;
         for (int i = 0; i < PeerData.EDGE_CASES; i++) {
@@ -212,33 +231,7 @@ public class NetworkPeersBenchmark {
         String note = (thrown > 0 ? "threw on " + thrown + " clients; " : "")
                 + "edge cases " + (PeerData.EDGE_CASES - edgeWrong.size()) + "/" + PeerData.EDGE_CASES + " right"
                 + (edgeWrong.isEmpty() ? "" : ": " + String.join("; ", edgeWrong));
-        PeerData.record(benchmark, params, wrong[0], PeerData.QUERIES, example[0], note);
-    }
-
-    /** Counts wrong answers into {@code wrong[slot]}, keeps the first in {@code example[0]}; returns exceptions. */
-    private static int count(String[] clients, boolean[] expected, int n, Predicate<Integer> answer, int[] wrong,
-            int slot, String[] example) {
-        int thrown = 0;
-        for (int i = 0; i < n; i++) {
-            String got;
-            boolean ok;
-            try {
-                boolean a = answer.test(i);
-                ok = a == expected[i];
-                got = String.valueOf(a);
-            } catch (RuntimeException ex) {
-                thrown++;
-                ok = !expected[i];
-                got = ex.getClass().getSimpleName();
-            }
-            if (!ok) {
-                if (wrong[slot] == 0) {
-                    example[0] = clients[i] + " -> " + got + ", expected " + expected[i];
-                }
-                wrong[slot]++;
-            }
-        }
-        return thrown;
+        PeerData.record(benchmark, params, wrong, PeerData.QUERIES, example, note);
     }
 
     static InetAddress literal(String s) {
