@@ -172,23 +172,34 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         Rules current = rules;
         Rules.Ending ending = evaluate(current, request);
         DnsLists lists = request == null ? null : current.listsAfter(ending);
-        if (lists == null) {
-            return new EngineDecision(ending, request, current);
+        DnsLists.Outcome outcome = null;
+        if (lists != null) {
+            outcome = lists.cached(request);
+            if (outcome == null) {
+                outcome = awaitLists(lists, request);
+                if (outcome == null) {
+                    ending = current.internalError();
+                }
+            }
         }
-        DnsLists.Outcome cached = lists.cached(request);
-        if (cached != null) {
-            return new EngineDecision(ending, request, current, cached);
-        }
-        CompletableFuture<DnsLists.Outcome> check = lists.check(request);
+        // One allocation site for every path: the JIT can then elide the decision when the caller lets it escape
+        // nowhere (it cannot when several allocations merge), so a decision made from the cache allocates nothing.
+        return new EngineDecision(ending, request, current, outcome);
+    }
+
+    /**
+     * The part of {@link #decide} that waits for DNS answers; null if they could not be had (then the decision
+     * defers as an internal error, never accepts).
+     */
+    private static DnsLists.@Nullable Outcome awaitLists(DnsLists lists, RelayRequest request) {
         try {
             // check() completes by the lists' deadline on its own; the margin only covers scheduling delays.
-            DnsLists.Outcome outcome = check.get(lists.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
-            return new EngineDecision(ending, request, current, outcome);
+            return lists.check(request).get(lists.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new EngineDecision(current.internalError(), request, current);
+            return null;
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            return new EngineDecision(current.internalError(), request, current);
+            return null;
         }
     }
 
