@@ -227,6 +227,10 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (lists == null) {
             return CompletableFuture.completedFuture(new EngineDecision(ending, request, current));
         }
+        DnsLists.Outcome cached = lists.cached(request);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(new EngineDecision(ending, request, current, cached));
+        }
         return lists.check(request).<Decision>thenApply(o -> new EngineDecision(ending, request, current, o))
                 .exceptionally(e -> new EngineDecision(current.internalError(), request, current));
     }
@@ -556,7 +560,9 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
 
         /**
          * How long DNS list answers are cached: their TTL, but at least {@code floor} and at most
-         * {@code ceiling}; at most {@code maxEntries} answers. Defaults: 10 s, 1 h, 100,000.
+         * {@code ceiling}; at most {@code maxEntries} answers. Defaults: 10 s, 1 h, 100,000. The outcome the
+         * lists give a client is kept with its answers (at most {@code maxEntries} outcomes, each no longer than
+         * the first of its answers expires), so that a decision made from the cache is one hash probe.
          *
          * @param floor the shortest time an answer is kept
          * @param ceiling the longest time an answer is kept

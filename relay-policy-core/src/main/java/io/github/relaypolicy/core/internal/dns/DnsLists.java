@@ -1,5 +1,7 @@
 package io.github.relaypolicy.core.internal.dns;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Policy;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -180,6 +183,10 @@ public final class DnsLists {
      */
     private final ListAnswer[][] unlisted = new ListAnswer[4][];
     private final Outcome[] passes = new Outcome[4];
+    /** Outcomes made from cached DNS answers, by {@link #memoKey}; null without DNS lookups. */
+    private final @Nullable Cache<Object, Outcome> memo;
+    private final @Nullable Policy<Object, Outcome> memoPolicy;
+    private final Policy.@Nullable VarExpiration<Object, Outcome> memoExpiry;
 
     /**
      * @param ignoreFailures per zone: true to ignore its failures, false to defer; zones not named use the default
@@ -214,6 +221,9 @@ public final class DnsLists {
             }
             passes[p] = new Outcome(this, unlisted[p], tally(unlisted[p]), null);
         }
+        this.memo = lookups == null ? null : lookups.derivedCache();
+        this.memoPolicy = memo == null ? null : memo.policy();
+        this.memoExpiry = memo == null ? null : memo.policy().expireVariably().orElseThrow();
     }
 
     /** The index into {@link #unlisted} and {@link #passes}: which subjects a request has for the lists. */
@@ -233,17 +243,60 @@ public final class DnsLists {
 
     /**
      * The outcome if every answer it needs is already cached or served in-process, computed on the calling
-     * thread without waiting; null if anything must be asked first. It probes the caches with this thread's
-     * {@link QueryKey#probe()}: no query name is built, and when no list has anything against the request
-     * nothing is allocated.
+     * thread without waiting; null if anything must be asked first.
+     *
+     * <p>An outcome made from cached DNS answers is itself kept (the memo), keyed by the request's client and,
+     * if there are domain lists, its MAIL FROM, for as long as the first of those answers would still be
+     * cached: a later decision for the same client is one hash probe, whatever the number of lists, and
+     * allocates nothing. Outcomes that consulted an in-process zone are not kept: a reload may change them.
      */
     public @Nullable Outcome cached(RelayRequest request) {
+        Object key = memo == null ? null : memoKey(request);
+        if (key != null) {
+            // Quietly: lock-free, and no read is recorded for the memo's eviction policy (recording schedules
+            // buffer drains on the DNS executor). A memo miss costs a recomposition from the answer caches,
+            // whose reads are recorded, never a DNS query.
+            Outcome known = memoPolicy.getIfPresentQuietly(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        return compose(request, key);
+    }
+
+    /**
+     * The memo's key for a request, or null if it has none. Without domain lists it is the client as the
+     * request holds it (its {@code InetAddress}, else its text), so that a memo hit needs no parsing and no
+     * allocation; the subject the lists are asked about is a function of it. With domain lists it is this
+     * thread's {@link RequestKey} probe, set to the client and the MAIL FROM.
+     */
+    private @Nullable Object memoKey(RelayRequest request) {
+        Object client = request.clientAddress() != null ? request.clientAddress() : request.client();
+        if (!domainLists) {
+            return client;
+        }
+        RequestKey probe = RequestKey.PROBES.get();
+        probe.client = client;
+        probe.sender = request.sender();
+        return probe;
+    }
+
+    /**
+     * The outcome from each list's cached (or in-process) answer, probing the caches with this thread's
+     * {@link QueryKey#probe()}: no query name is built, and when no list has anything against the request
+     * nothing is allocated. Null if an answer is not cached; kept in the memo under {@code memoKey} if that
+     * is not null and every answer came from the DNS cache.
+     */
+    private @Nullable Outcome compose(RelayRequest request, @Nullable Object memoKey) {
         QueryKey probe = QueryKey.probe();
         boolean hasClient = probe.client(request.clientAddress(), request.client());
         byte family = probe.family();
         long hi = probe.hi();
         long lo = probe.lo();
         String sender = domainLists ? senderDomain(request.sender()) : null;
+        boolean keep = memoKey != null;
+        long now = keep ? System.nanoTime() : 0;
+        long remaining = Long.MAX_VALUE; // until the first answer used leaves the cache
         ListAnswer[] answers = null; // made only when a list answers anything but "not listed"
         for (int i = 0; i < lists.length; i++) {
             String zone = lists[i].zone();
@@ -258,10 +311,16 @@ public final class DnsLists {
                 }
                 probe.address(zone, family, hi, lo);
             }
-            ListLookups.Raw raw = served[i] ? local.lookup(probe)
-                    : lookups == null ? NO_RESOLVER : lookups.cached(probe);
-            if (raw == null) {
-                return null;
+            ListLookups.Raw raw;
+            if (served[i] || lookups == null) {
+                raw = served[i] ? local.lookup(probe) : NO_RESOLVER;
+                keep = false;
+            } else {
+                raw = lookups.cached(probe);
+                if (raw == null) {
+                    return null;
+                }
+                remaining = keep ? Math.min(remaining, lookups.remaining(raw, now)) : remaining;
             }
             ListAnswer a = raw.classify(lists[i].filter());
             if (a.status() != Status.NOT_LISTED) {
@@ -271,29 +330,66 @@ public final class DnsLists {
                 answers[i] = a;
             }
         }
+        Outcome outcome;
         if (answers == null) {
-            return passes[present(hasClient, sender != null)];
-        }
-        long tally = tally(answers);
-        String txt = null;
-        if (kindOf(tally) == Kind.REJECT) {
-            int d = decidedOf(tally);
-            if (domainList[d]) {
-                probe.domain(lists[d].zone(), sender);
-            } else {
-                probe.address(lists[d].zone(), family, hi, lo);
-            }
-            if (served[d] || lookups == null) {
-                txt = local.txt(probe);
-            } else {
-                txt = lookups.cachedTxt(probe);
-                if (txt == null) {
-                    return null; // the reason is not cached yet: ask for it under the deadline
+            outcome = passes[present(hasClient, sender != null)];
+        } else {
+            long tally = tally(answers);
+            String txt = null;
+            if (kindOf(tally) == Kind.REJECT) {
+                int d = decidedOf(tally);
+                if (domainList[d]) {
+                    probe.domain(lists[d].zone(), sender);
+                } else {
+                    probe.address(lists[d].zone(), family, hi, lo);
                 }
-                txt = txt.isEmpty() ? null : txt;
+                if (served[d] || lookups == null) {
+                    txt = local.txt(probe);
+                } else {
+                    ListLookups.Txt t = lookups.cachedTxt(probe);
+                    if (t == null) {
+                        return null; // the reason is not cached yet: ask for it under the deadline
+                    }
+                    remaining = keep ? Math.min(remaining, lookups.remaining(t, now)) : remaining;
+                    txt = t.text().isEmpty() ? null : t.text();
+                }
             }
+            outcome = new Outcome(this, answers, tally, txt);
         }
-        return new Outcome(this, answers, tally, txt);
+        if (keep && remaining > 0) {
+            memoExpiry.put(memoKey instanceof RequestKey k ? k.copy() : memoKey, outcome, remaining,
+                    TimeUnit.NANOSECONDS);
+        }
+        return outcome;
+    }
+
+    /**
+     * The memo's key when there are domain lists: the client (its {@code InetAddress}, else its text) and the
+     * MAIL FROM, as the request gave them. Keys in the memo are never changed; each thread probes the memo with
+     * its own instance, changed before each probe and never stored.
+     */
+    private static final class RequestKey {
+        static final ThreadLocal<RequestKey> PROBES = ThreadLocal.withInitial(RequestKey::new);
+
+        @Nullable Object client;
+        @Nullable String sender;
+
+        RequestKey copy() {
+            RequestKey k = new RequestKey();
+            k.client = client;
+            k.sender = sender;
+            return k;
+        }
+
+        @Override
+        public boolean equals(@Nullable Object o) {
+            return o instanceof RequestKey k && Objects.equals(client, k.client) && Objects.equals(sender, k.sender);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Objects.hashCode(client) + Objects.hashCode(sender);
+        }
     }
 
     /** Checks a request whose recipient is already acceptable; never completes exceptionally. */

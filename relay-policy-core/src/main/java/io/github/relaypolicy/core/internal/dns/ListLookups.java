@@ -1,6 +1,7 @@
 package io.github.relaypolicy.core.internal.dns;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import java.net.InetSocketAddress;
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -48,16 +50,24 @@ public final class ListLookups {
         private final boolean failed;
         private final String failure;
         private final long ttlSeconds;
+        private final long createdAt; // System.nanoTime(), the cache's clock
         /** The answer whatever the filter: the first answer outside 127/8, else the first error code; or null. */
         private final @Nullable ListAnswer regardless;
         /** A listing for each A record, in order: the first that passes a list's filter is its answer. */
         private final ListAnswer[] listings;
 
         /**
+         * An answer made in-process, which no cache keeps.
+         *
          * @param addresses the A records, as unsigned 32-bit values; kept, not copied: the caller hands it over
          * @param failure why there is no usable answer, when {@code failed}
          */
         public Raw(long[] addresses, boolean failed, String failure, long ttlSeconds) {
+            this(addresses, failed, failure, ttlSeconds, 0);
+        }
+
+        private Raw(long[] addresses, boolean failed, String failure, long ttlSeconds, long createdAt) {
+            this.createdAt = createdAt;
             this.addresses = addresses.length == 0 ? NONE : addresses;
             this.failed = failed;
             this.failure = failure;
@@ -80,11 +90,11 @@ public final class ListLookups {
         }
 
         static Raw nxdomain(long ttl) {
-            return new Raw(NONE, false, "", ttl);
+            return new Raw(NONE, false, "", ttl, System.nanoTime());
         }
 
         static Raw failure(String why) {
-            return new Raw(NONE, true, why, 0);
+            return new Raw(NONE, true, why, 0, System.nanoTime());
         }
 
         /** The A records, as unsigned 32-bit values. */
@@ -136,11 +146,20 @@ public final class ListLookups {
 
     private final Resolver resolver;
     private final Executor executor;
+    private final long maxEntries;
+    private final long floor;
+    private final long ceiling;
     private final AsyncCache<QueryKey, Raw> addresses;
     private final AsyncCache<QueryKey, Txt> texts;
 
-    /** A TXT answer ("" for none: Caffeine keeps no null values) and how long it may be kept. */
-    private record Txt(String text, long ttlSeconds) {
+    /**
+     * A TXT answer ({@code ""} for none: Caffeine keeps no null values), its TTL, and when it was made
+     * ({@link System#nanoTime()}, the cache's clock).
+     */
+    record Txt(String text, long ttlSeconds, long createdAt) {
+        Txt(String text, long ttlSeconds) {
+            this(text, ttlSeconds, System.nanoTime());
+        }
     }
 
     /**
@@ -151,22 +170,58 @@ public final class ListLookups {
             long maxEntries, Executor executor) {
         this.resolver = resolver(servers, timeout);
         this.executor = executor;
-        long floor = ttlFloor.toNanos();
-        long ceiling = ttlCeiling.toNanos();
+        this.maxEntries = maxEntries;
+        this.floor = ttlFloor.toNanos();
+        this.ceiling = ttlCeiling.toNanos();
         this.addresses = Caffeine.newBuilder()
                 .maximumSize(maxEntries)
                 .executor(executor)
-                .expireAfter(Expiry.<QueryKey, Raw>creating((key, raw) -> raw.failed()
-                        ? Duration.ofSeconds(FAILURE_TTL_SECONDS)
-                        : Duration.ofNanos(Math.max(floor, Math.min(ceiling,
-                                Duration.ofSeconds(raw.ttlSeconds()).toNanos())))))
+                .expireAfter(Expiry.<QueryKey, Raw>creating((key, raw) -> Duration.ofNanos(lifetime(raw))))
                 .buildAsync();
         this.texts = Caffeine.newBuilder()
                 .maximumSize(Math.max(16, maxEntries / 16))
                 .executor(executor)
-                .expireAfter(Expiry.<QueryKey, Txt>creating((key, txt) -> Duration.ofNanos(Math.max(floor,
-                        Math.min(ceiling, Duration.ofSeconds(txt.ttlSeconds()).toNanos())))))
+                .expireAfter(Expiry.<QueryKey, Txt>creating((key, txt) -> Duration.ofNanos(lifetime(txt))))
                 .buildAsync();
+    }
+
+    /** How long an answer is cached, in nanoseconds: its TTL within the floor and ceiling; a failure briefly. */
+    private long lifetime(Raw raw) {
+        return raw.failed() ? TimeUnit.SECONDS.toNanos(FAILURE_TTL_SECONDS) : clamp(raw.ttlSeconds());
+    }
+
+    private long lifetime(Txt txt) {
+        return clamp(txt.ttlSeconds());
+    }
+
+    private long clamp(long ttlSeconds) {
+        return Math.max(floor, Math.min(ceiling, TimeUnit.SECONDS.toNanos(ttlSeconds)));
+    }
+
+    /**
+     * How much longer, at most, the cache keeps an answer it holds, at {@code now} ({@link System#nanoTime()}):
+     * the cache starts an answer's lifetime when it receives it, not before it was made.
+     */
+    long remaining(Raw raw, long now) {
+        return lifetime(raw) - (now - raw.createdAt);
+    }
+
+    /** Like {@link #remaining(Raw, long)}, for a TXT answer. */
+    long remaining(Txt txt, long now) {
+        return lifetime(txt) - (now - txt.createdAt());
+    }
+
+    /**
+     * A cache of what is derived from the cached answers, on the same executor and as large as the answer
+     * cache. It has no expiry of its own: every entry is put with a lifetime ({@code Policy.expireVariably()})
+     * that must not outlast the answers it was derived from, see {@link #remaining(Raw, long)}.
+     */
+    <K, V> Cache<K, V> derivedCache() {
+        return Caffeine.newBuilder()
+                .maximumSize(maxEntries)
+                .executor(executor)
+                .expireAfter(Expiry.<K, V>creating((key, value) -> Duration.ZERO))
+                .build();
     }
 
     private static Resolver resolver(List<InetSocketAddress> servers, Duration timeout) {
@@ -209,12 +264,13 @@ public final class ListLookups {
     }
 
     /**
-     * The cached TXT text of the query, without waiting and without allocating: {@code ""} if the name has no
-     * TXT record, null if the TXT is not cached (yet); {@code key} may be a {@link QueryKey#probe()}.
+     * The cached TXT answer of the query, without waiting and without allocating (its text is {@code ""} if
+     * the name has no TXT record), or null if the TXT is not cached (yet); {@code key} may be a
+     * {@link QueryKey#probe()}.
      */
-    public @Nullable String cachedTxt(QueryKey key) {
+    @Nullable Txt cachedTxt(QueryKey key) {
         CompletableFuture<Txt> f = texts.getIfPresent(key);
-        return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join().text() : null;
+        return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
     }
 
     private CompletableFuture<Message> query(String name, int type) {
@@ -250,7 +306,7 @@ public final class ListLookups {
         if (found.isEmpty()) {
             return Raw.nxdomain(negativeTtl(m)); // NODATA: not listed
         }
-        return new Raw(found.stream().mapToLong(Long::longValue).toArray(), false, "", ttl);
+        return new Raw(found.stream().mapToLong(Long::longValue).toArray(), false, "", ttl, System.nanoTime());
     }
 
     private static String describe(Throwable e) {
