@@ -113,11 +113,6 @@ public final class QueryKey implements IpText.Sink6 {
         return 0;
     }
 
-    /** Points this probe at a zone, keeping the address or domain it asks about. */
-    void zone(String zone) {
-        this.zone = zone;
-    }
-
     /** Sets this probe to a domain in a zone. */
     void domain(String zone, String domain) {
         this.zone = zone;
