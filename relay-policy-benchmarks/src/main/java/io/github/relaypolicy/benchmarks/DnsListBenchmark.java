@@ -75,9 +75,12 @@ import org.xbill.DNS.Type;
  *       an hour ({@code dnsCache(1 h, 1 h, 100,000)}); the setup decides every request once, so every A answer
  *       and every listed client's TXT reason are in the cache, checks the verdict (REJECT naming {@code bl.test}
  *       and its TXT, or ACCEPT), and checks that {@code decideAsync} now completes without waiting for any
- *       answer. What is measured is a decision made from the cache on the calling thread, no DNS traffic.
- *       {@code cachedDecision} returns the verdict only; {@code cachedDecisionBlackhole} lets the
- *       {@link Decision} escape into a Blackhole.
+ *       answer. That second pass makes each outcome from the cached answers, and the engine keeps it with them
+ *       (keyed by the client, for as long as its answers are cached). What is measured is a decision made from
+ *       the cache on the calling thread, no DNS traffic: the rules, then one probe of the kept outcomes. The
+ *       requests are built once, so their client strings' hash codes are computed once; a server that builds a
+ *       new string per request also pays a hash over its characters. {@code cachedDecision} returns the verdict
+ *       only; {@code cachedDecisionBlackhole} lets the {@link Decision} escape into a Blackhole.
  *   <li>{@link #uncached} and {@link #sequentialBlocking} (us/op): one decision for a client never seen before,
  *       i.e. two zones to ask, with a fresh address per call from a counter (10.0.0.1, 10.0.0.2, ...; 10.0.0.0/8
  *       is in neither zone, so both zones answer NXDOMAIN, as they do for most clients). The cache can never

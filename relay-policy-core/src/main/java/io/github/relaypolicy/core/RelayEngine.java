@@ -318,23 +318,43 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         Rules current = rules;
         Rules.Ending ending = evaluate(current, request);
         DnsLists lists = request == null ? null : current.listsAfter(ending);
-        if (lists == null) {
-            return new EngineDecision(ending, request, current);
+        DnsLists.Outcome outcome = null;
+        if (lists != null) {
+            outcome = cached(lists, request);
+            if (outcome == null) {
+                outcome = awaitLists(lists, request);
+                if (outcome == null) {
+                    ending = current.internalError();
+                }
+            }
         }
-        DnsLists.Outcome cached = lists.cached(request);
-        if (cached != null) {
-            return new EngineDecision(ending, request, current, cached);
+        // One allocation site for every path: the JIT can then elide the decision when the caller lets it escape
+        // nowhere (it cannot when several allocations merge), so a decision made from the cache allocates nothing.
+        return new EngineDecision(ending, request, current, outcome);
+    }
+
+    /** The outcome kept from cached answers, or null (also if looking it up fails: the lists are then asked). */
+    private static DnsLists.@Nullable Outcome cached(DnsLists lists, RelayRequest request) {
+        try {
+            return lists.cached(request);
+        } catch (RuntimeException e) {
+            return null;
         }
-        CompletableFuture<DnsLists.Outcome> check = lists.check(request);
+    }
+
+    /**
+     * The part of {@link #decide} that waits for DNS answers; null if they could not be had (then the decision
+     * defers as an internal error, never accepts).
+     */
+    private static DnsLists.@Nullable Outcome awaitLists(DnsLists lists, RelayRequest request) {
         try {
             // check() completes by the lists' deadline on its own; the margin only covers scheduling delays.
-            DnsLists.Outcome outcome = check.get(lists.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
-            return new EngineDecision(ending, request, current, outcome);
+            return lists.check(request).get(lists.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new EngineDecision(current.internalError(), request, current);
+            return null;
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            return new EngineDecision(current.internalError(), request, current);
+            return null;
         }
     }
 
@@ -361,6 +381,10 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         DnsLists lists = request == null ? null : current.listsAfter(ending);
         if (lists == null) {
             return CompletableFuture.completedFuture(new EngineDecision(ending, request, current));
+        }
+        DnsLists.Outcome cached = lists.cached(request);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(new EngineDecision(ending, request, current, cached));
         }
         return lists.check(request).<Decision>thenApply(o -> new EngineDecision(ending, request, current, o))
                 .exceptionally(e -> new EngineDecision(current.internalError(), request, current));
@@ -723,7 +747,9 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
 
         /**
          * How long DNS list answers are cached: their TTL, but at least {@code floor} and at most
-         * {@code ceiling} (at most 30 days); at most {@code maxEntries} answers. Defaults: 10 s, 1 h, 100,000.
+         * {@code ceiling} (at most 30 days); at most {@code maxEntries} answers. Defaults: 10 s, 1 h, 100,000. The
+         * outcome the lists give a client is kept with its answers (at most {@code maxEntries} outcomes, each no
+         * longer than the first of its answers expires), so that a decision made from the cache is one hash probe.
          *
          * @param floor the shortest time an answer is kept
          * @param ceiling the longest time an answer is kept

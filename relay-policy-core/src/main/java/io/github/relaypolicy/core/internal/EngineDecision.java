@@ -52,12 +52,10 @@ public final class EngineDecision implements Decision {
 
     @Override
     public SmtpReply reply() {
-        if (listsDecided() && lists.reply() != null) {
-            return lists.reply();
-        }
         SmtpReply r = reply;
         if (r == null) {
-            r = ending.reply().render(request);
+            SmtpReply listed = listsDecided() && request != null ? lists.reply(request) : null;
+            r = listed != null ? listed : ending.reply().render(request);
             reply = r;
         }
         return r;
@@ -76,13 +74,13 @@ public final class EngineDecision implements Decision {
             return List.of(new TraceStep(ending.rule(), TraceStep.Outcome.TEMPFAIL,
                     "evaluation failed unexpectedly; deferred"));
         }
-        if (lists == null) {
+        if (lists == null || request == null) {
             return trace;
         }
         List<TraceStep> steps = new ArrayList<>(trace.subList(0, trace.size() - 1));
         TraceStep domain = trace.get(trace.size() - 1);
         steps.add(new TraceStep(domain.rule(), TraceStep.Outcome.MATCH, domain.detail() + "; DNS lists next"));
-        for (DnsLists.Step s : lists.steps()) {
+        for (DnsLists.Step s : lists.steps(request)) {
             ListAnswer a = s.answer();
             TraceStep.Outcome outcome = switch (a.status()) {
                 case LISTED -> TraceStep.Outcome.MATCH;
@@ -100,9 +98,9 @@ public final class EngineDecision implements Decision {
         }
         if (listsDecided()) {
             steps.add(new TraceStep(lists.rule(), lists.kind() == DnsLists.Kind.REJECT ? TraceStep.Outcome.REJECT
-                    : TraceStep.Outcome.TEMPFAIL, lists.detail()));
+                    : TraceStep.Outcome.TEMPFAIL, lists.detail(request)));
         } else {
-            steps.add(new TraceStep(domain.rule(), domain.outcome(), "DNS lists: " + lists.detail()));
+            steps.add(new TraceStep(domain.rule(), domain.outcome(), "DNS lists: " + lists.detail(request)));
         }
         return List.copyOf(steps);
     }

@@ -1,5 +1,7 @@
 package io.github.relaypolicy.core.internal.dns;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Policy;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
@@ -8,13 +10,12 @@ import io.github.relaypolicy.core.internal.IpText;
 import io.github.relaypolicy.core.internal.SmtpPath;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListAnswer.Status;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -43,43 +44,30 @@ public final class DnsLists {
     }
 
     /**
-     * The lists' verdict on one request. The reply and the detail are rendered when first asked for: a decision
-     * whose caller only reads the verdict pays for no text.
+     * The lists' verdict on one request: each list's answer and the score they make. Everything else, the
+     * reply, the detail and the steps of the trace, is rendered from the request when asked for, so a decision
+     * whose caller only reads the verdict pays for no text, and a request no list has anything against shares
+     * one preallocated outcome.
      */
     public static final class Outcome {
+        private final DnsLists lists;
+        private final ListAnswer[] answers; // per configured list; null where it had nothing to be asked about
         private final Kind kind;
-        private final List<Step> steps;
         private final int score;
-        private final int threshold;
-        private final String rule;
-        private final @Nullable Step decided;
-        private final @Nullable Subject subject;
-        private final @Nullable Subject client;
+        private final int decided; // the list that refused or deferred, or -1
         private final @Nullable String txt;
-        private final @Nullable SmtpReply template;
-        private @Nullable SmtpReply reply; // racy cache of an immutable value
 
-        Outcome(Kind kind, List<Step> steps, int score, int threshold, String rule, @Nullable Step decided,
-                @Nullable Subject client, @Nullable Subject subject, @Nullable String txt,
-                @Nullable SmtpReply template) {
-            this.kind = kind;
-            this.steps = steps;
-            this.score = score;
-            this.threshold = threshold;
-            this.rule = rule;
-            this.decided = decided;
-            this.client = client;
-            this.subject = subject;
+        private Outcome(DnsLists lists, ListAnswer[] answers, long tally, @Nullable String txt) {
+            this.lists = lists;
+            this.answers = answers;
+            this.kind = kindOf(tally);
+            this.score = scoreOf(tally);
+            this.decided = decidedOf(tally);
             this.txt = txt;
-            this.template = template;
         }
 
         public Kind kind() {
             return kind;
-        }
-
-        public List<Step> steps() {
-            return steps;
         }
 
         public int score() {
@@ -87,43 +75,74 @@ public final class DnsLists {
         }
 
         public String rule() {
-            return rule;
-        }
-
-        /** The reply for a refusal or a deferral, null for a pass. */
-        public @Nullable SmtpReply reply() {
-            SmtpReply r = reply;
-            if (r == null && template != null && decided != null) {
-                r = render(template, client == null ? "" : client.text(), subject == null ? "" : subject.text(),
-                        decided.spec().zone(), txt);
-                reply = r;
-            }
-            return r;
-        }
-
-        /** The sentence for the trace. */
-        public String detail() {
-            if (kind == Kind.PASS || decided == null) {
-                return String.format(Locale.ROOT, "score %d is below the threshold %d", score, threshold);
-            }
-            ListSpec spec = decided.spec();
             if (kind == Kind.REJECT) {
+                return lists.domainList[decided] ? RuleNames.RHSBL : RuleNames.DNSBL;
+            }
+            return kind == Kind.DEFER ? RuleNames.DNS_UNAVAILABLE : "";
+        }
+
+        /** The lists consulted for {@code request}, the request this outcome was made for. */
+        public List<Step> steps(RelayRequest request) {
+            Subject client = clientSubject(request);
+            Subject sender = lists.domainLists ? senderSubject(request.sender()) : null;
+            List<Step> steps = new ArrayList<>(answers.length);
+            for (int i = 0; i < answers.length; i++) {
+                ListAnswer a = answers[i];
+                Subject subject = lists.domainList[i] ? sender : client;
+                if (a == null || subject == null) {
+                    continue; // null sender, address literal, no domain: nothing was asked
+                }
+                ListSpec spec = lists.lists[i];
+                boolean ignored = a.status() != Status.LISTED && a.status() != Status.NOT_LISTED && lists.ignores[i];
+                steps.add(new Step(spec, query(spec.zone(), subject), a, ignored));
+            }
+            return steps;
+        }
+
+        /** The reply for a refusal or a deferral of {@code request}, null for a pass. */
+        public @Nullable SmtpReply reply(RelayRequest request) {
+            if (kind == Kind.PASS) {
+                return null;
+            }
+            ListSpec spec = lists.lists[decided];
+            Subject client = clientSubject(request);
+            String clientText = client == null ? "" : client.text();
+            if (kind == Kind.REJECT) {
+                boolean domainList = lists.domainList[decided];
+                Subject subject = domainList ? senderSubject(request.sender()) : client;
+                SmtpReply template = lists.replies.getOrDefault(spec.zone(), domainList ? RHSBL_REPLY : DNSBL_REPLY);
+                return render(template, clientText, subject == null ? "" : subject.text(), spec.zone(), txt);
+            }
+            Subject sender = lists.domainLists ? senderSubject(request.sender()) : null;
+            return render(lists.replies.getOrDefault("4xx:" + spec.zone(), DEFER_REPLY), clientText,
+                    sender == null ? "" : sender.text(), spec.zone(), null);
+        }
+
+        /** The sentence for the trace of {@code request}. */
+        public String detail(RelayRequest request) {
+            if (kind == Kind.PASS) {
+                return String.format(Locale.ROOT, "score %d is below the threshold %d", score, lists.threshold);
+            }
+            ListSpec spec = lists.lists[decided];
+            if (kind == Kind.REJECT) {
+                Subject subject = lists.domainList[decided] ? senderSubject(request.sender())
+                        : clientSubject(request);
                 return String.format(Locale.ROOT, "score %d reached the threshold %d; %s %s listed %s", score,
-                        threshold, spec.kind().setting(), spec.zone(), Text.escape(subject == null ? ""
+                        lists.threshold, spec.kind().setting(), spec.zone(), Text.escape(subject == null ? ""
                                 : subject.text()));
             }
             return String.format(Locale.ROOT, "score %d, but %s %s answered %s and could reach the threshold %d;"
-                    + " deferred", score, spec.kind().setting(), spec.zone(), decided.answer(), threshold);
+                    + " deferred", score, spec.kind().setting(), spec.zone(), answers[decided], lists.threshold);
         }
     }
 
-    /** Answers for lists served in-process (rbldnsd data files), by zone; null when not served here. */
+    /** Answers for lists served in-process (rbldnsd data files), by zone. */
     public interface LocalAnswers {
-        /** The in-process answer for a query about {@code subject} in {@code zone}, or null if not local. */
-        ListLookups.@Nullable Raw lookup(String zone, Subject subject);
+        /** The in-process answer to a query, or null if its zone is not served here. */
+        ListLookups.@Nullable Raw lookup(QueryKey query);
 
         /** The TXT for a listing in an in-process zone, or null. */
-        @Nullable String txt(String zone, Subject subject);
+        @Nullable String txt(QueryKey query);
 
         /** Whether the zone is served in-process (then it is never asked by DNS). */
         boolean serves(String zone);
@@ -143,16 +162,31 @@ public final class DnsLists {
             "Service unavailable; sender domain {domain} blocked using {zone}{txt}");
     private static final SmtpReply DEFER_REPLY = SmtpReply.of(451, "4.7.1",
             "Service unavailable; client [{client}] could not be checked against {zone}, try again later");
+    private static final ListLookups.Raw NO_RESOLVER = ListLookups.Raw.failure("no DNS resolver configured");
+    private static final Kind[] KINDS = Kind.values();
 
     private final List<ListSpec> specs;
-    private final Map<String, Boolean> ignoreFailures;
-    private final boolean ignoreByDefault;
     private final int threshold;
     private final Duration deadline;
     private final Map<String, SmtpReply> replies;
     private final @Nullable ListLookups lookups;
     private final LocalAnswers local;
     private final boolean domainLists; // any list about the sender domain: only then is MAIL FROM parsed
+    // Per configured list, by index, so that a decision made from the cache looks nothing up by name:
+    private final ListSpec[] lists;
+    private final boolean[] domainList; // asks about the sender domain, not the client
+    private final boolean[] ignores;    // its failures are ignored rather than deferring
+    private final boolean[] served;     // served in-process, never asked by DNS
+    /**
+     * Indexed by {@link #present}: every list that has something to ask about answered "not listed" (null for
+     * the others), and the pass outcome those answers make, shared by all such decisions.
+     */
+    private final ListAnswer[][] unlisted = new ListAnswer[4][];
+    private final Outcome[] passes = new Outcome[4];
+    /** Outcomes made from cached DNS answers, by {@link #memoKey}; null without DNS lookups. */
+    private final @Nullable Cache<Object, Outcome> memo;
+    private final @Nullable Policy<Object, Outcome> memoPolicy;
+    private final Policy.@Nullable VarExpiration<Object, Outcome> memoExpiry;
 
     /**
      * @param ignoreFailures per zone: true to ignore its failures, false to defer; zones not named use the default
@@ -163,14 +197,38 @@ public final class DnsLists {
             int threshold, Duration deadline, Map<String, SmtpReply> replies, @Nullable ListLookups lookups,
             LocalAnswers local) {
         this.specs = List.copyOf(specs);
-        this.ignoreFailures = Map.copyOf(ignoreFailures);
-        this.ignoreByDefault = ignoreByDefault;
         this.threshold = threshold;
         this.deadline = deadline;
         this.replies = Map.copyOf(replies);
         this.lookups = lookups;
         this.local = local;
         this.domainLists = specs.stream().anyMatch(spec -> spec.kind() == ListSpec.Kind.RHSBL);
+        int n = this.specs.size();
+        this.lists = this.specs.toArray(new ListSpec[0]);
+        this.domainList = new boolean[n];
+        this.ignores = new boolean[n];
+        this.served = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            domainList[i] = lists[i].kind() == ListSpec.Kind.RHSBL;
+            ignores[i] = ignoreFailures.getOrDefault(lists[i].zone(), ignoreByDefault);
+            served[i] = local.serves(lists[i].zone());
+        }
+        for (int p = 0; p < 4; p++) {
+            unlisted[p] = new ListAnswer[n];
+            for (int i = 0; i < n; i++) {
+                boolean asked = domainList[i] ? (p & 2) != 0 : (p & 1) != 0;
+                unlisted[p][i] = asked ? ListAnswer.notListed() : null;
+            }
+            passes[p] = new Outcome(this, unlisted[p], tally(unlisted[p]), null);
+        }
+        this.memo = lookups == null ? null : lookups.derivedCache();
+        this.memoPolicy = memo == null ? null : memo.policy();
+        this.memoExpiry = memo == null ? null : memo.policy().expireVariably().orElseThrow();
+    }
+
+    /** The index into {@link #unlisted} and {@link #passes}: which subjects a request has for the lists. */
+    private static int present(boolean client, boolean sender) {
+        return (client ? 1 : 0) | (sender ? 2 : 0);
     }
 
     /** The configured lists. */
@@ -186,128 +244,274 @@ public final class DnsLists {
     /**
      * The outcome if every answer it needs is already cached or served in-process, computed on the calling
      * thread without waiting; null if anything must be asked first.
+     *
+     * <p>An outcome made from cached DNS answers is itself kept (the memo), keyed by the request's client and,
+     * if there are domain lists, its MAIL FROM, for as long as the first of those answers would still be
+     * cached: a later decision for the same client is one hash probe, whatever the number of lists, and
+     * allocates nothing. Outcomes that consulted an in-process zone are not kept: a reload may change them.
      */
     public @Nullable Outcome cached(RelayRequest request) {
-        Subject client = clientSubject(request);
-        Subject sender = domainLists ? senderSubject(request.sender()) : null;
-        List<Step> steps = new ArrayList<>(specs.size());
-        for (ListSpec spec : specs) {
-            Subject subject = spec.kind() == ListSpec.Kind.RHSBL ? sender : client;
-            if (subject == null) {
-                continue;
+        Object key = memo == null ? null : memoKey(request);
+        if (key != null) {
+            // Quietly: lock-free, and no read is recorded for the memo's eviction policy (recording schedules
+            // buffer drains on the DNS executor). A memo miss costs a recomposition from the answer caches,
+            // whose reads are recorded, never a DNS query.
+            Outcome known = memoPolicy.getIfPresentQuietly(key);
+            if (known != null) {
+                return known;
             }
-            String query = query(spec.zone(), subject);
-            ListLookups.Raw raw = local.lookup(spec.zone(), subject);
-            if (raw == null) {
-                raw = lookups == null ? ListLookups.Raw.failure("no DNS resolver configured") : lookups.cached(query);
-            }
-            if (raw == null) {
-                return null;
-            }
-            steps.add(step(spec, query, raw));
         }
-        return score(steps, client, sender, System.nanoTime()).getNow(null);
+        return compose(request, key);
     }
 
-    private Step step(ListSpec spec, String query, ListLookups.Raw raw) {
-        ListAnswer answer = raw.classify(spec.filter());
-        boolean ignored = answer.status() != Status.LISTED && answer.status() != Status.NOT_LISTED
-                && ignoreFailures.getOrDefault(spec.zone(), ignoreByDefault);
-        return new Step(spec, query, answer, ignored);
+    /**
+     * The memo's key for a request, or null if it has none. Without domain lists it is the client as the
+     * request holds it (its {@code InetAddress}, else its text), so that a memo hit needs no parsing and no
+     * allocation; the subject the lists are asked about is a function of it. With domain lists it is this
+     * thread's {@link RequestKey} probe, set to the client and the MAIL FROM.
+     */
+    private @Nullable Object memoKey(RelayRequest request) {
+        Object client = request.clientAddress() != null ? request.clientAddress() : request.client();
+        if (!domainLists) {
+            return client;
+        }
+        RequestKey probe = RequestKey.PROBES.get();
+        probe.client = client;
+        probe.sender = request.sender();
+        return probe;
+    }
+
+    /**
+     * The outcome from each list's cached (or in-process) answer, probing the caches with this thread's
+     * {@link QueryKey#probe()}: no query name is built, and when no list has anything against the request
+     * nothing is allocated. Null if an answer is not cached; kept in the memo under {@code memoKey} if that
+     * is not null and every answer came from the DNS cache.
+     */
+    private @Nullable Outcome compose(RelayRequest request, @Nullable Object memoKey) {
+        QueryKey probe = QueryKey.probe();
+        boolean hasClient = probe.client(request.clientAddress(), request.client());
+        byte family = probe.family();
+        long hi = probe.hi();
+        long lo = probe.lo();
+        String sender = domainLists ? senderDomain(request.sender()) : null;
+        boolean keep = memoKey != null;
+        long now = keep ? System.nanoTime() : 0;
+        long remaining = Long.MAX_VALUE; // until the first answer used leaves the cache
+        ListAnswer[] answers = null; // made only when a list answers anything but "not listed"
+        for (int i = 0; i < lists.length; i++) {
+            String zone = lists[i].zone();
+            if (domainList[i]) {
+                if (sender == null) {
+                    continue;
+                }
+                probe.domain(zone, sender);
+            } else {
+                if (!hasClient) {
+                    continue;
+                }
+                probe.address(zone, family, hi, lo);
+            }
+            ListLookups.Raw raw;
+            if (served[i] || lookups == null) {
+                raw = served[i] ? local.lookup(probe) : NO_RESOLVER;
+                keep = false;
+            } else {
+                raw = lookups.cached(probe);
+                if (raw == null) {
+                    return null;
+                }
+                remaining = keep ? Math.min(remaining, lookups.remaining(raw, now)) : remaining;
+            }
+            ListAnswer a = raw.classify(lists[i].filter());
+            if (a.status() != Status.NOT_LISTED) {
+                if (answers == null) {
+                    answers = unlisted[present(hasClient, sender != null)].clone();
+                }
+                answers[i] = a;
+            }
+        }
+        Outcome outcome;
+        if (answers == null) {
+            outcome = passes[present(hasClient, sender != null)];
+        } else {
+            long tally = tally(answers);
+            String txt = null;
+            if (kindOf(tally) == Kind.REJECT) {
+                int d = decidedOf(tally);
+                if (domainList[d]) {
+                    probe.domain(lists[d].zone(), sender);
+                } else {
+                    probe.address(lists[d].zone(), family, hi, lo);
+                }
+                if (served[d] || lookups == null) {
+                    txt = local.txt(probe);
+                } else {
+                    ListLookups.Txt t = lookups.cachedTxt(probe);
+                    if (t == null) {
+                        return null; // the reason is not cached yet: ask for it under the deadline
+                    }
+                    remaining = keep ? Math.min(remaining, lookups.remaining(t, now)) : remaining;
+                    txt = t.text().isEmpty() ? null : t.text();
+                }
+            }
+            outcome = new Outcome(this, answers, tally, txt);
+        }
+        if (keep && remaining > 0) {
+            memoExpiry.put(memoKey instanceof RequestKey k ? k.copy() : memoKey, outcome, remaining,
+                    TimeUnit.NANOSECONDS);
+        }
+        return outcome;
+    }
+
+    /**
+     * The memo's key when there are domain lists: the client (its {@code InetAddress}, else its text) and the
+     * MAIL FROM, as the request gave them. Keys in the memo are never changed; each thread probes the memo with
+     * its own instance, changed before each probe and never stored.
+     */
+    private static final class RequestKey {
+        static final ThreadLocal<RequestKey> PROBES = ThreadLocal.withInitial(RequestKey::new);
+
+        @Nullable Object client;
+        @Nullable String sender;
+
+        RequestKey copy() {
+            RequestKey k = new RequestKey();
+            k.client = client;
+            k.sender = sender;
+            return k;
+        }
+
+        @Override
+        public boolean equals(@Nullable Object o) {
+            return o instanceof RequestKey k && Objects.equals(client, k.client) && Objects.equals(sender, k.sender);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Objects.hashCode(client) + Objects.hashCode(sender);
+        }
     }
 
     /** Checks a request whose recipient is already acceptable; never completes exceptionally. */
     public CompletableFuture<Outcome> check(RelayRequest request) {
         Subject client = clientSubject(request);
         Subject sender = domainLists ? senderSubject(request.sender()) : null;
-        List<Step> pending = new ArrayList<>();
-        List<CompletableFuture<ListLookups.Raw>> futures = new ArrayList<>();
-        for (ListSpec spec : specs) {
-            Subject subject = spec.kind() == ListSpec.Kind.RHSBL ? sender : client;
+        int n = lists.length;
+        QueryKey[] keys = new QueryKey[n];
+        List<CompletableFuture<ListLookups.Raw>> futures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Subject subject = domainList[i] ? sender : client;
             if (subject == null) {
-                continue; // null sender, address literal, no domain: nothing to ask a domain list
+                futures.add(null); // null sender, address literal, no domain: nothing to ask a domain list
+                continue;
             }
-            String query = query(spec.zone(), subject);
-            ListLookups.Raw inProcess = local.lookup(spec.zone(), subject);
+            QueryKey key = QueryKey.of(lists[i].zone(), subject);
+            keys[i] = key;
+            ListLookups.Raw inProcess = served[i] ? local.lookup(key) : null;
             CompletableFuture<ListLookups.Raw> f;
             if (inProcess != null) {
                 f = CompletableFuture.completedFuture(inProcess);
             } else if (lookups == null) {
-                f = CompletableFuture.completedFuture(ListLookups.Raw.failure("no DNS resolver configured"));
+                f = CompletableFuture.completedFuture(NO_RESOLVER);
             } else {
-                f = lookups.lookup(query).copy().completeOnTimeout(
+                f = lookups.lookup(key).copy().completeOnTimeout(
                         ListLookups.Raw.failure("no answer within " + deadline.toMillis() + " ms"),
                         deadline.toMillis(), TimeUnit.MILLISECONDS);
             }
-            pending.add(new Step(spec, query, ListAnswer.unknown(), false));
             futures.add(f);
         }
         long started = System.nanoTime();
-        return CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).handle((v, e) -> {
-            List<Step> steps = new ArrayList<>(pending.size());
-            for (int i = 0; i < pending.size(); i++) {
-                Step p = pending.get(i);
-                steps.add(step(p.spec(), p.query(), futures.get(i).getNow(ListLookups.Raw.failure("no answer"))));
+        CompletableFuture<?>[] all = futures.stream().filter(f -> f != null).toArray(CompletableFuture<?>[]::new);
+        return CompletableFuture.allOf(all).handle((v, e) -> {
+            ListAnswer[] answers = new ListAnswer[n];
+            for (int i = 0; i < n; i++) {
+                CompletableFuture<ListLookups.Raw> f = futures.get(i);
+                if (f != null) {
+                    answers[i] = f.getNow(ListLookups.Raw.failure("no answer")).classify(lists[i].filter());
+                }
             }
-            return steps;
-        }).thenCompose(steps -> score(steps, client, sender, started));
+            return answers;
+        }).thenCompose(answers -> judge(answers, keys, started));
     }
 
-    private CompletableFuture<Outcome> score(List<Step> steps, @Nullable Subject client, @Nullable Subject sender,
-            long started) {
+    private CompletableFuture<Outcome> judge(ListAnswer[] answers, QueryKey[] keys, long started) {
+        long tally = tally(answers);
+        if (kindOf(tally) != Kind.REJECT) {
+            return CompletableFuture.completedFuture(new Outcome(this, answers, tally, null));
+        }
+        int d = decidedOf(tally);
+        return txt(d, keys[d], started).thenApply(text -> new Outcome(this, answers, tally, text));
+    }
+
+    /**
+     * Scores the answers (Postfix postscreen): listings add their list's weight; a list without a usable answer
+     * whose failures are not ignored could be either, so it may defer if its weight could reach the threshold.
+     * Packed so that a decision made from the cache allocates no result: see {@link #kindOf}, {@link #decidedOf}
+     * and {@link #scoreOf}.
+     */
+    private long tally(ListAnswer[] answers) {
         int score = 0;
         int low = 0;
         int high = 0;
-        Step top = null;
-        Step deferring = null;
-        for (Step s : steps) {
-            int w = s.spec().weight();
-            Status status = s.answer().status();
+        int top = -1;
+        int deferring = -1;
+        for (int i = 0; i < answers.length; i++) {
+            ListAnswer a = answers[i];
+            if (a == null) {
+                continue;
+            }
+            int w = lists[i].weight();
+            Status status = a.status();
             if (status == Status.LISTED) {
                 score += w;
-                if (w > 0 && (top == null || w > top.spec().weight())) {
-                    top = s;
+                if (w > 0 && (top < 0 || w > lists[top].weight())) {
+                    top = i;
                 }
-            } else if (status != Status.NOT_LISTED && !s.failureIgnored()) {
+            } else if (status != Status.NOT_LISTED && !ignores[i]) {
                 // could be either: a block list might have listed, an allow list might have vouched
                 if (w > 0) {
                     high += w;
                 } else {
                     low += w;
                 }
-                if (deferring == null) {
-                    deferring = s;
+                if (deferring < 0) {
+                    deferring = i;
                 }
             }
         }
-        if (score + low >= threshold && top != null) {
-            Step decided = top;
-            boolean domainList = decided.spec().kind() == ListSpec.Kind.RHSBL;
-            Subject subject = domainList ? sender : client;
-            CompletableFuture<@Nullable String> txt = txt(decided, subject, started);
-            final int total = score;
-            SmtpReply template = replies.getOrDefault(decided.spec().zone(), domainList ? RHSBL_REPLY : DNSBL_REPLY);
-            return txt.thenApply(text -> new Outcome(Kind.REJECT, steps, total, threshold,
-                    domainList ? RuleNames.RHSBL : RuleNames.DNSBL, decided, client, subject, text, template));
+        Kind kind;
+        int decided;
+        if (score + low >= threshold && top >= 0) {
+            kind = Kind.REJECT;
+            decided = top;
+        } else if (score + high >= threshold && deferring >= 0) {
+            kind = Kind.DEFER;
+            decided = deferring;
+        } else {
+            kind = Kind.PASS;
+            decided = -1;
         }
-        if (score + high >= threshold && deferring != null) {
-            return CompletableFuture.completedFuture(new Outcome(Kind.DEFER, steps, score, threshold,
-                    RuleNames.DNS_UNAVAILABLE, deferring, client, sender, null,
-                    replies.getOrDefault("4xx:" + deferring.spec().zone(), DEFER_REPLY)));
-        }
-        return CompletableFuture.completedFuture(new Outcome(Kind.PASS, steps, score, threshold, "", null, null,
-                null, null, null));
+        return ((long) kind.ordinal() << 56) | ((long) (decided + 1) << 32) | (score & 0xffffffffL);
     }
 
-    private CompletableFuture<@Nullable String> txt(Step step, @Nullable Subject subject, long started) {
-        if (subject == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        if (local.serves(step.spec().zone()) || lookups == null) {
-            return CompletableFuture.completedFuture(local.txt(step.spec().zone(), subject));
+    private static Kind kindOf(long tally) {
+        return KINDS[(int) (tally >>> 56)];
+    }
+
+    private static int decidedOf(long tally) {
+        return (int) ((tally >>> 32) & 0xffffff) - 1;
+    }
+
+    private static int scoreOf(long tally) {
+        return (int) tally;
+    }
+
+    private CompletableFuture<@Nullable String> txt(int list, QueryKey key, long started) {
+        if (served[list] || lookups == null) {
+            return CompletableFuture.completedFuture(local.txt(key));
         }
         long left = deadline.toNanos() - (System.nanoTime() - started);
-        return lookups.txt(step.query()).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
+        return lookups.txt(key).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
     }
 
     private static SmtpReply render(SmtpReply template, String client, String domain, String zone,
@@ -369,69 +573,41 @@ public final class DnsLists {
     }
 
     private CompletableFuture<ListAnswer> point(ListSpec spec, Subject subject) {
-        ListLookups.Raw inProcess = local.lookup(spec.zone(), subject);
+        QueryKey key = QueryKey.of(spec.zone(), subject);
+        ListLookups.Raw inProcess = local.lookup(key);
         if (inProcess != null) {
             return CompletableFuture.completedFuture(inProcess.classify(AnswerFilter.any()));
         }
         if (lookups == null) {
             return CompletableFuture.completedFuture(ListAnswer.unknown());
         }
-        return lookups.lookup(query(spec.zone(), subject)).copy()
+        return lookups.lookup(key).copy()
                 .completeOnTimeout(ListLookups.Raw.failure("no answer"), deadline.toMillis(), TimeUnit.MILLISECONDS)
                 .thenApply(raw -> raw.classify(AnswerFilter.any()));
     }
 
     /** The query name of a subject in a zone (RFC 5782). */
     public static String query(String zone, Subject s) {
-        if (s.domain() != null) {
-            return QueryNames.domain(s.domain(), zone);
-        }
-        return s.ipv6() ? QueryNames.ip6(s.hi(), s.lo(), zone) : QueryNames.ip4(s.lo(), zone);
+        return QueryKey.of(zone, s).name();
     }
 
     /** The client as a list subject; IPv4-mapped addresses are IPv4. Null if it is not an address. */
     public static @Nullable Subject clientSubject(RelayRequest r) {
-        InetAddress address = r.clientAddress();
-        String text = r.client();
-        if (address != null) {
-            byte[] b = address.getAddress();
-            if (address instanceof Inet4Address) {
-                long v4 = ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
-                return new Subject(false, 0, v4, null);
-            }
-            long hi = 0;
-            long lo = 0;
-            for (int k = 0; k < 8; k++) {
-                hi = (hi << 8) | (b[k] & 0xffL);
-                lo = (lo << 8) | (b[k + 8] & 0xffL);
-            }
-            return subject6(hi, lo);
-        }
-        if (text == null) {
+        QueryKey parsed = QueryKey.blank();
+        if (!parsed.client(r.clientAddress(), r.client())) {
             return null;
         }
-        long v4 = IpText.parse4(text, 0, text.length());
-        if (v4 >= 0) {
-            return new Subject(false, 0, v4, null);
-        }
-        Subject[] out = new Subject[1];
-        int ok = IpText.parse6(text, 0, text.length(), (hi, lo) -> {
-            out[0] = subject6(hi, lo);
-            return 0;
-        });
-        return ok == IpText.INVALID ? null : out[0];
-    }
-
-    private static Subject subject6(long hi, long lo) {
-        if (hi == 0 && (lo >>> 32) == 0xffffL) {
-            long v4 = lo & 0xffffffffL;
-            return new Subject(false, 0, v4, null); // IPv4-mapped: an IPv4 client
-        }
-        return new Subject(true, hi, lo, null);
+        return new Subject(parsed.ipv6(), parsed.hi(), parsed.lo(), null);
     }
 
     /** The MAIL FROM domain as a list subject, or null for the null sender, address literals, no domain. */
     public static @Nullable Subject senderSubject(@Nullable String sender) {
+        String domain = senderDomain(sender);
+        return domain == null ? null : new Subject(false, 0, 0, domain);
+    }
+
+    /** The MAIL FROM domain as lower-case A-labels, or null for the null sender, address literals, no domain. */
+    private static @Nullable String senderDomain(@Nullable String sender) {
         long path = SmtpPath.parse(sender);
         if (sender == null || SmtpPath.status(path) != SmtpPath.OK) {
             return null;
@@ -441,7 +617,6 @@ public final class DnsLists {
             return null;
         }
         String domain = sender.substring(SmtpPath.domainStart(path), SmtpPath.domainEnd(path));
-        String ascii = DomainIndex.toAscii(domain);
-        return ascii == null ? null : new Subject(false, 0, 0, ascii);
+        return DomainIndex.toAscii(domain);
     }
 }

@@ -58,7 +58,7 @@ public record ListAnswer(Status status, long answer) {
             if ((a >>> 24) != 127) {
                 return new ListAnswer(Status.BROKEN, a); // one answer outside 127/8 spoils the query
             }
-            if (a == 0x7f000001L || (a & 0xffffff00L) == 0x7fffff00L || a == 0x7f0001ffL) {
+            if (isErrorCode(a)) {
                 error = error == null ? new ListAnswer(Status.ERROR_CODE, a) : error;
             } else if (listed == null && filter.test(a)) {
                 listed = new ListAnswer(Status.LISTED, a);
@@ -66,6 +66,15 @@ public record ListAnswer(Status status, long answer) {
         }
         // An error code beside a listing still means the list would not answer this query properly.
         return error != null ? error : listed != null ? listed : NOT_LISTED;
+    }
+
+    /**
+     * Whether an answer in 127.0.0.0/8 is an error code rather than a listing: 127.0.0.1 (never a listing),
+     * 127.255.255.0/24 (Spamhaus: public resolver, excessive queries, typo in the zone), 127.0.1.255 (DBL asked
+     * about an IP).
+     */
+    static boolean isErrorCode(long a) {
+        return a == 0x7f000001L || (a & 0xffffff00L) == 0x7fffff00L || a == 0x7f0001ffL;
     }
 
     /** The answer as text for traces, e.g. {@code LISTED 127.0.0.2}. */

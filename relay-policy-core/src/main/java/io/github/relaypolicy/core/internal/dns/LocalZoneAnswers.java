@@ -20,25 +20,25 @@ public final class LocalZoneAnswers implements DnsLists.LocalAnswers {
         this.zones = Map.copyOf(zones);
     }
 
-    private @Nullable ZoneAnswer answer(ZoneData data, DnsLists.Subject subject) {
-        String domain = subject.domain();
+    private static @Nullable ZoneAnswer answer(ZoneData data, QueryKey query) {
+        String domain = query.domain();
         if (domain != null) {
             return data.type() == ZoneType.DNSET ? data.lookupName(domain) : null;
         }
-        if (subject.ipv6()) {
-            return data.type() == ZoneType.IP6TRIE ? data.lookup6(subject.hi(), subject.lo()) : null;
+        if (query.ipv6()) {
+            return data.type() == ZoneType.IP6TRIE ? data.lookup6(query.hi(), query.lo()) : null;
         }
-        return data.type() == ZoneType.IP4SET || data.type() == ZoneType.IP4TRIE ? data.lookup4(subject.lo()) : null;
+        return data.type() == ZoneType.IP4SET || data.type() == ZoneType.IP4TRIE ? data.lookup4(query.lo()) : null;
     }
 
     @Override
-    public ListLookups.@Nullable Raw lookup(String zone, DnsLists.Subject subject) {
-        LocalZone local = zones.get(zone);
+    public ListLookups.@Nullable Raw lookup(QueryKey query) {
+        LocalZone local = zones.get(query.zone());
         if (local == null) {
             return null;
         }
         ZoneData data = local.data();
-        ZoneAnswer a = answer(data, subject);
+        ZoneAnswer a = answer(data, query);
         return a == null ? ListLookups.Raw.nxdomain(data.ttlSeconds())
                 : new ListLookups.Raw(new long[] {a.address() & 0xffffffffL}, false, "", data.ttlSeconds());
     }
@@ -49,12 +49,12 @@ public final class LocalZoneAnswers implements DnsLists.LocalAnswers {
     }
 
     @Override
-    public @Nullable String txt(String zone, DnsLists.Subject subject) {
-        LocalZone local = zones.get(zone);
+    public @Nullable String txt(QueryKey query) {
+        LocalZone local = zones.get(query.zone());
         if (local == null) {
             return null;
         }
-        ZoneAnswer a = answer(local.data(), subject);
-        return a == null ? null : a.txt(subject.text());
+        ZoneAnswer a = answer(local.data(), query);
+        return a == null ? null : a.txt(query.subjectText());
     }
 }

@@ -20,7 +20,11 @@ import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +39,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.xbill.DNS.Type;
@@ -352,6 +357,46 @@ final class DnsFaultTest {
             assertThat(server.queries(name + ".2.0.192.bl.test.", Type.A)).as(name).isEqualTo(2);
         }
         assertThat(server.queries("13.2.0.192.bl.test.", Type.TXT)).as("TXT beyond the ceiling").isEqualTo(2);
+    }
+
+    @Test
+    void a_decision_from_the_cache_lasts_no_longer_than_the_shortest_ttl_of_its_answers() throws Exception {
+        zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
+        zone.put(SECOND, new FakeDnsServer.NxDomain(300, 300));
+        RelayEngine engine = policy().dnsbl("bl.test").dnsbl("two.test")
+                .dnsCache(Duration.ZERO, Duration.ofHours(1), 1000).build();
+        // asked, then made from the cached answers, then from the outcome kept with them
+        for (int i = 0; i < 3; i++) {
+            assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.test");
+        }
+        zone.put(QUERY, new FakeDnsServer.NxDomain(300, 300)); // bl.test no longer lists the client
+        Thread.sleep(2500); // well past bl.test's one-second TTL, well within two.test's 300 seconds
+
+        Decision later = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
+        assertThat(later.verdict()).isEqualTo(Verdict.ACCEPT);
+        assertThat(later.rule()).isEqualTo("mydestination");
+        assertThat(server.queries(QUERY, Type.A)).isEqualTo(2);
+        assertThat(server.queries(SECOND, Type.A)).isEqualTo(1);
+    }
+
+    @Test
+    void a_decision_that_consulted_a_local_zone_follows_its_reload_though_its_dns_answers_are_cached(
+            @TempDir Path dir) throws Exception {
+        zone.put(QUERY, nxdomain());
+        Path file = dir.resolve("live.ip4set");
+        Files.writeString(file, "192.0.2.99\n");
+        try (RelayEngine engine = policy().dnsbl("bl.test").localZone("bl.local", file).build()) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())).verdict())
+                        .isEqualTo(Verdict.ACCEPT);
+            }
+            Files.writeString(file, "192.0.2.10\n");
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+            engine.reloadZonesNow();
+
+            assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.local");
+            assertThat(server.queries(QUERY, Type.A)).isEqualTo(1);
+        }
     }
 
     @Test

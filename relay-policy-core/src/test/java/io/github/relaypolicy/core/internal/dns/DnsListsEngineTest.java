@@ -13,10 +13,13 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The engine with DNS lists, against the real rbldnsd on 127.0.0.1. */
 final class DnsListsEngineTest {
@@ -144,6 +147,43 @@ final class DnsListsEngineTest {
         RelayEngine deadIgnored = RelayEngine.builder().localDomains("example.org").dnsServers(deadServer)
                 .dnsTimeout(Duration.ofMillis(500)).dnsbl("bl.test").dnsFailure(DnsFailure.IGNORE).build();
         assertThat(decide(deadIgnored, "192.0.2.10", "<a@example.net>").rule()).isEqualTo("mydestination");
+    }
+
+    @ParameterizedTest(name = "{0} from {1}")
+    @CsvSource({
+        "192.0.2.10, <a@example.net>, REJECT",      // bl.test
+        "192.0.2.20, <a@example.net>, REJECT",      // bl.test and two.test
+        "192.0.2.30, <a@example.net>, ACCEPT",      // bl.test, but wl.test vouches
+        "192.0.3.1, <a@example.net>, ACCEPT",       // in no list
+        "192.0.3.1, <>, ACCEPT",                    // in no list, the domain list has nothing to ask
+        "198.51.100.9, <x@[192.0.2.1]>, ACCEPT",    // filtered out, an address literal sender
+        "198.51.100.1, <x@mail.spam.example>, REJECT", // dbl.test
+        "198.51.100.1, <x@ham.example>, ACCEPT",
+        "2001:db8::5, <a@example.net>, REJECT",     // six.test
+        "::ffff:192.0.2.10, <a@example.net>, REJECT", // IPv4-mapped: bl.test
+        "203.0.113.1, <a@example.net>, TEMPFAIL",   // an error code could have been a listing
+    })
+    void a_decision_from_the_cache_has_the_verdict_reply_and_trace_of_the_first(String client, String sender,
+            Verdict verdict) {
+        RelayEngine engine = policy().dnsbl("bl.test=127.0.0.[2..11]*2").dnsbl("two.test")
+                .dnswl("wl.test=127.0.10.[2..3]*-5").rhsbl("dbl.test=127.0.1.[2..99]*2").dnsbl("six.test*2")
+                .dnsblThreshold(2).build();
+        // given: a first decision, made by asking rbldnsd
+        Decision first = decide(engine, client, sender);
+        assertThat(first.verdict()).isEqualTo(verdict);
+        // when: the same request is decided from the cache, synchronously and asynchronously
+        Decision again = decide(engine, client, sender);
+        CompletableFuture<Decision> async = engine.decideAsync(RelayRequest.of(client, sender,
+                "<user@example.org>")).toCompletableFuture();
+        // then
+        assertThat(async).isDone();
+        for (Decision d : new Decision[] {again, async.join()}) {
+            assertThat(d.verdict()).isEqualTo(first.verdict());
+            assertThat(d.rule()).isEqualTo(first.rule());
+            assertThat(d.reply()).isEqualTo(first.reply());
+            assertThat(d.trace()).extracting(TraceStep::toString)
+                    .containsExactlyElementsOf(first.trace().stream().map(TraceStep::toString).toList());
+        }
     }
 
     @Test

@@ -60,40 +60,48 @@ final class ListLookupsTest {
                 | Long.parseLong(p[3]);
     }
 
+    private static QueryKey ip4(String dotted, String zone) {
+        return QueryKey.of(zone, new DnsLists.Subject(false, 0, ip(dotted), null));
+    }
+
+    private static QueryKey domain(String domain, String zone) {
+        return QueryKey.of(zone, new DnsLists.Subject(false, 0, 0, domain));
+    }
+
     @Test
     void listed_not_listed_error_codes_and_txt_come_through_as_rbldnsd_answers_them() {
         ListLookups l = lookups(rbldnsd.address(), Duration.ofSeconds(2));
         AnswerFilter zen = AnswerFilter.parse("127.0.0.[2..11]");
 
-        ListLookups.Raw raw = l.lookup(QueryNames.ip4(ip("192.0.2.10"), "bl.test")).join();
+        ListLookups.Raw raw = l.lookup(ip4("192.0.2.10", "bl.test")).join();
         assertThat(raw.failure()).isEmpty();
         assertThat(raw.classify(zen)).hasToString("LISTED 127.0.0.2");
-        assertThat(l.txt(QueryNames.ip4(ip("192.0.2.10"), "bl.test")).join())
+        assertThat(l.txt(ip4("192.0.2.10", "bl.test")).join())
                 .isEqualTo("Listed: see https://bl.test/lookup?ip=192.0.2.10");
 
-        assertThat(l.lookup(QueryNames.ip4(ip("192.0.2.66"), "bl.test")).join().classify(zen).status())
+        assertThat(l.lookup(ip4("192.0.2.66", "bl.test")).join().classify(zen).status())
                 .isEqualTo(Status.NOT_LISTED);
-        assertThat(l.lookup(QueryNames.ip4(ip("10.1.1.1"), "bl.test")).join().classify(zen).status())
+        assertThat(l.lookup(ip4("10.1.1.1", "bl.test")).join().classify(zen).status())
                 .isEqualTo(Status.NOT_LISTED);
-        assertThat(l.lookup(QueryNames.ip4(ip("198.51.100.7"), "bl.test")).join().classify(zen))
+        assertThat(l.lookup(ip4("198.51.100.7", "bl.test")).join().classify(zen))
                 .hasToString("LISTED 127.0.0.4");
-        assertThat(l.lookup(QueryNames.ip4(ip("198.51.100.7"), "bl.test")).join()
+        assertThat(l.lookup(ip4("198.51.100.7", "bl.test")).join()
                 .classify(AnswerFilter.parse("127.0.0.2"))).hasToString("NOT_LISTED");
-        assertThat(l.lookup(QueryNames.ip4(ip("203.0.113.1"), "bl.test")).join().classify(zen))
+        assertThat(l.lookup(ip4("203.0.113.1", "bl.test")).join().classify(zen))
                 .hasToString("ERROR_CODE 127.255.255.254");
         // the RFC 5782 test point
-        assertThat(l.lookup(QueryNames.ip4(ip("127.0.0.2"), "bl.test")).join().classify(zen).status())
+        assertThat(l.lookup(ip4("127.0.0.2", "bl.test")).join().classify(zen).status())
                 .isEqualTo(Status.LISTED);
-        assertThat(l.lookup(QueryNames.domain("a.spam.example", "dbl.test")).join()
+        assertThat(l.lookup(domain("a.spam.example", "dbl.test")).join()
                 .classify(AnswerFilter.parse("127.0.1.[2..99]"))).hasToString("LISTED 127.0.1.2");
-        assertThat(l.lookup(QueryNames.domain("ham.example", "dbl.test")).join().classify(AnswerFilter.any())
+        assertThat(l.lookup(domain("ham.example", "dbl.test")).join().classify(AnswerFilter.any())
                 .status()).isEqualTo(Status.NOT_LISTED);
     }
 
     @Test
     void answers_are_cached_and_concurrent_lookups_share_one_query() {
         ListLookups l = lookups(rbldnsd.address(), Duration.ofSeconds(2));
-        String name = QueryNames.ip4(ip("192.0.2.11"), "bl.test");
+        QueryKey name = ip4("192.0.2.11", "bl.test");
         assertThat(l.cached(name)).isNull();
         CompletableFuture<ListLookups.Raw> a = l.lookup(name);
         CompletableFuture<ListLookups.Raw> b = l.lookup(name);
@@ -101,7 +109,7 @@ final class ListLookupsTest {
         ListLookups.Raw raw = a.join();
         assertThat(l.cached(name)).isSameAs(raw);
         assertThat(raw.ttlSeconds()).isEqualTo(300);
-        String absent = QueryNames.ip4(ip("10.9.9.9"), "bl.test");
+        QueryKey absent = ip4("10.9.9.9", "bl.test");
         l.lookup(absent).join();
         assertThat(l.cached(absent)).isNotNull();
         assertThat(l.cached(absent).failed()).isFalse();
@@ -110,7 +118,7 @@ final class ListLookupsTest {
     @Test
     void a_zone_the_server_does_not_serve_is_unknown_never_listed() {
         ListLookups l = lookups(rbldnsd.address(), Duration.ofSeconds(2));
-        ListLookups.Raw raw = l.lookup(QueryNames.ip4(ip("192.0.2.10"), "other.test")).join();
+        ListLookups.Raw raw = l.lookup(ip4("192.0.2.10", "other.test")).join();
         assertThat(raw.failed()).isTrue();
         assertThat(raw.failure()).isEqualTo("REFUSED");
         assertThat(raw.classify(AnswerFilter.any()).status()).isEqualTo(Status.UNKNOWN);
@@ -124,7 +132,7 @@ final class ListLookupsTest {
         }
         ListLookups l = lookups(new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
                 Duration.ofMillis(300));
-        ListLookups.Raw raw = l.lookup(QueryNames.ip4(ip("192.0.2.10"), "bl.test")).join();
+        ListLookups.Raw raw = l.lookup(ip4("192.0.2.10", "bl.test")).join();
         assertThat(raw.failed()).isTrue();
         assertThat(raw.classify(AnswerFilter.any()).status()).isEqualTo(Status.UNKNOWN);
     }
