@@ -22,6 +22,37 @@ public final class IpText {
         int accept(long hi, long lo);
     }
 
+    /**
+     * Whether {@code Inet4Address.hashCode()} is the address as an {@code int}, as every JDK has made it: then an
+     * IPv4 address is read without the copy {@code getAddress()} makes. Checked once, on addresses whose hash
+     * would differ under any other hash function, so a JDK that changed it only costs the copy.
+     */
+    private static final boolean HASH_IS_ADDRESS = hashIsAddress(new byte[] {(byte) 203, 0, 113, 9})
+            && hashIsAddress(new byte[] {1, 2, 3, 4}) && hashIsAddress(new byte[] {(byte) 255, (byte) 254, 0, 7});
+
+    private static boolean hashIsAddress(byte[] b) {
+        try {
+            return java.net.InetAddress.getByAddress(b).hashCode() == (((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16)
+                    | ((b[2] & 0xff) << 8) | (b[3] & 0xff));
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * An IPv4 address as an unsigned 32-bit value, without allocating where the JDK allows it.
+     *
+     * @param address the address
+     * @return its value, 0 to 2^32 - 1
+     */
+    public static long value(java.net.Inet4Address address) {
+        if (HASH_IS_ADDRESS) {
+            return address.hashCode() & 0xffffffffL;
+        }
+        byte[] b = address.getAddress();
+        return ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
+    }
+
     private IpText() {
     }
 

@@ -78,10 +78,10 @@ public final class NetworkSet implements IpText.Sink6 {
 
     /** Looks up an address; the same rules as for text. */
     public int lookup(InetAddress address) {
-        byte[] b = address.getAddress();
-        if (address instanceof Inet4Address) {
-            return lookup4(((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL));
+        if (address instanceof Inet4Address a) {
+            return lookup4(IpText.value(a)); // no copy of the address bytes
         }
+        byte[] b = address.getAddress();
         long hi = 0;
         long lo = 0;
         for (int k = 0; k < 8; k++) {

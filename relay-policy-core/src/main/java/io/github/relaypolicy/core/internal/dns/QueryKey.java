@@ -68,12 +68,12 @@ public final class QueryKey implements IpText.Sink6 {
         zone = "";
         domain = null;
         family = NONE;
+        if (address instanceof java.net.Inet4Address a) {
+            accept4(IpText.value(a)); // no copy of the address bytes
+            return true;
+        }
         if (address != null) {
             byte[] b = address.getAddress();
-            if (b.length == 4) {
-                accept4(((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL));
-                return true;
-            }
             long h = 0;
             long l = 0;
             for (int k = 0; k < 8; k++) {
