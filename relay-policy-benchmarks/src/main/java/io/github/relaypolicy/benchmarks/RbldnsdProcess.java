@@ -137,4 +137,19 @@ final class RbldnsdProcess implements AutoCloseable {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
     }
+
+    /** Deletes a temporary directory and what it holds; one left behind is not worth failing a trial for. */
+    static void deleteDirectory(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // left behind in the temporary folder
+        }
+    }
 }
