@@ -382,11 +382,17 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (lists == null) {
             return CompletableFuture.completedFuture(new EngineDecision(ending, request, current));
         }
-        DnsLists.Outcome cached = lists.cached(request);
+        DnsLists.Outcome cached = cached(lists, request);
         if (cached != null) {
             return CompletableFuture.completedFuture(new EngineDecision(ending, request, current, cached));
         }
-        return lists.check(request).<Decision>thenApply(o -> new EngineDecision(ending, request, current, o))
+        CompletableFuture<DnsLists.Outcome> check;
+        try {
+            check = lists.check(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(new EngineDecision(current.internalError(), request, current));
+        }
+        return check.<Decision>thenApply(o -> new EngineDecision(ending, request, current, o))
                 .exceptionally(e -> new EngineDecision(current.internalError(), request, current));
     }
 
@@ -713,7 +719,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * The reply when a zone's listing refuses. The text may name {@code {client}}, {@code {domain}} (the
          * sender domain, for domain lists), {@code {zone}} and {@code {txt}} ({@code "; "} and the list's TXT
          * reason, control characters stripped, or nothing). Default: {@code 554 5.7.1 Service unavailable;
-         * client [{client}] blocked using {zone}{txt}}.
+         * client [{client}] blocked using {zone}{txt}}. A 4xx reply defers listed clients (verdict TEMPFAIL)
+         * instead of refusing them.
          *
          * @param zone the list's zone
          * @param reply a 4xx or 5xx reply

@@ -45,7 +45,7 @@ public final class EngineDecision implements Decision {
     @Override
     public Verdict verdict() {
         if (listsDecided()) {
-            return lists.kind() == DnsLists.Kind.REJECT ? Verdict.REJECT : Verdict.TEMPFAIL;
+            return lists.refuses() ? Verdict.REJECT : Verdict.TEMPFAIL;
         }
         return ending.verdict();
     }
@@ -97,7 +97,7 @@ public final class EngineDecision implements Decision {
             steps.add(new TraceStep(s.spec().kind().setting() + ":" + s.spec().zone(), outcome, detail));
         }
         if (listsDecided()) {
-            steps.add(new TraceStep(lists.rule(), lists.kind() == DnsLists.Kind.REJECT ? TraceStep.Outcome.REJECT
+            steps.add(new TraceStep(lists.rule(), lists.refuses() ? TraceStep.Outcome.REJECT
                     : TraceStep.Outcome.TEMPFAIL, lists.detail(request)));
         } else {
             steps.add(new TraceStep(domain.rule(), domain.outcome(), "DNS lists: " + lists.detail(request)));

@@ -70,6 +70,14 @@ public final class DnsLists {
             return kind;
         }
 
+        /**
+         * Whether the lists refuse for good (5xx): a listing whose zone's reply was set to a 4xx code defers, as
+         * does a list that did not answer.
+         */
+        public boolean refuses() {
+            return kind == Kind.REJECT && !lists.softListing[decided];
+        }
+
         public int score() {
             return score;
         }
@@ -114,7 +122,7 @@ public final class DnsLists {
                 return render(template, clientText, subject == null ? "" : subject.text(), spec.zone(), txt);
             }
             Subject sender = lists.domainLists ? senderSubject(request.sender()) : null;
-            return render(lists.replies.getOrDefault("4xx:" + spec.zone(), DEFER_REPLY), clientText,
+            return render(DEFER_REPLY, clientText,
                     sender == null ? "" : sender.text(), spec.zone(), null);
         }
 
@@ -175,6 +183,7 @@ public final class DnsLists {
     // Per configured list, by index, so that a decision made from the cache looks nothing up by name:
     private final ListSpec[] lists;
     private final boolean[] domainList; // asks about the sender domain, not the client
+    private final boolean[] softListing; // its listing reply is 4xx: a listing defers instead of refusing
     private final boolean[] ignores;    // its failures are ignored rather than deferring
     private final boolean[] served;     // served in-process, never asked by DNS
     /**
@@ -206,10 +215,13 @@ public final class DnsLists {
         int n = this.specs.size();
         this.lists = this.specs.toArray(new ListSpec[0]);
         this.domainList = new boolean[n];
+        this.softListing = new boolean[n];
         this.ignores = new boolean[n];
         this.served = new boolean[n];
         for (int i = 0; i < n; i++) {
             domainList[i] = lists[i].kind() == ListSpec.Kind.RHSBL;
+            SmtpReply listed = this.replies.get(lists[i].zone());
+            softListing[i] = listed != null && listed.code() / 100 == 4;
             ignores[i] = ignoreFailures.getOrDefault(lists[i].zone(), ignoreByDefault);
             served[i] = local.serves(lists[i].zone());
         }
@@ -355,6 +367,9 @@ public final class DnsLists {
                 }
             }
             outcome = new Outcome(this, answers, tally, txt);
+        }
+        if (keep) {
+            remaining -= System.nanoTime() - now; // the time spent composing: never outlive an answer
         }
         if (keep && remaining > 0) {
             memoExpiry.put(memoKey instanceof RequestKey k ? k.copy() : memoKey, outcome, remaining,

@@ -42,6 +42,27 @@ final class LocalZoneEngineTest {
     }
 
     @Test
+    void a_4xx_listing_reply_defers_the_listed_client_instead_of_refusing() throws Exception {
+        Path file = dir.resolve("soft.ip4set");
+        Files.writeString(file, ":127.0.0.2:Temporarily listed\n192.0.2.0/24\n");
+        try (RelayEngine engine = RelayEngine.builder().localDomains("example.org").localZone("soft.local", file)
+                .dnsblReply("soft.local", io.github.relaypolicy.SmtpReply.of(450, "4.7.1",
+                        "Client [{client}] listed in {zone}, try again later"))
+                .build()) {
+            for (Decision d : new Decision[] {decide(engine, "192.0.2.10", "<a@example.net>"),
+                engine.decideAsync(RelayRequest.of("192.0.2.10", "<a@example.net>", "<user@example.org>"))
+                        .toCompletableFuture().join()}) {
+                assertThat(d.verdict()).isEqualTo(Verdict.TEMPFAIL);
+                assertThat(d.reply()).hasToString("450 4.7.1 Client [192.0.2.10] listed in soft.local, try again"
+                        + " later");
+                assertThat(d.rule()).isEqualTo("reject_rbl_client");
+                assertThat(d.trace().get(d.trace().size() - 1).outcome())
+                        .isEqualTo(io.github.relaypolicy.TraceStep.Outcome.TEMPFAIL);
+            }
+        }
+    }
+
+    @Test
     void a_named_local_zone_takes_the_lists_weight_and_a_dnset_checks_the_sender_domain() throws Exception {
         Path ips = dir.resolve("weak.ip4trie");
         Files.writeString(ips, "192.0.2.0/24\n");
