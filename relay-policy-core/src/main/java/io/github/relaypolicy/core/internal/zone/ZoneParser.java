@@ -759,6 +759,19 @@ final class ZoneParser {
 
     /** rbldnsd's {@code parse_time}: digits with an optional unit s, m, h, d or w; sets {@link #cursor}. */
     private long time(int p, int t) {
+        return number(p, t, true);
+    }
+
+    /** An unsigned 32-bit number; sets {@link #cursor}. */
+    private long uint32(int p, int t) {
+        return number(p, t, false);
+    }
+
+    /**
+     * Digits, with an optional unit (s, m, h, d, w) if {@code units}, up to 2^32 - 1 in all; -1 if there are none,
+     * the value is larger, or something other than a separator follows. Sets {@link #cursor}.
+     */
+    private long number(int p, int t, boolean units) {
         if (p >= t || !isDigit(b[p])) {
             return -1;
         }
@@ -769,7 +782,7 @@ final class ZoneParser {
                 return -1;
             }
         }
-        if (p < t) {
+        if (units && p < t) {
             long unit;
             switch (b[p]) {
                 case 'w': case 'W': unit = 604800; break;
@@ -785,21 +798,6 @@ final class ZoneParser {
                     return -1;
                 }
                 p++;
-            }
-        }
-        return afterNumber(p, t) ? n : -1;
-    }
-
-    /** An unsigned 32-bit number; sets {@link #cursor}. */
-    private long uint32(int p, int t) {
-        if (p >= t || !isDigit(b[p])) {
-            return -1;
-        }
-        long n = 0;
-        while (p < t && isDigit(b[p])) {
-            n = n * 10 + (b[p++] - '0');
-            if (n > IP4_ALL) {
-                return -1;
             }
         }
         return afterNumber(p, t) ? n : -1;
