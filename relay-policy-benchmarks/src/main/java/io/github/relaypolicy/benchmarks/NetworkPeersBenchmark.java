@@ -192,46 +192,47 @@ public class NetworkPeersBenchmark {
         int thrown = 0;
         String example = null;
         for (int i = 0; i < PeerData.QUERIES; i++) {
-            String got;
-            boolean ok;
-            try {
-                boolean a = answer.test(i);
-                ok = a == w.expected[i];
-                got = String.valueOf(a);
-            } catch (RuntimeException ex) {
-                thrown++;
-                ok = !w.expected[i];
-                got = ex.getClass().getSimpleName();
-            }
-            if (!ok) {
+            Answer a = Answer.of(answer, i);
+            thrown += a.thrown() == null ? 0 : 1;
+            if (!a.right(w.expected[i])) {
                 if (wrong == 0) {
-                    example = w.clients[i] + " -> " + got + ", expected " + w.expected[i];
+                    example = w.clients[i] + " -> " + a + ", expected " + w.expected[i];
                 }
                 wrong++;
             }
         }
         List<String> edgeWrong = new ArrayList<>();
-        int edgeThrown = 0;
         for (int i = 0; i < PeerData.EDGE_CASES; i++) {
-            String got;
-            boolean ok;
-            try {
-                boolean a = edgeAnswer.test(i);
-                ok = a == e.expected[i];
-                got = String.valueOf(a);
-            } catch (RuntimeException ex) {
-                edgeThrown++;
-                ok = !e.expected[i];
-                got = ex.getClass().getSimpleName();
-            }
-            if (!ok || got.endsWith("Exception")) {
-                edgeWrong.add(e.clients[i] + " -> " + got);
+            Answer a = Answer.of(edgeAnswer, i);
+            if (!a.right(e.expected[i]) || a.thrown() != null) {
+                edgeWrong.add(e.clients[i] + " -> " + a);
             }
         }
         String note = (thrown > 0 ? "threw on " + thrown + " clients; " : "")
                 + "edge cases " + (PeerData.EDGE_CASES - edgeWrong.size()) + "/" + PeerData.EDGE_CASES + " right"
                 + (edgeWrong.isEmpty() ? "" : ": " + String.join("; ", edgeWrong));
         PeerData.record(benchmark, params, wrong, PeerData.QUERIES, example, note);
+    }
+
+    /** A library's answer for one query: in the set or not, or the exception it threw instead. */
+    private record Answer(boolean value, @Nullable String thrown) {
+        static Answer of(Predicate<Integer> answer, int i) {
+            try {
+                return new Answer(answer.test(i), null);
+            } catch (RuntimeException ex) {
+                return new Answer(false, ex.getClass().getSimpleName());
+            }
+        }
+
+        /** Right if it is the expected answer; a throw stands for "not in the set". */
+        boolean right(boolean expected) {
+            return value == expected;
+        }
+
+        @Override
+        public String toString() {
+            return thrown != null ? thrown : String.valueOf(value);
+        }
     }
 
     static InetAddress literal(String s) {
