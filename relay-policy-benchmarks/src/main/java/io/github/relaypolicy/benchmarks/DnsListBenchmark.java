@@ -6,7 +6,6 @@ import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -17,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -144,7 +142,7 @@ public class DnsListBenchmark {
         public void setUp() throws IOException, InterruptedException {
             zones = Zones.start();
             try {
-                engine = policy(zones.server.port())
+                engine = policy(zones.server().port())
                         .dnsCache(Duration.ofHours(1), Duration.ofHours(1), 100_000)
                         .build();
                 boolean listed;
@@ -213,8 +211,8 @@ public class DnsListBenchmark {
         public void setUp() throws IOException, InterruptedException {
             zones = Zones.start();
             try {
-                engine = policy(zones.server.port()).build();
-                resolver = new SimpleResolver(zones.server.address());
+                engine = policy(zones.server().port()).build();
+                resolver = new SimpleResolver(zones.server().address());
                 resolver.setTimeout(Duration.ofSeconds(5));
                 String listed = zones.listedClients.get(1);
                 String fresh = "10.255.255.254"; // the counter starts at 10.0.0.1 and never gets there in a trial
@@ -347,21 +345,17 @@ public class DnsListBenchmark {
     }
 
     /** The zone files in a temporary directory, the rbldnsd serving them, and the clients to ask about. */
-    static final class Zones implements AutoCloseable {
+    static final class Zones extends RbldnsdZones {
 
         private static final int PREFIXES = 3_000;
         private static final int SINGLES = 2_000;
         private static final int TWO_ONLY = 500;
 
-        final Path dir;
-        /** 1,024 addresses listed in bl.test: even indexes in a listed /24, odd ones single listed addresses. */
-        final List<String> listedClients = new ArrayList<>();
-        /** 1,024 addresses in 100.64.0.0/10, in neither zone. */
-        final List<String> unlistedClients = new ArrayList<>();
-        @Nullable RbldnsdProcess server;
+        // listedClients: 1,024 addresses listed in bl.test, even indexes in a listed /24, odd ones single listed
+        // addresses; unlistedClients: 1,024 addresses in 100.64.0.0/10, in neither zone.
 
-        private Zones(Path dir) {
-            this.dir = dir;
+        private Zones() throws IOException {
+            super("rbldnsd-bench");
         }
 
         /**
@@ -370,18 +364,11 @@ public class DnsListBenchmark {
          * @throws IllegalStateException if rbldnsd is missing or does not come up
          */
         static Zones start() throws IOException, InterruptedException {
-            Zones z = new Zones(Files.createTempDirectory("rbldnsd-bench"));
-            try {
-                z.write();
-                z.server = RbldnsdProcess.start(z.dir, "bl.test:ip4set:bl.txt", "two.test:ip4set:two.txt");
-                return z;
-            } catch (Throwable e) { // precise rethrow: only what the try block throws
-                z.close();
-                throw e;
-            }
+            return RbldnsdZones.start(new Zones());
         }
 
-        private void write() throws IOException {
+        @Override
+        void write() throws IOException {
             Random random = new Random(20_261_128L);
             Set<Integer> prefixes = new LinkedHashSet<>(); // a.b.c of a listed a.b.c.0/24
             while (prefixes.size() < PREFIXES) {
@@ -392,17 +379,17 @@ public class DnsListBenchmark {
 
             List<String> bl = new ArrayList<>(List.of("# bl.test: benchmark data", ":127.0.0.2:Listed $",
                     "127.0.0.2"));
-            prefixes.forEach(p -> bl.add(dotted(p << 8) + "/24"));
-            singles.forEach(a -> bl.add(dotted(a)));
+            prefixes.forEach(p -> bl.add(PeerData.dotted(p << 8) + "/24"));
+            singles.forEach(a -> bl.add(PeerData.dotted(a)));
             List<String> two = new ArrayList<>(List.of("# two.test: benchmark data", ":127.0.0.3:Also listed $",
                     "127.0.0.2"));
             int i = 0;
             for (int a : singles) {
                 if (i++ % 4 == 0) {
-                    two.add(dotted(a));
+                    two.add(PeerData.dotted(a));
                 }
             }
-            twoOnly.forEach(a -> two.add(dotted(a)));
+            twoOnly.forEach(a -> two.add(PeerData.dotted(a)));
             Files.write(dir.resolve("bl.txt"), bl);
             Files.write(dir.resolve("two.txt"), two);
 
@@ -410,15 +397,15 @@ public class DnsListBenchmark {
             List<Integer> singleList = new ArrayList<>(singles);
             for (int c = 0; c < REQUESTS; c++) {
                 listedClients.add(c % 2 == 0
-                        ? dotted((prefixList.get(c) << 8) | (1 + random.nextInt(254)))
-                        : dotted(singleList.get(c)));
+                        ? PeerData.dotted((prefixList.get(c) << 8) | (1 + random.nextInt(254)))
+                        : PeerData.dotted(singleList.get(c)));
             }
             Set<Integer> unlisted = new LinkedHashSet<>();
             while (unlisted.size() < REQUESTS) {
                 unlisted.add((100 << 24) | ((64 + random.nextInt(64)) << 16) | (random.nextInt(256) << 8)
                         | (1 + random.nextInt(254)));
             }
-            unlisted.forEach(a -> unlistedClients.add(dotted(a)));
+            unlisted.forEach(a -> unlistedClients.add(PeerData.dotted(a)));
         }
 
         /** {@code count} addresses in 20/8 to 99/8, outside {@code prefixes} and {@code taken}, not .0 or .255. */
@@ -431,20 +418,6 @@ public class DnsListBenchmark {
                 }
             }
             return out;
-        }
-
-        private static String dotted(int a) {
-            return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
-        }
-
-        /** Stops rbldnsd and deletes the directory. */
-        @Override
-        public void close() throws InterruptedException {
-            if (server != null) {
-                server.close();
-                server = null;
-            }
-            RbldnsdProcess.deleteDirectory(dir);
         }
     }
 }

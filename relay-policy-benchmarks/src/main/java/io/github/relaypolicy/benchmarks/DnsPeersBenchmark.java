@@ -6,7 +6,6 @@ import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -20,7 +19,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -124,7 +122,7 @@ public class DnsPeersBenchmark {
                     case "oursCachedDecision":
                         engine = RelayEngine.builder()
                                 .localDomains("example.org")
-                                .dnsServers("127.0.0.1:" + zones.server.port())
+                                .dnsServers("127.0.0.1:" + zones.server().port())
                                 .dnsbl("bl.test")
                                 .dnsCache(Duration.ofHours(1), Duration.ofHours(1), 100_000)
                                 .build();
@@ -200,7 +198,7 @@ public class DnsPeersBenchmark {
             try {
                 engine = RelayEngine.builder()
                         .localDomains("example.org")
-                        .dnsServers("127.0.0.1:" + zones.server.port())
+                        .dnsServers("127.0.0.1:" + zones.server().port())
                         .dnsbl("bl.test")
                         .dnsbl("two.test")
                         .build();
@@ -389,37 +387,25 @@ public class DnsPeersBenchmark {
 
     /** The zone files (with SOA) in a temporary directory, the rbldnsd serving them, and the clients. */
     @SuppressWarnings("try") // close() may throw InterruptedException: it waits for rbldnsd to exit
-    static final class Zones implements AutoCloseable {
+    static final class Zones extends RbldnsdZones {
         private static final int SINGLES = 2_000;
 
-        final Path dir;
-        final List<String> listedClients = new ArrayList<>();
-        final List<String> unlistedClients = new ArrayList<>();
-        @Nullable RbldnsdProcess server;
-
-        private Zones(Path dir) {
-            this.dir = dir;
+        private Zones() throws IOException {
+            super("rbldnsd-peers");
         }
 
         static Zones start() throws IOException, InterruptedException {
-            Zones z = new Zones(Files.createTempDirectory("rbldnsd-peers"));
-            try {
-                z.write();
-                z.server = RbldnsdProcess.start(z.dir, "bl.test:ip4set:bl.txt", "two.test:ip4set:two.txt");
-                return z;
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                z.close();
-                throw e;
-            }
+            return RbldnsdZones.start(new Zones());
         }
 
         SimpleResolver resolver() {
-            SimpleResolver r = new SimpleResolver(server.address());
+            SimpleResolver r = new SimpleResolver(server().address());
             r.setTimeout(Duration.ofSeconds(5));
             return r;
         }
 
-        private void write() throws IOException {
+        @Override
+        void write() throws IOException {
             SplittableRandom rnd = new SplittableRandom(0x5EED_B000L);
             Set<Integer> singles = new LinkedHashSet<>();
             while (singles.size() < SINGLES) {
@@ -448,15 +434,6 @@ public class DnsPeersBenchmark {
             unlisted.forEach(a -> unlistedClients.add(PeerData.dotted(a)));
             Files.write(dir.resolve("bl.txt"), bl);
             Files.write(dir.resolve("two.txt"), two);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (server != null) {
-                server.close();
-                server = null;
-            }
-            RbldnsdProcess.deleteDirectory(dir);
         }
     }
 }
