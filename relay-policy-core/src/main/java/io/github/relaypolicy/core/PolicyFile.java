@@ -257,7 +257,7 @@ public final class PolicyFile {
      */
     public PolicyFile withoutDnsLists() {
         List<Setting> kept = settings.stream().filter(s -> !(s.name().startsWith("dns") || s.name().endsWith("_sites")
-                || s.name().startsWith("local_zone") || s.name().equals("rhsbl_sites"))).toList();
+                || s.name().startsWith("local_zone"))).toList();
         return new PolicyFile(file, kept, files);
     }
 
