@@ -8,7 +8,7 @@ import java.util.Objects;
  * test is dead (or unreachable); one that fails the second "lists the world" and would refuse every client.
  *
  * @param setting {@code dnsbl}, {@code dnswl} or {@code rhsbl}
- * @param zone the list's zone
+ * @param zone the list's zone, a secret key in it masked ({@code k3y***.zen.dq.spamhaus.net})
  * @param healthy whether both tests passed
  * @param problem what is wrong, or {@code ""}: {@code dead}, {@code lists the world} or {@code unreachable}
  * @param detail what each test point answered

@@ -54,7 +54,7 @@ import org.jspecify.annotations.Nullable;
 public final class PolicyFile {
 
     /** How the value of a key is read. */
-    private enum Type { LIST, BOOLEAN, INTEGER, DURATION, FAILURE, REPLY, LOCAL_ZONE }
+    private enum Type { LIST, BOOLEAN, INTEGER, DURATION, FAILURE, REPLY, NAME, LOCAL_ZONE }
 
     /** A key: its name, how its value is read, whether it takes a suffix ({@code reply.RULE}), what it expects. */
     private record Key(String name, Type type, boolean suffixed, String expected) {
@@ -82,6 +82,8 @@ public final class PolicyFile {
         key("dns_failure", Type.FAILURE, true, "defer or ignore");
         key("dnsbl_reply", Type.REPLY, true, "a 4xx or 5xx SMTP reply, e.g. 554 5.7.1 Service"
                 + " unavailable; client [{client}] blocked using {zone}{txt}");
+        key("dns_list_name", Type.NAME, true, "the name SMTP replies give the list: 1 to 64 printable ASCII"
+                + " characters without braces, e.g. Spamhaus ZEN");
         key("dns_cache_min_ttl", Type.DURATION, false, "a duration: 0s, 10s, 1m");
         key("dns_cache_max_ttl", Type.DURATION, false, "a duration: 10m, 1h");
         key("dns_cache_size", Type.INTEGER, false, "a whole number of at least 1");
@@ -109,6 +111,10 @@ public final class PolicyFile {
             Map.entry("dnsservers", "dns_servers"), Map.entry("dnstimeout", "dns_timeout"),
             Map.entry("dnsfailure", "dns_failure"), Map.entry("localzone", "local_zone.ZONE"),
             Map.entry("localzonecheckinterval", "local_zone_check_interval"),
+            Map.entry("rbl_reply_maps", "dns_list_name.ZONE or dnsbl_reply.ZONE (a zone's secret key is never"
+                    + " shown in replies anyway)"),
+            Map.entry("postscreen_dnsbl_reply_map", "dns_list_name.ZONE or dnsbl_reply.ZONE (a zone's secret key is"
+                    + " never shown in replies anyway)"),
             Map.entry("smtpd_recipient_restrictions", "the settings of the rules themselves (relay-policy applies"
                     + " its rules in a fixed order): mynetworks, permit_authenticated, mydestination,"
                     + " relay_domains, dnsbl_sites"),
@@ -402,6 +408,7 @@ public final class PolicyFile {
             case "reply" -> "reply." + RuleNames.RELAY_DENIED + " = 554 5.7.1 <{recipient}>: Relay access denied";
             case "dns_failure" -> "dns_failure.bl.spamcop.net = ignore";
             case "dnsbl_reply" -> "dnsbl_reply.zen.spamhaus.org = 554 5.7.1 blocked using {zone}{txt}";
+            case "dns_list_name" -> "dns_list_name.zen.spamhaus.org = Spamhaus ZEN";
             default -> "local_zone.bl.local = blocked.ip4set";
         };
     }
@@ -687,6 +694,7 @@ public final class PolicyFile {
                             zoneSettings.add(s);
                         }
                     }
+                    case NAME -> zoneSettings.add(s);
                     case LOCAL_ZONE -> localFiles.put(zoneName(s.suffix()), localZone(b, s));
                     default -> throw new IllegalStateException(key.type().name());
                 }
@@ -708,6 +716,8 @@ public final class PolicyFile {
             try {
                 if (s.key().type() == Type.FAILURE) {
                     b.dnsFailure(s.suffix(), failure(s));
+                } else if (s.key().type() == Type.NAME) {
+                    b.dnsListName(s.suffix(), s.text());
                 } else {
                     b.dnsblReply(s.suffix(), reply(s));
                 }
@@ -746,7 +756,10 @@ public final class PolicyFile {
         }
     }
 
-    /** Why a {@code dns_failure.ZONE} or {@code dnsbl_reply.ZONE} setting could never take effect, or null. */
+    /**
+     * Why a {@code dns_failure.ZONE}, {@code dnsbl_reply.ZONE} or {@code dns_list_name.ZONE} setting could never
+     * take effect, or null.
+     */
     private static @Nullable String zoneSettingProblem(Setting s, String zone, Map<String, String> siteKinds,
             Map<String, String> localFiles) {
         String written = Text.escape(s.keyOrigin().text());

@@ -12,6 +12,7 @@ import io.github.relaypolicy.core.internal.IpText;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListLookups;
+import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.LocalZoneAnswers;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
@@ -142,6 +143,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 all.add("localZone '" + zone.zoneName() + "': reload failed, previous data kept: " + error);
             }
         }
+        all.replaceAll(ListNames::maskAll); // printed by lint: a zone's secret key only masked
         return List.copyOf(all);
     }
 
@@ -415,7 +417,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * Checks every configured DNS list against its RFC 5782 section 5 test points (127.0.0.2 listed and 127.0.0.1
      * not, or {@code TEST} and {@code INVALID} for domain lists) and reports lists that are dead, unreachable or
      * "list the world". Run it at start-up and from time to time: a list whose domain lapsed can start answering
-     * every query.
+     * every query. A zone that carries a secret key (Spamhaus DQS, Abusix) is reported with the key masked
+     * ({@code k3y***.zen.dq.spamhaus.net}).
      *
      * @return a stage completed with one report per list, in configuration order; empty without lists
      * @since 0.1.0
@@ -426,7 +429,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             return CompletableFuture.completedFuture(List.of());
         }
         return lists.health().thenApply(all -> all.stream().map(h -> new DnsListHealth(h.spec().kind().setting(),
-                h.spec().zone(), h.problem().isEmpty(), h.problem(), (h.spec().kind() == ListSpec.Kind.RHSBL
+                h.spec().maskedZone(), h.problem().isEmpty(), h.problem(), (h.spec().kind() == ListSpec.Kind.RHSBL
                         ? "TEST: " + h.listedPoint() + ", INVALID: " + h.unlistedPoint()
                         : "127.0.0.2: " + h.listedPoint() + ", 127.0.0.1: " + h.unlistedPoint()))).toList());
     }
@@ -469,6 +472,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         private DnsFailure dnsFailure = DnsFailure.DEFER;
         private final Map<String, Boolean> zoneFailures = new LinkedHashMap<>();
         private final Map<String, SmtpReply> zoneReplies = new LinkedHashMap<>();
+        private final Map<String, String> zoneNames = new LinkedHashMap<>();
         private Duration ttlFloor = DEFAULT_TTL_FLOOR;
         private Duration ttlCeiling = DEFAULT_TTL_CEILING;
         private long cacheSize = DEFAULT_CACHE_SIZE;
@@ -709,8 +713,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             Boolean previous = zoneFailures.putIfAbsent(z, Objects.requireNonNull(failure, "failure")
                     == DnsFailure.IGNORE);
             if (previous != null) {
-                throw new IllegalStateException("dnsFailure for zone '" + z + "' was already set to "
-                        + (previous ? "IGNORE" : "DEFER"));
+                throw new IllegalStateException(ListNames.maskAll("dnsFailure for zone '" + z
+                        + "' was already set to " + (previous ? "IGNORE" : "DEFER")));
             }
             return this;
         }
@@ -732,22 +736,61 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         public Builder dnsblReply(String zone, SmtpReply reply) {
             int cls = reply.code() / 100;
             if (cls != 5 && cls != 4) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "reply for DNS list '%s' must be 4xx or 5xx, got '%s'", zone, reply));
+                throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
+                        "reply for DNS list '%s' must be 4xx or 5xx, got '%s'", zone, reply)));
             }
             java.util.regex.Matcher placeholder = java.util.regex.Pattern.compile("\\{([^{}]*)}").matcher(reply.text());
             while (placeholder.find()) {
                 if (!List.of("client", "domain", "zone", "txt").contains(placeholder.group(1))) {
-                    throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
                             "reply for DNS list '%s' names the unknown placeholder '{%s}'; expected {client},"
-                                    + " {domain}, {zone} or {txt}", zone, Text.escape(placeholder.group(1))));
+                                    + " {domain}, {zone} or {txt}", zone, Text.escape(placeholder.group(1)))));
                 }
             }
             String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
             SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
             if (previous != null) {
-                throw new IllegalStateException("dnsblReply for zone '" + z + "' was already set to '" + previous
-                        + "'");
+                throw new IllegalStateException(ListNames.maskAll("dnsblReply for zone '" + z
+                        + "' was already set to '" + previous + "'"));
+            }
+            return this;
+        }
+
+        /**
+         * The name SMTP replies give one list, for {@code {zone}} in its refusals (the default reply and
+         * {@link #dnsblReply}) and in the deferral when it fails to answer. Default: the zone, except for zones that
+         * carry a secret key, which are named without it: Spamhaus DQS {@code KEY.zen.dq.spamhaus.net} is
+         * {@code zen.dq.spamhaus.net}, Abusix {@code KEY.combined.mail.abusix.zone} is
+         * {@code combined.mail.abusix.zone}. Whatever the name, such a key is masked wherever it would appear in a
+         * reply; traces and health reports show it masked too.
+         *
+         * @param zone the list's zone, as its specification names it (key included)
+         * @param name 1 to 64 printable ASCII characters without {@code {}} or {@code }}}, e.g.
+         *     {@code Spamhaus ZEN}
+         * @return this builder
+         * @throws IllegalArgumentException if the zone or the name is invalid, or the name holds the zone's key
+         * @throws IllegalStateException if it was already set for this zone
+         * @since 0.1.0
+         */
+        public Builder dnsListName(String zone, String name) {
+            Objects.requireNonNull(name, "name");
+            String z = ListSpec.parse(ListSpec.Kind.DNSBL, Objects.requireNonNull(zone, "zone")).zone();
+            String secret = ListNames.secret(z);
+            if (name.isEmpty() || name.length() > 64 || !name.equals(name.strip())
+                    || !name.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '{' && c != '}')) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "name for DNS list '%s' must be 1 to"
+                        + " 64 printable ASCII characters without braces or surrounding spaces, got '%s'",
+                        ListNames.masked(z), Text.escape(ListNames.redact(name, secret))));
+            }
+            if (secret != null && name.toLowerCase(Locale.ROOT).contains(secret)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "name for DNS list '%s' contains the"
+                        + " zone's secret key, which SMTP clients must never see; e.g. %s", ListNames.masked(z),
+                        ListNames.displayName(z)));
+            }
+            String previous = zoneNames.putIfAbsent(z, name);
+            if (previous != null) {
+                throw new IllegalStateException(ListNames.maskAll("dnsListName for zone '" + z
+                        + "' was already set to '" + previous + "'"));
             }
             return this;
         }
@@ -948,15 +991,18 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             if (all.isEmpty()) {
                 return null;
             }
+            all.replaceAll(spec -> zoneNames.containsKey(spec.zone()) ? spec.withName(zoneNames.get(spec.zone()))
+                    : spec);
             for (ListSpec spec : all) {
                 LocalZone zone = zones.get(spec.zone());
                 boolean domains = zone != null && zone.data().type() == ZoneType.DNSET;
                 if (zone != null && domains != (spec.kind() == ListSpec.Kind.RHSBL)) {
                     throw Origin.at(localZones.get(spec.zone()).origin(), new IllegalArgumentException(
                             String.format(Locale.ROOT, "%s '%s' names the local zone '%s', whose file %s holds %s;"
-                                    + " a %s list needs %s", spec.kind().setting(), spec.text(), spec.zone(),
-                                    localZones.get(spec.zone()).file(), domains ? "domains" : "addresses",
-                                    spec.kind().setting(), domains ? "addresses" : "domains")));
+                                    + " a %s list needs %s", spec.kind().setting(), spec.maskedText(),
+                                    spec.maskedZone(), localZones.get(spec.zone()).file(),
+                                    domains ? "domains" : "addresses", spec.kind().setting(),
+                                    domains ? "addresses" : "domains")));
                 }
             }
             boolean allLocal = all.stream().allMatch(s -> zones.containsKey(s.zone()));
@@ -1084,6 +1130,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                     .append(ignore ? "ignore" : "defer").append('\n'));
             zoneReplies.forEach((zone, reply) -> out.append("dnsbl_reply.").append(zone).append(" = ").append(reply)
                     .append('\n'));
+            zoneNames.forEach((zone, name) -> out.append("dns_list_name.").append(zone).append(" = ").append(name)
+                    .append('\n'));
             out.append("dns_cache_min_ttl = ").append(PolicyFile.duration(ttlFloor)).append('\n');
             out.append("dns_cache_max_ttl = ").append(PolicyFile.duration(ttlCeiling)).append('\n');
             out.append("dns_cache_size = ").append(cacheSize).append('\n');
@@ -1093,7 +1141,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                     .append(" malformed=").append(spec.malformed().name().toLowerCase(Locale.ROOT))
                     .append('\n'));
             out.append("local_zone_check_interval = ").append(PolicyFile.duration(zoneCheckInterval)).append('\n');
-            return out.toString();
+            // Secret keys in zones (Spamhaus DQS, Abusix) are masked: this text is printed, logged and shared.
+            return ListNames.maskAll(out.toString());
         }
 
         private static void list(StringBuilder out, String key, List<String> entries, int maxEntries) {

@@ -94,7 +94,7 @@ public final class EngineDecision implements Decision {
                 default -> "no usable answer for " + s.query() + " (" + a + "); "
                         + (s.failureIgnored() ? "ignored" : "its failures defer");
             };
-            steps.add(new TraceStep(s.spec().kind().setting() + ":" + s.spec().zone(), outcome, detail));
+            steps.add(new TraceStep(s.spec().kind().setting() + ":" + s.spec().maskedZone(), outcome, detail));
         }
         if (listsDecided()) {
             steps.add(new TraceStep(lists.rule(), lists.refuses() ? TraceStep.Outcome.REJECT

@@ -47,12 +47,12 @@ public final class AnswerFilter {
         if (!canList(octets)) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "filter '%s' matches no answer that can be"
                     + " a listing: listings are in 127.0.0.0/8, except 127.0.0.1 and the error codes"
-                    + " 127.255.255.0/24 and 127.0.1.255, e.g. 127.0.0.[2..11]", text));
+                    + " 127.255.255.0/24, 127.0.1.255 and 127.0.2.255, e.g. 127.0.0.[2..11]", text));
         }
         return new AnswerFilter(text, octets, 0);
     }
 
-    /** Whether some answer in 127/8 that is neither 127.0.0.1 nor an error code passes the octet sets. */
+    /** Whether some answer in 127/8 that is not an error code (127.0.0.1 is one) passes the octet sets. */
     private static boolean canList(BitSet[] o) {
         if (!o[0].get(127)) {
             return false;
@@ -60,9 +60,7 @@ public final class AnswerFilter {
         for (int b = o[1].nextSetBit(0); b >= 0; b = o[1].nextSetBit(b + 1)) {
             for (int c = o[2].nextSetBit(0); c >= 0; c = o[2].nextSetBit(c + 1)) {
                 for (int d = o[3].nextSetBit(0); d >= 0; d = o[3].nextSetBit(d + 1)) {
-                    boolean loopback = b == 0 && c == 0 && d == 1;
-                    boolean error = b == 255 && c == 255 || b == 0 && c == 1 && d == 255;
-                    if (!loopback && !error) {
+                    if (!ListAnswer.isErrorCode(0x7f000000L | (b << 16) | (c << 8) | d)) {
                         return true;
                     }
                 }

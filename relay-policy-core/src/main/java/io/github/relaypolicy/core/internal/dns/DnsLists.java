@@ -102,7 +102,8 @@ public final class DnsLists {
                 }
                 ListSpec spec = lists.lists[i];
                 boolean ignored = a.status() != Status.LISTED && a.status() != Status.NOT_LISTED && lists.ignores[i];
-                steps.add(new Step(spec, query(spec.zone(), subject), a, ignored));
+                // the name asked, its secret key masked: traces are logged and shown
+                steps.add(new Step(spec, ListNames.redact(query(spec.zone(), subject), spec.secret()), a, ignored));
             }
             return steps;
         }
@@ -119,11 +120,11 @@ public final class DnsLists {
                 boolean domainList = lists.domainList[decided];
                 Subject subject = domainList ? senderSubject(request.sender()) : client;
                 SmtpReply template = lists.replies.getOrDefault(spec.zone(), domainList ? RHSBL_REPLY : DNSBL_REPLY);
-                return render(template, clientText, subject == null ? "" : subject.text(), spec.zone(), txt);
+                return render(template, clientText, subject == null ? "" : subject.text(), spec, txt);
             }
             Subject sender = lists.domainLists ? senderSubject(request.sender()) : null;
             return render(DEFER_REPLY, clientText,
-                    sender == null ? "" : sender.text(), spec.zone(), null);
+                    sender == null ? "" : sender.text(), spec, null);
         }
 
         /** The sentence for the trace of {@code request}. */
@@ -136,11 +137,11 @@ public final class DnsLists {
                 Subject subject = lists.domainList[decided] ? senderSubject(request.sender())
                         : clientSubject(request);
                 return String.format(Locale.ROOT, "score %d reached the threshold %d; %s %s listed %s", score,
-                        lists.threshold, spec.kind().setting(), spec.zone(), Text.escape(subject == null ? ""
+                        lists.threshold, spec.kind().setting(), spec.maskedZone(), Text.escape(subject == null ? ""
                                 : subject.text()));
             }
             return String.format(Locale.ROOT, "score %d, but %s %s answered %s and could reach the threshold %d;"
-                    + " deferred", score, spec.kind().setting(), spec.zone(), answers[decided], lists.threshold);
+                    + " deferred", score, spec.kind().setting(), spec.maskedZone(), answers[decided], lists.threshold);
         }
     }
 
@@ -529,14 +530,19 @@ public final class DnsLists {
         return lookups.txt(key).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
     }
 
-    private static SmtpReply render(SmtpReply template, String client, String domain, String zone,
+    /**
+     * The reply for a list: {@code {zone}} is the list's display name, never its zone, and a secret key the zone
+     * carries is masked wherever else it appears (a template that spells out the zone, a TXT that echoes the query
+     * name): the reply goes to the SMTP client.
+     */
+    private static SmtpReply render(SmtpReply template, String client, String domain, ListSpec list,
             @Nullable String txt) {
         String text = template.text()
                 .replace("{client}", Text.escape(client))
                 .replace("{domain}", Text.escape(domain))
-                .replace("{zone}", zone)
+                .replace("{zone}", list.name())
                 .replace("{txt}", txt == null || txt.isBlank() ? "" : "; " + Text.escape(stripControls(txt)));
-        return new SmtpReply(template.code(), template.enhancedStatus(), text);
+        return new SmtpReply(template.code(), template.enhancedStatus(), ListNames.redact(text, list.secret()));
     }
 
     private static String stripControls(String s) {

@@ -2,6 +2,7 @@ package io.github.relaypolicy.core.internal.dns;
 
 import java.net.IDN;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One configured DNS list: {@code zone[=filter|&mask][*weight]}, Postfix postscreen syntax.
@@ -11,8 +12,35 @@ import java.util.Locale;
  * @param filter which answers count
  * @param weight what a listing adds to the score (negative for allow lists)
  * @param text the specification as written
+ * @param name the name SMTP replies give the list ({@code {zone}}): by default its zone without a secret key
+ *     ({@link ListNames#displayName})
  */
-public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, String text) {
+public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, String text, String name) {
+
+    /** A list named by its zone without a secret key. */
+    public ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, String text) {
+        this(kind, zone, filter, weight, text, ListNames.displayName(zone));
+    }
+
+    /** This list, named {@code name} in SMTP replies. */
+    public ListSpec withName(String name) {
+        return new ListSpec(kind, zone, filter, weight, text, name);
+    }
+
+    /** The secret key the zone carries, or null ({@link ListNames#secret}). */
+    public @Nullable String secret() {
+        return ListNames.secret(zone);
+    }
+
+    /** The zone with its secret key masked, for traces, logs and the effective policy. */
+    public String maskedZone() {
+        return ListNames.masked(zone);
+    }
+
+    /** The specification as written, its secret key masked. */
+    public String maskedText() {
+        return ListNames.maskAll(text);
+    }
 
     /** What a list is about and how it is queried. */
     public enum Kind {
@@ -77,7 +105,8 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
             return new ListSpec(kind, zoneName(zone), filter, weight, spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': %s (expected zone[=filter][*weight],"
-                    + " e.g. zen.spamhaus.org=127.0.0.[2..11]*3)", kind.setting(), text, e.getMessage()), e);
+                    + " e.g. zen.spamhaus.org=127.0.0.[2..11;30]*3)", kind.setting(), ListNames.maskAll(text),
+                    ListNames.maskAll(e.getMessage())), e);
         }
     }
 

@@ -56,7 +56,7 @@ final class ListSpecTest {
         assertThatThrownBy(() -> ListSpec.parse(kind, text))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(kind.setting() + " '" + text + "': " + problem
-                        + " (expected zone[=filter][*weight], e.g. zen.spamhaus.org=127.0.0.[2..11]*3)");
+                        + " (expected zone[=filter][*weight], e.g. zen.spamhaus.org=127.0.0.[2..11;30]*3)");
     }
 
     @ParameterizedTest
