@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * mynetworks    = 127.0.0.0/8, 192.0.2.0/24,
  *                 ./trusted-networks.txt           # a list file: one entry per line
  * permit_authenticated = yes
- * dnsbl_sites   = zen.spamhaus.org=127.0.0.[2..11]*3, bl.local*3
+ * dnsbl_sites   = zen.spamhaus.org=127.0.0.[2..11;30]*3, bl.local*3
  * dnsbl_threshold = 3
  * local_zone.bl.local = blocked.ip4set
  * reply.reject_unauth_destination = 554 5.7.1 &lt;{recipient}&gt;: Relay access denied

@@ -596,7 +596,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
 
         /**
          * Adds a DNS block list of client addresses, in Postfix postscreen syntax {@code zone[=filter][*weight]}:
-         * {@code zen.spamhaus.org=127.0.0.[2..11]*3}. Filters: exact {@code 127.0.0.2}, ranges
+         * {@code zen.spamhaus.org=127.0.0.[2..11;30]*3}. Filters: exact {@code 127.0.0.2}, ranges
          * {@code 127.0.0.[2..11]}, lists {@code 127.0.0.[2;4;10]}, or a bit mask {@code zone&0.0.0.4}. The
          * weight (default 1) must be positive. Lists are consulted only for untrusted, unauthenticated clients
          * whose recipient is in a local or relay domain.

@@ -105,7 +105,7 @@ final class PolicyFileTest {
                 "permit_authenticated = yes\n", "reply.reject_unauth_destination = 554 5.7.1 <{recipient}>:"
                         + " Relay access denied\n",
                 "# reply.internal_error = 451 4.3.0 Temporary internal error\n",
-                "dnsbl_sites = bl.example.invalid=127.0.0.[2..11]*3\n", "dnsbl_threshold = 3\n",
+                "dnsbl_sites = bl.example.invalid=127.0.0.[2..11;30]*3\n", "dnsbl_threshold = 3\n",
                 "dns_timeout = 5s\n", "dns_failure = defer\n", "dns_cache_min_ttl = 10s\n",
                 "dns_cache_max_ttl = 1h\n", "dns_cache_size = 100000\n", "local_zone_check_interval = 1m\n");
 
@@ -126,7 +126,8 @@ final class PolicyFileTest {
         PolicyFile policy = PolicyFile.read(conf);
 
         assertThat(policy.values("mynetworks")).containsExactly("127.0.0.0/8", "::1", "192.0.2.0/24", "!192.0.2.66");
-        assertThat(policy.values("dnsbl_sites")).containsExactly("zen.spamhaus.org=127.0.0.[2..11]*3", "bl.local*3");
+        assertThat(policy.values("dnsbl_sites")).containsExactly("zen.spamhaus.org=127.0.0.[2..11;30]*3",
+                "bl.local*3");
         assertThat(policy.values("local_zone.bl.local")).containsExactly("blocked.ip4set");
         try (RelayEngine engine = policy.builder().build()) {
             assertThat(engine.zoneWarnings()).isEmpty();

@@ -4,6 +4,7 @@ import static io.github.relaypolicy.core.internal.dns.FakeDnsServer.a;
 import static io.github.relaypolicy.core.internal.dns.FakeDnsServer.listed;
 import static io.github.relaypolicy.core.internal.dns.FakeDnsServer.servfail;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayRequest;
@@ -11,8 +12,12 @@ import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.DnsListHealth;
+import io.github.relaypolicy.core.PolicyFile;
+import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
 /**
@@ -172,5 +178,84 @@ final class DqsKeyTest {
 
         assertThat(report).extracting(DnsListHealth::toString).containsExactly("dnsbl " + MASKED_ZEN
                 + ": ok (127.0.0.2: LISTED 127.0.0.2, 127.0.0.1: NOT_LISTED)");
+    }
+
+    @Test
+    void a_chosen_name_replaces_the_zone_in_refusals_and_deferrals() {
+        zone.put(ZEN_QUERY, listed("Listed"));
+        zone.put("11.2.0.192." + ZEN + ".", servfail());
+        RelayEngine engine = policy().dnsbl(ZEN).dnsListName(ZEN, "Spamhaus ZEN").build();
+
+        Decision refused = engine.decide(request("<a@example.net>"));
+        Decision deferred = engine.decide(RelayRequest.of("192.0.2.11", "<a@example.net>", "<user@example.org>"));
+
+        assertThat(refused.reply()).hasToString("554 5.7.1 Service unavailable; client [192.0.2.10] blocked using"
+                + " Spamhaus ZEN; Listed");
+        assertThat(deferred.reply()).hasToString("451 4.7.1 Service unavailable; client [192.0.2.11] could not be"
+                + " checked against Spamhaus ZEN, try again later");
+        assertNoKey(refused);
+        assertNoKey(deferred);
+    }
+
+    @Test
+    void a_name_that_could_not_be_sent_or_holds_the_key_is_refused_with_the_key_masked() {
+        assertThatThrownBy(() -> RelayEngine.builder().dnsListName(ZEN, "Spamhaus {txt}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name for DNS list '" + MASKED_ZEN + "' must be 1 to 64 printable ASCII characters"
+                        + " without braces or surrounding spaces, got 'Spamhaus {txt}'");
+        assertThatThrownBy(() -> RelayEngine.builder().dnsListName(ZEN, "zen\r\n550 oops"))
+                .hasMessageContaining("got 'zen\\u000D\\u000A550 oops'");
+        assertThatThrownBy(() -> RelayEngine.builder().dnsListName(ZEN, "x".repeat(65)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RelayEngine.builder().dnsListName(ZEN, "Spamhaus " + KEY.toUpperCase(
+                java.util.Locale.ROOT)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name for DNS list '" + MASKED_ZEN + "' contains the zone's secret key, which SMTP"
+                        + " clients must never see; e.g. zen.dq.spamhaus.net");
+        assertThatThrownBy(() -> RelayEngine.builder().dnsListName(ZEN, "one").dnsListName(ZEN + ".", "two"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("dnsListName for zone '" + MASKED_ZEN + "' was already set to 'one'");
+    }
+
+    @Test
+    void a_policy_file_names_a_list_with_dns_list_name_and_shows_the_key_only_masked(@TempDir Path dir)
+            throws Exception {
+        zone.put(ZEN_QUERY, listed("Listed"));
+        Path conf = dir.resolve("relay-policy.conf");
+        Files.writeString(conf, String.join("\n", "mydestination = example.org",
+                "dnsbl_sites = " + ZEN + "=127.0.0.[2..11;30]*3", "dnsbl_threshold = 3",
+                "dns_servers = " + server.address(), "dns_list_name." + ZEN + " = Spamhaus ZEN", ""));
+
+        PolicyFile policy = PolicyFile.read(conf);
+        Decision d = policy.builder().build().decide(request("<a@example.net>"));
+
+        assertThat(d.reply()).hasToString("554 5.7.1 Service unavailable; client [192.0.2.10] blocked using"
+                + " Spamhaus ZEN; Listed");
+        assertNoKey(d);
+        String effective = policy.effective(50);
+        assertThat(effective).doesNotContain(KEY).contains("dnsbl_sites = " + MASKED_ZEN + "=127.0.0.[2..11;30]*3\n",
+                "dns_list_name." + MASKED_ZEN + " = Spamhaus ZEN\n");
+    }
+
+    @Test
+    void policy_file_problems_show_the_key_only_masked(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("relay-policy.conf");
+        Files.writeString(conf, String.join("\n", "mydestination = example.org",
+                "dnsbl_sites = " + ZEN + "*3", "dnswl_sites = " + ZEN + "=127.0.0.300",
+                "dns_list_name." + DBL + " = Spamhaus DBL", ""));
+
+        assertThatThrownBy(() -> PolicyFile.read(conf)).isInstanceOf(PolicyFileException.class)
+                .satisfies(e -> {
+                    assertThat(e.getMessage()).doesNotContain(KEY).contains(
+                            "relay-policy.conf:3:15: dnswl '" + MASKED_ZEN + "=127.0.0.300': filter '127.0.0.300':"
+                                    + " 300 is greater than 255",
+                            "relay-policy.conf:4:1: 'dns_list_name.k3y***.dbl.dq.spamhaus.net' names the zone"
+                                    + " 'k3y***.dbl.dq.spamhaus.net', which no dnsbl_sites, dnswl_sites,"
+                                    + " rhsbl_sites or local_zone setting configures; configured zones: "
+                                    + MASKED_ZEN);
+                    for (PolicyFileException.Problem p : ((PolicyFileException) e).problems()) {
+                        assertThat(p.text() + p.message()).doesNotContain(KEY);
+                    }
+                });
     }
 }
