@@ -721,7 +721,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
 
         /**
          * The reply when a zone's listing refuses. The text may name {@code {client}}, {@code {domain}} (the
-         * sender domain, for domain lists), {@code {zone}} and {@code {txt}} ({@code "; "} and the list's TXT
+         * sender domain, for domain lists), {@code {zone}} (the list's name: its zone without a secret key, or
+         * as {@link #dnsListName} sets it) and {@code {txt}} ({@code "; "} and the list's TXT
          * reason, control characters stripped, or nothing). Default: {@code 554 5.7.1 Service unavailable;
          * client [{client}] blocked using {zone}{txt}}. A 4xx reply defers listed clients (verdict TEMPFAIL)
          * instead of refusing them.

@@ -242,7 +242,8 @@ final class DqsKeyTest {
         Path conf = dir.resolve("relay-policy.conf");
         Files.writeString(conf, String.join("\n", "mydestination = example.org",
                 "dnsbl_sites = " + ZEN + "*3", "dnswl_sites = " + ZEN + "=127.0.0.300",
-                "dns_list_name." + DBL + " = Spamhaus DBL", ""));
+                "dns_list_name." + DBL + " = Spamhaus DBL", "rbl_reply_maps = texthash:/etc/postfix/rbl_reply_map",
+                ""));
 
         assertThatThrownBy(() -> PolicyFile.read(conf)).isInstanceOf(PolicyFileException.class)
                 .satisfies(e -> {
@@ -252,7 +253,9 @@ final class DqsKeyTest {
                             "relay-policy.conf:4:1: 'dns_list_name.k3y***.dbl.dq.spamhaus.net' names the zone"
                                     + " 'k3y***.dbl.dq.spamhaus.net', which no dnsbl_sites, dnswl_sites,"
                                     + " rhsbl_sites or local_zone setting configures; configured zones: "
-                                    + MASKED_ZEN);
+                                    + MASKED_ZEN,
+                            "relay-policy.conf:5:1: unknown key 'rbl_reply_maps'; write dns_list_name.ZONE or"
+                                    + " dnsbl_reply.ZONE (a zone's secret key is never shown in replies anyway)");
                     for (PolicyFileException.Problem p : ((PolicyFileException) e).problems()) {
                         assertThat(p.text() + p.message()).doesNotContain(KEY);
                     }
