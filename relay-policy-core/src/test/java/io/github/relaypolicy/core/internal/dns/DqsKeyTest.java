@@ -261,4 +261,19 @@ final class DqsKeyTest {
                     }
                 });
     }
+
+    @Test
+    void an_allow_list_with_a_key_that_fails_defers_naming_the_zone_without_its_key() {
+        // Abusix puts the key in the zone too; a failing allow list could have offset the block listing
+        String white = KEY + ".white.mail.abusix.zone";
+        zone.put("10.2.0.192.bl.test.", listed("Listed"));
+        zone.put("10.2.0.192." + white + ".", servfail());
+        Decision d = policy().dnsbl("bl.test").dnswl(white + "*-5").build().decide(request("<a@example.net>"));
+
+        assertThat(d.verdict()).isEqualTo(Verdict.TEMPFAIL);
+        assertThat(d.reply()).hasToString("451 4.7.1 Service unavailable; client [192.0.2.10] could not be checked"
+                + " against white.mail.abusix.zone, try again later");
+        assertThat(d.trace()).extracting(TraceStep::rule).contains("dnswl:k3y***.white.mail.abusix.zone");
+        assertNoKey(d);
+    }
 }
