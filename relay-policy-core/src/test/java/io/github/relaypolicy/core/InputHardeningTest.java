@@ -206,6 +206,15 @@ final class InputHardeningTest {
     }
 
     @Test
+    void a_dns_list_reply_longer_than_an_smtp_line_is_refused_at_build_time() {
+        assertThatThrownBy(() -> RelayEngine.builder()
+                .dnsblReply("bl.example", SmtpReply.of(554, "5.7.1", "{client} {zone}{txt}" + "x".repeat(600))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("reply for DNS list 'bl.example' is 613 octets as an SMTP line, without its"
+                        + " placeholders; RFC 5321 (section 4.5.3.1.5) allows 512 with CRLF");
+    }
+
+    @Test
     void a_reply_line_in_a_policy_file_longer_than_512_octets_names_its_place(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("relay-policy.conf");
         Files.writeString(file, "mydestination = example.org\nreply.reject_unauth_destination = 554 5.7.1 "
