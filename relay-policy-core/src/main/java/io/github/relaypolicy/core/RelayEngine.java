@@ -1011,6 +1011,12 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                         "%s '%s': not an address literal (expected [192.0.2.1] or [IPv6:2001:db8::1])", what,
                         Text.escape(pattern)));
             }
+            long mapped = NetworkSet.mappedIpv4(address, 0, address.length());
+            if (mapped >= 0) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s '%s': an IPv4-mapped IPv6 literal is not the IPv4 literal, and mail servers do not know"
+                                + " it as themselves; write [%s]", what, Text.escape(pattern), IpText.format4(mapped)));
+            }
             try {
                 literals.add(address, value);
             } catch (IllegalArgumentException e) {
