@@ -9,6 +9,7 @@ import io.github.relaypolicy.core.internal.EngineDecision;
 import io.github.relaypolicy.core.internal.NetworkSet;
 import io.github.relaypolicy.core.internal.Rules;
 import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.ReplyTemplate;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListLookups;
@@ -571,14 +572,16 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         /**
          * Sets the reply of a rule, one of the names in {@link io.github.relaypolicy.RuleNames}. The text may
          * name {@code {recipient}}, {@code {sender}}, {@code {client}} and {@code {helo}}; echoed values are
-         * escaped and capped. The code decides the verdict: a refusing rule must answer 4xx (defer) or 5xx
-         * (refuse), an accepting rule 2xx.
+         * escaped and capped, and a line that the echoes make longer than 512 octets (RFC 5321 section
+         * 4.5.3.1.5) is cut to fit, ending in {@code ...}. The code decides the verdict: a refusing rule must
+         * answer 4xx (defer) or 5xx (refuse), an accepting rule 2xx.
          *
          * @param rule the rule's name, e.g. {@code reject_unauth_destination}
          * @param reply the reply
          * @return this builder
-         * @throws IllegalArgumentException if the rule is unknown, the code does not fit the rule or the text has
-         *     an unknown placeholder
+         * @throws IllegalArgumentException if the rule is unknown, the code does not fit the rule, the text has
+         *     an unknown placeholder, or the reply without its placeholders is longer than an SMTP reply line
+         *     (512 octets with CRLF)
          * @throws IllegalStateException if a reply was already set for this rule
          * @since 0.1.0
          */
@@ -730,7 +733,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @param zone the list's zone
          * @param reply a 4xx or 5xx reply
          * @return this builder
-         * @throws IllegalArgumentException if the code is not 4xx or 5xx or the text names another placeholder
+         * @throws IllegalArgumentException if the code is not 4xx or 5xx, the text names another placeholder, or
+         *     the reply without its placeholders is longer than an SMTP reply line (512 octets with CRLF)
          * @throws IllegalStateException if it was already set for this zone
          * @since 0.1.0
          */
@@ -748,6 +752,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                                     + " {domain}, {zone} or {txt}", zone, Text.escape(placeholder.group(1)))));
                 }
             }
+            ReplyTemplate.checkLineLength("DNS list '" + Text.escape(zone) + "'", reply,
+                    reply.text().replaceAll("\\{(client|domain|zone|txt)}", ""));
             String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
             SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
             if (previous != null) {
@@ -1051,6 +1057,12 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "%s '%s': not an address literal (expected [192.0.2.1] or [IPv6:2001:db8::1])", what,
                         Text.escape(pattern)));
+            }
+            long mapped = NetworkSet.mappedIpv4(address, 0, address.length());
+            if (mapped >= 0) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s '%s': an IPv4-mapped IPv6 literal is not the IPv4 literal, and mail servers do not know"
+                                + " it as themselves; write [%s]", what, Text.escape(pattern), IpText.format4(mapped)));
             }
             try {
                 literals.add(address, value);

@@ -84,11 +84,14 @@ final class InternationalAndEdgeCaseTest {
     }
 
     @Test
-    void clients_with_a_zone_after_a_compressed_or_ipv4_tail_are_addresses() {
+    void clients_with_a_zone_after_a_compressed_or_ipv4_tail_are_addresses_when_link_local() {
         RelayEngine engine = RelayEngine.builder().localDomains("example.org")
                 .trustedNetworks("192.0.2.0/24", "fe80::/10").build();
         assertThat(decide(engine, "fe80::%eth0", "<u@victim.example>").rule()).isEqualTo("mynetworks");
-        assertThat(decide(engine, "::ffff:192.0.2.5%eth0", "<u@victim.example>").rule()).isEqualTo("mynetworks");
+        assertThat(decide(engine, "fe80::192.0.2.5%eth0", "<u@victim.example>").rule()).isEqualTo("mynetworks");
+        // a zone names an interface only on a link-local address (issue 9, defect 8)
+        assertThat(decide(engine, "::ffff:192.0.2.5%eth0", "<u@victim.example>").rule())
+                .isEqualTo("client_address");
         assertThat(decide(engine, "::ffff:192.0.2.5%", "<u@victim.example>").rule()).isEqualTo("client_address");
         assertThat(decide(engine, "fe80::%", "<u@victim.example>").rule()).isEqualTo("client_address");
     }

@@ -1,6 +1,7 @@
 package io.github.relaypolicy.core.internal;
 
 import java.net.IDN;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -177,26 +178,87 @@ public final class DomainIndex {
     /**
      * Converts a domain to the lower-case A-label form the index holds, or returns null if it is not a valid
      * domain name (LDH labels of 1 to 63 characters, at most 253 characters without the trailing dot).
+     *
+     * <p>Each label is converted alone, as IDNA does: ASCII labels (A-labels included) are kept, lower-cased, so
+     * a name may mix A-labels and U-labels ({@code münchen.xn--bcher-kva.example}). See {@link #labelToAscii}
+     * for the U-labels that are refused.
      */
     public static String toAscii(String domain) {
         String d = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
         if (d.isEmpty()) {
             return null;
         }
-        String lower = d.toLowerCase(Locale.ROOT);
         String ascii;
-        try {
-            ascii = IDN.toASCII(lower, 0).toLowerCase(Locale.ROOT);
-            // java.net.IDN implements IDNA2003, which maps some characters that IDNA2008 (what mail software
-            // uses today) keeps or refuses: straße -> strasse, σοφίας -> σοφίασ, joiners dropped, U+2024 -> ".".
-            // A name that does not come back unchanged is refused rather than matched as another domain.
-            if (!isAscii(lower) && !IDN.toUnicode(ascii, 0).equals(lower)) {
+        if (isAscii(d)) {
+            ascii = asciiLower(d);
+        } else {
+            StringBuilder out = new StringBuilder(d.length() + 16);
+            int labelStart = 0;
+            for (int i = 0; i <= d.length(); i++) {
+                if (i == d.length() || d.charAt(i) == '.') {
+                    String label = labelToAscii(d.substring(labelStart, i));
+                    if (label == null) {
+                        return null;
+                    }
+                    if (labelStart > 0) {
+                        out.append('.');
+                    }
+                    out.append(label);
+                    labelStart = i + 1;
+                }
+            }
+            ascii = out.toString();
+        }
+        return isHostname(ascii, 0, ascii.length()) ? ascii : null;
+    }
+
+    /**
+     * One label as a lower-case A-label, or null. A U-label is lower-cased code point by code point (as UTS 46
+     * maps Σ to σ wherever it stands; {@code String.toLowerCase} would make a final ς of it) and is refused, not
+     * folded, where a mapping would turn it into other text: a code point that is not NFC-stable (U+212A KELVIN
+     * SIGN, U+2126 OHM SIGN, U+212B ANGSTROM SIGN), one whose lower case is ASCII (U+0130 İ to i) or not
+     * NFKC-stable (U+017F ſ to s, fullwidth letters, ligatures). Then java.net.IDN, which implements IDNA2003,
+     * must give the label back unchanged: IDNA2003 maps some characters that IDNA2008 (what mail software uses
+     * today) keeps or refuses (straße to strasse, σοφίας to σοφίασ, joiners dropped, U+2024 to "."), and a name
+     * that does not come back unchanged is refused rather than matched as another domain.
+     */
+    private static String labelToAscii(String label) {
+        if (label.isEmpty()) {
+            return null;
+        }
+        if (isAscii(label)) {
+            return asciiLower(label);
+        }
+        if (!Normalizer.isNormalized(label, Normalizer.Form.NFC)) {
+            return null;
+        }
+        StringBuilder lower = new StringBuilder(label.length());
+        for (int i = 0; i < label.length(); ) {
+            int cp = label.codePointAt(i);
+            i += Character.charCount(cp);
+            int lc = Character.toLowerCase(cp);
+            if (cp >= 0x80 && lc < 0x80) {
                 return null;
             }
+            if (lc >= 0x80 && !Normalizer.isNormalized(new String(Character.toChars(lc)), Normalizer.Form.NFKC)) {
+                return null;
+            }
+            lower.appendCodePoint(lc);
+        }
+        String l = lower.toString();
+        try {
+            String ascii = IDN.toASCII(l, 0);
+            if (!IDN.toUnicode(ascii, 0).equals(l) || ascii.indexOf('.') >= 0) {
+                return null;
+            }
+            return asciiLower(ascii);
         } catch (IllegalArgumentException e) {
             return null;
         }
-        return isHostname(ascii, 0, ascii.length()) ? ascii : null;
+    }
+
+    private static String asciiLower(String s) {
+        return s.toLowerCase(Locale.ROOT); // callers pass ASCII only: no Unicode folding can happen
     }
 
     private static boolean isAscii(String s) {

@@ -55,7 +55,8 @@ public final class EngineDecision implements Decision {
         SmtpReply r = reply;
         if (r == null) {
             SmtpReply listed = listsDecided() && request != null ? lists.reply(request) : null;
-            r = listed != null ? listed : ending.reply().render(request);
+            // A list's reply may echo a long TXT record: cut to an SMTP line as rule replies are.
+            r = listed != null ? ReplyTemplate.fit(listed) : ending.reply().render(request);
             reply = r;
         }
         return r;

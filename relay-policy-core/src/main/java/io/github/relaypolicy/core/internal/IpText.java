@@ -105,13 +105,58 @@ public final class IpText {
         return c >= '0' && c <= '9' ? c - '0' : -1;
     }
 
+    /** The longest IPv6 text without a zone: six groups of four hex digits and a dotted quad. */
+    private static final int MAX_IPV6_CHARS = 45;
+    /** The longest zone accepted: an interface name (Linux IFNAMSIZ - 1) or an interface number. */
+    private static final int MAX_ZONE_CHARS = 15;
+
     /**
      * Parses IPv6 text (RFC 4291 section 2.2: hex groups, one {@code ::}, a trailing dotted quad). A zone
-     * ({@code %eth0}) is allowed and ignored.
+     * ({@code %eth0}, RFC 4007 section 11) is accepted only on a link-local address ({@code fe80::/10}), where
+     * it names the interface, and only as a short interface name or number: 1 to 15 characters of
+     * {@code [A-Za-z0-9_.-]}. Any other text after {@code %} makes the whole text invalid, so that junk appended
+     * to an address by a client that can influence it (XCLIENT, PROXY v1, replayed logs) is never ignored. The
+     * zone itself is not part of the address.
      *
      * @return what {@code sink} returned for the address, or {@link #INVALID}
      */
     public static int parse6(String s, int from, int to, Sink6 sink) {
+        // The zone is found before the address is read, and looked for only where an address could end, so that
+        // text of any length costs at most a few dozen character reads.
+        int zone = -1;
+        int limit = Math.min(to, from + MAX_IPV6_CHARS + 1);
+        for (int k = from; k < limit; k++) {
+            if (s.charAt(k) == '%') {
+                zone = k;
+                break;
+            }
+        }
+        if (zone < 0 && limit < to) {
+            return INVALID; // too long for an address, and no zone where one could start
+        }
+        if (zone >= 0 && !isInterfaceZone(s, zone + 1, to)) {
+            return INVALID;
+        }
+        return parse6(s, from, zone < 0 ? to : zone, sink, zone >= 0);
+    }
+
+    /** Whether {@code s[from, to)} is a zone we accept: 1 to 15 characters of {@code [A-Za-z0-9_.-]}. */
+    private static boolean isInterfaceZone(String s, int from, int to) {
+        if (to - from < 1 || to - from > MAX_ZONE_CHARS) {
+            return false;
+        }
+        for (int k = from; k < to; k++) {
+            char c = s.charAt(k);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+                    || c == '.' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Parses IPv6 text without a zone; if {@code zoned}, only a link-local address is valid. */
+    private static int parse6(String s, int from, int to, Sink6 sink, boolean zoned) {
         if (to - from < 2) {
             return INVALID;
         }
@@ -131,8 +176,8 @@ public final class IpText {
             }
             compressed = true;
             i += 2;
-            if (i == to || isZone(s, i, to)) {
-                return i == to || i + 1 < to ? sink.accept(0, 0) : INVALID;
+            if (i == to) {
+                return zoned ? INVALID : sink.accept(0, 0); // "::" is not link-local
             }
         }
         while (true) {
@@ -149,13 +194,9 @@ public final class IpText {
             int digits = i - start;
             int groups = compressed ? tailGroups : headGroups;
             if (i < to && s.charAt(i) == '.') {
-                // Embedded IPv4 in the last two groups, perhaps followed by a zone.
-                int end = start;
-                while (end < to && s.charAt(end) != '%') {
-                    end++;
-                }
-                long v4 = parse4(s, start, end);
-                if (v4 < 0 || groups > 6 || end + 1 == to) {
+                // Embedded IPv4 in the last two groups.
+                long v4 = parse4(s, start, to);
+                if (v4 < 0 || groups > 6) {
                     return INVALID;
                 }
                 if (compressed) {
@@ -185,13 +226,6 @@ public final class IpText {
             if (i == to) {
                 break;
             }
-            if (s.charAt(i) == '%') {
-                // A zone (RFC 4007 section 11): "%" and at least one character, ignored.
-                if (i + 1 == to) {
-                    return INVALID;
-                }
-                break;
-            }
             if (s.charAt(i) != ':') {
                 return INVALID;
             }
@@ -203,12 +237,6 @@ public final class IpText {
                 compressed = true;
                 i++;
                 if (i == to) {
-                    break;
-                }
-                if (isZone(s, i, to)) {
-                    if (i + 1 == to) {
-                        return INVALID;
-                    }
                     break;
                 }
             } else if (i == to) {
@@ -239,12 +267,16 @@ public final class IpText {
             hi = 0;
             lo = 0;
         }
-        return sink.accept(hi | tailHi, lo | tailLo);
+        hi |= tailHi;
+        lo |= tailLo;
+        if (zoned && (hi >>> 54) != LINK_LOCAL_PREFIX) {
+            return INVALID; // a zone means something only on a link-local address
+        }
+        return sink.accept(hi, lo);
     }
 
-    private static boolean isZone(String s, int i, int to) {
-        return i < to && s.charAt(i) == '%';
-    }
+    /** The first 10 bits of fe80::/10. */
+    private static final long LINK_LOCAL_PREFIX = 0xfe80L >>> 6;
 
     private static final byte[] HEX = new byte[128];
 

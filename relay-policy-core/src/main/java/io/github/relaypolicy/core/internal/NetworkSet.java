@@ -43,6 +43,9 @@ public final class NetworkSet implements IpText.Sink6 {
     private final PrefixTrie v4;
     private final PrefixTrie v6;
     private final Network[] networks;
+    /** Looks up a parsed IPv6 literal: IPv4-mapped ones match nothing (see {@link #lookupLiteral}). */
+    private final IpText.Sink6 literal6 = (hi, lo) -> hi == 0 && (lo >>> 32) == 0xffffL ? NO_MATCH
+            : lookup6(hi, lo);
 
     private NetworkSet(PrefixTrie v4, PrefixTrie v6, Network[] networks) {
         this.v4 = v4;
@@ -76,6 +79,32 @@ public final class NetworkSet implements IpText.Sink6 {
         return a >= 0 ? lookup4(a) : IpText.parse6(s, from, to, this);
     }
 
+    /**
+     * Looks up the address text of an address literal ({@code 192.0.2.1} of {@code [192.0.2.1]},
+     * {@code 2001:db8::1} of {@code [IPv6:2001:db8::1]}). Unlike a client, an IPv4-mapped IPv6 literal
+     * ({@code [IPv6:::ffff:192.0.2.1]}) is not the IPv4 literal and matches nothing: a mail server that knows
+     * itself as {@code [192.0.2.1]} does not know the mapped literal as itself, and would relay mail sent to it
+     * back to itself.
+     *
+     * @return as {@link #lookup(String, int, int)}
+     */
+    public int lookupLiteral(String s, int from, int to) {
+        long a = IpText.parse4(s, from, to);
+        return a >= 0 ? lookup4(a) : IpText.parse6(s, from, to, literal6);
+    }
+
+    /** The IPv4 address an IPv4-mapped IPv6 text carries, or -1 if the text is not IPv4-mapped IPv6. */
+    public static long mappedIpv4(String s, int from, int to) {
+        long[] v4 = {-1};
+        IpText.parse6(s, from, to, (hi, lo) -> {
+            if (hi == 0 && (lo >>> 32) == 0xffffL) {
+                v4[0] = lo & 0xffffffffL;
+            }
+            return 0;
+        });
+        return v4[0];
+    }
+
     /** Looks up an address; the same rules as for text. */
     public int lookup(InetAddress address) {
         if (address instanceof Inet4Address a) {
@@ -102,6 +131,10 @@ public final class NetworkSet implements IpText.Sink6 {
         if (hi == 0 && (lo >>> 32) == 0xffffL) {
             return lookup4(lo & 0xffffffffL);
         }
+        return lookup6(hi, lo);
+    }
+
+    private int lookup6(long hi, long lo) {
         return v6.lookup(hi, lo, 32);
     }
 

@@ -15,6 +15,11 @@ public final class ReplyTemplate {
 
     private static final List<String> PLACEHOLDERS = List.of("recipient", "sender", "client", "helo");
 
+    /** The longest reply line, reply code and CRLF included (RFC 5321 section 4.5.3.1.5). */
+    public static final int MAX_LINE_OCTETS = 512;
+    /** What a reply cut to fit the line ends with. */
+    private static final String CUT = "...";
+
     private final SmtpReply template;
     private final @Nullable SmtpReply constant;
     private final String[] literals;   // literals[k] precedes fields[k]; one more literal than fields
@@ -31,7 +36,7 @@ public final class ReplyTemplate {
      * Compiles a reply.
      *
      * @throws IllegalArgumentException naming the rule and the placeholder if the text has an unknown or
-     *     unclosed placeholder
+     *     unclosed placeholder, or if the reply without its placeholders does not fit in an SMTP reply line
      */
     public static ReplyTemplate compile(String rule, SmtpReply reply) {
         String text = reply.text();
@@ -60,8 +65,68 @@ public final class ReplyTemplate {
             i = close + 1;
         }
         literals.add(literal.toString());
+        checkLineLength("rule '" + rule + "'", reply, String.join("", literals));
         return new ReplyTemplate(reply, literals.toArray(new String[0]),
                 fields.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * Checks that a configured reply, its placeholders left empty, fits in an SMTP reply line of
+     * {@link #MAX_LINE_OCTETS} octets; what placeholders add is cut at render time ({@link #fit}).
+     *
+     * @param what how the message names the reply's owner, e.g. {@code rule 'reject_unauth_destination'}
+     * @param literalText the reply text without its placeholders
+     * @throws IllegalArgumentException naming the owner and the length
+     */
+    public static void checkLineLength(String what, SmtpReply reply, String literalText) {
+        int octets = lineOctets(reply.enhancedStatus(), literalText);
+        if (octets > MAX_LINE_OCTETS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "reply for %s is %d octets as an SMTP line, without its placeholders; RFC 5321 (section"
+                            + " 4.5.3.1.5) allows %d with CRLF", what, octets, MAX_LINE_OCTETS));
+        }
+    }
+
+    /** Octets of {@code code SP status SP text CRLF} in UTF-8 (RFC 6531 allows UTF-8 reply text). */
+    private static int lineOctets(String status, String text) {
+        return 3 + 1 + status.length() + 1 + utf8Length(text) + 2;
+    }
+
+    private static int utf8Length(String s) {
+        int octets = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            octets += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return octets;
+    }
+
+    /**
+     * The reply itself if its line fits in {@link #MAX_LINE_OCTETS} octets, else the reply with its text cut
+     * (never inside a surrogate pair) and ending in {@code ...} so that the line fits exactly or nearly.
+     *
+     * @param reply a reply, perhaps with long echoed values in its text
+     * @return a reply whose line fits
+     */
+    public static SmtpReply fit(SmtpReply reply) {
+        String text = reply.text();
+        int room = MAX_LINE_OCTETS - lineOctets(reply.enhancedStatus(), "");
+        if (text.length() * 3 <= room || utf8Length(text) <= room) {
+            return reply; // the usual case: no character takes more than 3 octets
+        }
+        int octets = 0;
+        int k = 0;
+        while (k < text.length()) {
+            char c = text.charAt(k);
+            int chars = Character.isHighSurrogate(c) && k + 1 < text.length() ? 2 : 1;
+            int width = chars == 2 ? 4 : c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+            if (octets + width > room - CUT.length()) {
+                break;
+            }
+            octets += width;
+            k += chars;
+        }
+        return new SmtpReply(reply.code(), reply.enhancedStatus(), text.substring(0, k) + CUT);
     }
 
     /** The reply as configured, placeholders unexpanded. */
@@ -69,7 +134,10 @@ public final class ReplyTemplate {
         return template;
     }
 
-    /** The reply for a request, with echoed values escaped and capped. */
+    /**
+     * The reply for a request, with echoed values escaped and capped, and the whole line cut to
+     * {@link #MAX_LINE_OCTETS} octets if the echoes would make it longer.
+     */
     public SmtpReply render(@Nullable RelayRequest request) {
         if (constant != null) {
             return constant;
@@ -85,7 +153,7 @@ public final class ReplyTemplate {
             }
             text = sb.append(literals[fields.length]).toString();
         }
-        return new SmtpReply(template.code(), template.enhancedStatus(), text);
+        return fit(new SmtpReply(template.code(), template.enhancedStatus(), text));
     }
 
     private static String echo(@Nullable RelayRequest request, int field) {

@@ -101,6 +101,8 @@ public final class Rules {
             RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
 
     private static final int MAX_HELO = 255;
+    /** The longest authenticated user accepted, as for HELO: SASL sets no limit, so we set one. */
+    private static final int MAX_USER = 255;
 
     private final NetworkSet trusted;
     private final DomainIndex domains;
@@ -289,9 +291,9 @@ public final class Rules {
         }
 
         String user = r.authenticatedUser();
-        if (user != null && Text.hasControlOrBrokenText(user)) {
-            return t == null ? authUser : end(t, authUser,
-                    "authenticated user '" + Text.escape(user) + "' holds control characters");
+        if (user != null && (user.length() > MAX_USER || Text.hasControlOrBrokenText(user))) {
+            return t == null ? authUser : end(t, authUser, "authenticated user '" + Text.escape(user)
+                    + "' holds control characters or is longer than " + MAX_USER + " characters");
         }
         boolean isAuthenticated = user != null && !user.isBlank();
 
@@ -384,7 +386,7 @@ public final class Rules {
         int kind;
         String matched;
         if ((flags & SmtpPath.LITERAL) != 0) {
-            int at = literals.lookup(rcpt, SmtpPath.literalAddressStart(rcpt, start, end), end - 1);
+            int at = literals.lookupLiteral(rcpt, SmtpPath.literalAddressStart(rcpt, start, end), end - 1);
             kind = at < 0 ? -1 : NetworkSet.value(at);
             matched = at < 0 || t == null ? null : literals.network(NetworkSet.index(at)).text();
         } else {

@@ -229,10 +229,16 @@ public final class SmtpPath {
             while (true) {
                 int hop = i + 1;
                 int end = hop;
-                while (end < to && s.charAt(end) != ',' && s.charAt(end) != ':') {
-                    end++;
+                if (end < to && s.charAt(end) == '[') {
+                    // An address literal: an IPv6 one holds colons, so it ends at its ']'.
+                    int close = s.indexOf(']', end);
+                    end = close < 0 || close >= to ? to : close + 1;
+                } else {
+                    while (end < to && s.charAt(end) != ',' && s.charAt(end) != ':') {
+                        end++;
+                    }
                 }
-                if (end == to || !isDomainOrLiteral(s, hop, end)) {
+                if (end == to || (s.charAt(end) != ',' && s.charAt(end) != ':') || !isDomainOrLiteral(s, hop, end)) {
                     return fail(SYNTAX);
                 }
                 i = end + 1;
@@ -278,9 +284,9 @@ public final class SmtpPath {
             } else {
                 at = s.lastIndexOf('@', to - 1);
                 if (at != localEnd) {
-                    // "a"@b@c: the '@'s after the quoted part route too.
+                    // "a"@b@c: the '@'s after the quoted part route too, through domains or literals.
                     flags |= SEVERAL_AT | ROUTED;
-                    if (!isRouteText(s, localEnd + 1, at)) {
+                    if (!isRouteDomains(s, localEnd + 1, at)) {
                         return fail(SYNTAX);
                     }
                 }
@@ -297,8 +303,12 @@ public final class SmtpPath {
             if (localEnd == localStart) {
                 return fail(SYNTAX);
             }
+            // a@b@c: the local part ends at the first '@'; what lies between it and the last routes through
+            // domains or literals, and is checked as such, so that malformed text is a syntax error from anyone.
+            int firstAt = at < 0 ? -1 : s.indexOf('@', localStart);
+            int dotStringEnd = firstAt >= 0 && firstAt < at ? firstAt : localEnd;
             boolean afterDot = true; // a dot may not lead, double or trail
-            for (int k = localStart; k < localEnd; k++) {
+            for (int k = localStart; k < dotStringEnd; k++) {
                 char c = s.charAt(k);
                 int cls = c < 0x80 ? CLASS[c] : C_ATEXT; // non-ASCII was checked above (RFC 6531)
                 if ((cls & C_ATEXT) != 0) {
@@ -306,15 +316,18 @@ public final class SmtpPath {
                     afterDot = false;
                 } else if (c == '.' && !afterDot) {
                     afterDot = true;
-                } else if (c == '@') {
-                    flags |= SEVERAL_AT | ROUTED;
-                    afterDot = true;
                 } else {
                     return fail(SYNTAX);
                 }
             }
             if (afterDot) {
                 return fail(SYNTAX);
+            }
+            if (dotStringEnd != localEnd) {
+                flags |= SEVERAL_AT | ROUTED;
+                if (!isRouteDomains(s, dotStringEnd + 1, localEnd)) {
+                    return fail(SYNTAX);
+                }
             }
             if (at < 0 && (flags & SOURCE_ROUTE) == 0 && isPostmaster(s, localStart, localEnd)) {
                 flags |= POSTMASTER;
@@ -390,15 +403,19 @@ public final class SmtpPath {
     }
 
     private static boolean isPostmaster(String s, int from, int to) {
-        return to - from == 10 && s.regionMatches(true, from, "postmaster", 0, 10);
+        // ASCII case only: Unicode case folding would take "Postma\u017Fter" (long s) for the Postmaster.
+        return to - from == 10 && Text.equalsAsciiIgnoreCase(s, from, "postmaster");
     }
 
-    /** Text between the '@'s of {@code "a"@b@c}: domains and '@'s only. */
-    private static boolean isRouteText(String s, int from, int to) {
-        for (int k = from; k < to; k++) {
-            char c = s.charAt(k);
-            if (c == '"' || c == '<' || c == '>' || c == ' ' || c == ',' || c == ':' || c == '\\') {
-                return false;
+    /** Text between the first and the last '@' of {@code a@b@c}: domains or address literals, '@' between them. */
+    private static boolean isRouteDomains(String s, int from, int to) {
+        int start = from;
+        for (int k = from; k <= to; k++) {
+            if (k == to || s.charAt(k) == '@') {
+                if (!isDomainOrLiteral(s, start, k)) {
+                    return false; // empty, or not a domain or literal
+                }
+                start = k + 1;
             }
         }
         return true;
@@ -432,7 +449,7 @@ public final class SmtpPath {
      * {@code [IPv6:} (any case) for IPv6; -1 for a general address literal, which we do not accept.
      */
     public static int literalAddressStart(String s, int from, int to) {
-        if (to - from > 6 && s.regionMatches(true, from + 1, "IPv6:", 0, 5)) {
+        if (to - from > 6 && Text.equalsAsciiIgnoreCase(s, from + 1, "ipv6:")) {
             return from + 6;
         }
         for (int k = from + 1; k < to - 1; k++) {

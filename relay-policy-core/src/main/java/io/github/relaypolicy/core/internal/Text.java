@@ -56,6 +56,31 @@ public final class Text {
         return sb.toString();
     }
 
+    /**
+     * Whether {@code s} holds {@code keyword} at {@code from}, ignoring the case of ASCII letters only. Protocol
+     * keywords (RFC 5321 section 2.4) are ASCII: {@link String#regionMatches(boolean, int, String, int, int)} and
+     * {@code equalsIgnoreCase} also fold U+017F (long s) to {@code s}, U+212A (Kelvin sign) to {@code k} and
+     * U+0131 (dotless i) to {@code i}, so a client could spell a keyword with them.
+     *
+     * @param keyword the keyword in lower-case ASCII
+     */
+    public static boolean equalsAsciiIgnoreCase(String s, int from, String keyword) {
+        int n = keyword.length();
+        if (from < 0 || s.length() - from < n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(from + i);
+            if (c >= 'A' && c <= 'Z') {
+                c = (char) (c + ('a' - 'A'));
+            }
+            if (c != keyword.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether the string holds a control character (C0, DEL, C1) or an unpaired surrogate. */
     public static boolean hasControlOrBrokenText(CharSequence s) {
         int n = s.length();

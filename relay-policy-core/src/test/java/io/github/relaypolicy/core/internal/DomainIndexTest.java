@@ -23,6 +23,22 @@ final class DomainIndexTest {
             .build();
 
     @ParameterizedTest
+    @CsvSource({"münchen.xn--bcher-kva.example, xn--mnchen-3ya.xn--bcher-kva.example",
+        "XN--MNCHEN-3YA.bücher.example., xn--mnchen-3ya.xn--bcher-kva.example",
+        "ΟΔΟΣ1.example, xn--1-4lb6abu.example", "Bücher.EXAMPLE, xn--bcher-kva.example"})
+    void labels_convert_one_by_one_and_capitals_map_without_context(String domain, String ascii) {
+        assertThat(DomainIndex.toAscii(domain)).isEqualTo(ascii);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\u212Aorp.example", "\u0130stanbul.example", "po\u017Ft.example", "\uFF45xample.org",
+        "x\u212Bngstrom.example", "\u2126mega.example", "straße.example", "οδος.example", "a\uFB01.example",
+        "exa\u200Dmple.org", "example\u2024org", "a\u3002b.example", "bu\u0308cher.example", "b\u00FCcher..example"})
+    void a_label_that_a_mapping_would_fold_onto_other_text_is_refused(String domain) {
+        assertThat(DomainIndex.toAscii(domain)).as(domain).isNull();
+    }
+
+    @ParameterizedTest
     @CsvSource({
         "example.org, example.org",
         "EXAMPLE.Org, example.org",

@@ -82,7 +82,9 @@ final class NetworkSetTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "1", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4 ", " 1.2.3.4",
         "1..2.3", "::ffff:zz", "1:2:3:4:5:6:7:8:9", ":::", "1::2::3", "12345::", "fe80::1%", "[::1]", "::1/128",
-        "1.2.3.4%eth0", "::ffff:1.2.3", "1:2:3:4:5:6:7::8x", ":1::", "1::2:"})
+        "1.2.3.4%eth0", "::ffff:1.2.3", "1:2:3:4:5:6:7::8x", ":1::", "1::2:", "2001:db8::1%eth0", "::%eth0",
+        "::ffff:1.2.3.4%eth0", "fe80::1%eth0 ", "fe80::1%eth0\n", "fe80::1%%", "fe80::1%eth0%1",
+        "fe80::1%0123456789abcdef", "fec0::1%1", "fe80::1%\u00e9", "0000:0000:0000:0000:0000:0000:0000:0000:"})
     void text_that_is_not_an_address_is_invalid(String text) {
         NetworkSet set = new NetworkSet.Builder("n").add("0.0.0.0/0", 1).add("::/0", 1).build();
         assertThat(set.lookup(text, 0, text.length())).isEqualTo(IpText.INVALID);
@@ -91,7 +93,8 @@ final class NetworkSetTest {
     @ParameterizedTest
     @CsvSource({"::, ::", "::1, ::1", "1::, 1::", "2001:DB8:0:0:0:0:0:1, 2001:db8::1",
         "2001:db8:0:1:0:0:0:1, 2001:db8:0:1::1", "1:2:3:4:5:6:7:8, 1:2:3:4:5:6:7:8",
-        "::ffff:1.2.3.4, ::ffff:102:304", "1:2:3:4:5:6:1.2.3.4, 1:2:3:4:5:6:102:304", "fe80::1%eth0, fe80::1"})
+        "::ffff:1.2.3.4, ::ffff:102:304", "1:2:3:4:5:6:1.2.3.4, 1:2:3:4:5:6:102:304", "fe80::1%eth0, fe80::1",
+        "febf::1%0123456789abcde, febf::1", "fe80::1.2.3.4%br-0.1_a, fe80::102:304", "fe80::%1, fe80::"})
     void ipv6_text_parses_to_the_same_address_as_the_jdk(String text, String canonical) {
         long[] got = new long[2];
         assertThat(IpText.parse6(text, 0, text.length(), (hi, lo) -> {

@@ -46,6 +46,11 @@ final class SmtpPathTest {
                 Arguments.of("<\"user\"@victim@example.org>", ROUTED | SEVERAL_AT | HAS_DOMAIN, "example.org"),
                 Arguments.of("<@example.org:user@victim>", ROUTED | SOURCE_ROUTE | HAS_DOMAIN, "victim"),
                 Arguments.of("<@a.example,@[192.0.2.1]:user@victim>", ROUTED | SOURCE_ROUTE | HAS_DOMAIN, "victim"),
+                Arguments.of("<@[IPv6:2001:db8::1]:user@victim>", ROUTED | SOURCE_ROUTE | HAS_DOMAIN, "victim"),
+                Arguments.of("<user@[192.0.2.1]@victim.example@example.org>", ROUTED | SEVERAL_AT | HAS_DOMAIN,
+                        "example.org"),
+                Arguments.of("<Postma\u017Fter>", 0, ""),
+                Arguments.of("<\"po\u017Ftmaster\">", 0, ""),
                 Arguments.of("<victim!user>", ROUTED | BANG, ""),
                 Arguments.of("<victim!user@example.org>", ROUTED | BANG | HAS_DOMAIN, "example.org"),
                 Arguments.of("<@example.org:Postmaster>", ROUTED | SOURCE_ROUTE, ""));
@@ -66,7 +71,8 @@ final class SmtpPathTest {
         "a..b@c", "\"a@b", "\"a\\\"@b", "a\"b\"@c", "\"a\"b@c", "a@[192.0.2.1", "a@[300.1.1.1]", "a@[IPv6:zz]",
         "a@[tag:content]", "a@[IPv6:fe80::1%eth0]", "a@b\r\n", "a\u0000@b", "a@b\u007f", "a@\ud800.example",
         "<@a:>", "<@a>", "<@a,b:c@d>", "a,b@c", "a(comment)@b", "a@b;c", "a@xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.example",
-        "(a)@b", "a@b@"})
+        "(a)@b", "a@b@", "<\"a\"@@victim.example>", "<a.@b@victim.example>", "<\"a\"@[1.2.3.4.5]@victim.example>",
+        "<a@@b>", "<@[IPv6:2001:db8::1:u@b>", "<@[IPv6:2001:db8::1]u@b>", "<Postma\u017Fter@>"})
     void malformed_paths_are_syntax_errors(String path) {
         assertThat(SmtpPath.status(SmtpPath.parse(path))).as(path).isEqualTo(SmtpPath.SYNTAX);
     }
