@@ -57,7 +57,9 @@ import org.jspecify.annotations.Nullable;
  * and a {@link #reload} swaps in a new snapshot atomically, so every decision sees either the old rules or the
  * new ones, never a mix. For well-formed ASCII input a decision costs one small object (the reply text and the
  * trace are rendered when first asked for) and time proportional to the length of the addresses, whatever the
- * number of networks and domains.
+ * number of networks and domains. Reloads ({@link #reload}, {@link #reloadFileNow()}, {@link #reloadZonesNow()}
+ * and the background checks of the policy file and the local zone files) take one lock of the engine, so they
+ * happen one after the other and the zone files watched are always those of the rules in force.
  *
  * @since 0.1.0
  */
@@ -83,7 +85,10 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         watchZones(rules);
     }
 
-    /** Checks the local zone files of {@code r} for changes on the shared scheduler, replacing an earlier watch. */
+    /**
+     * Checks the local zone files of {@code r} for changes, replacing an earlier watch. Called with the lock held,
+     * together with the assignment of {@code rules}, so that the zones watched are always those of the rules in force.
+     */
     private synchronized void watchZones(Rules r) {
         if (zoneWatch != null) {
             zoneWatch.cancel(false);
@@ -93,11 +98,17 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (r.zones().isEmpty() || closed) {
             return;
         }
-        long every = r.zoneCheckInterval().toMillis();
-        zoneWatch = DnsExecutor.scheduler().scheduleWithFixedDelay(() -> reloadZones(r), every, every,
-                TimeUnit.MILLISECONDS);
+        zoneWatch = Watch.every(r.zoneCheckInterval(), "the local zone files", () -> checkZones(r));
     }
 
+    /** A background check of the zone files of {@code r}, unless a reload replaced them meanwhile. */
+    private synchronized void checkZones(Rules r) {
+        if (!closed && rules == r) {
+            reloadZones(r);
+        }
+    }
+
+    /** Reloads the changed zone files of {@code r}; called with the lock held. */
     private void reloadZones(Rules r) {
         for (LocalZone zone : r.zones()) {
             try {
@@ -123,7 +134,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      *
      * @since 0.1.0
      */
-    public void reloadZonesNow() {
+    public synchronized void reloadZonesNow() {
         reloadZones(rules);
     }
 
@@ -174,7 +185,23 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @since 0.1.0
      */
     public static RelayEngine fromFile(Path file) {
-        return PolicyFile.read(file).builder().build();
+        return new RelayEngine(compile(PolicyFile.read(file)));
+    }
+
+    /**
+     * The rules of a policy that {@link PolicyFile#read} accepted. Building finds what only the files can tell
+     * (zone files); such problems name their setting's place. Anything else is reported against the file as a
+     * whole, still as a {@link PolicyFileException}, never as another exception.
+     */
+    private static Rules compile(PolicyFile policy) {
+        try {
+            return policy.builder().compile();
+        } catch (PolicyFileException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new PolicyFileException(List.of(new PolicyFileException.Problem(policy.file(), 0, 0, "",
+                    "cannot be used: " + e.getMessage())), e, policy.files());
+        }
     }
 
     /**
@@ -194,7 +221,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             throw new IllegalArgumentException("checkInterval " + checkInterval + " must be from 1 ms to 1 day");
         }
         PolicyFile policy = PolicyFile.read(file);
-        RelayEngine engine = policy.builder().build();
+        RelayEngine engine = new RelayEngine(compile(policy));
         engine.watchFile(policy, checkInterval);
         return engine;
     }
@@ -203,13 +230,13 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         policyFile = policy;
         watchedFiles = policy.files();
         policyStamp = FileStamp.of(watchedFiles);
-        fileWatch = DnsExecutor.scheduler().scheduleWithFixedDelay(() -> {
+        fileWatch = Watch.every(every, "policy file " + policy.file(), () -> {
             try {
                 reloadFileNow();
-            } catch (RuntimeException e) {
-                // reported by policyFileFailure() and logged
+            } catch (PolicyFileException | IllegalStateException e) {
+                // reported by policyFileFailure() and logged; or closed meanwhile
             }
-        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        });
     }
 
     /**
@@ -229,6 +256,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this engine is closed: it no longer follows " + current.file());
         }
+        // the lock is held from here to the end: reload(Builder) and the zone watch wait, so the policy, the rules
+        // and the zone files watched all come from this read
         // stamped before reading: a change made while the files are read is seen at the next check
         List<FileStamp> before = FileStamp.of(watchedFiles);
         if (before.equals(policyStamp)) {
@@ -236,7 +265,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         }
         try {
             PolicyFile next = PolicyFile.read(current.file());
-            reload(next.builder());
+            install(compile(next));
             policyFile = next;
             stamp(next.files(), before);
             policyFailure = null;
@@ -404,9 +433,14 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @throws IllegalArgumentException if the configuration is invalid; the previous rules stay in force
      * @since 0.1.0
      */
-    public void reload(Builder builder) {
+    public synchronized void reload(Builder builder) {
         Objects.requireNonNull(builder, "builder");
-        Rules next = builder.compile();
+        // compiled under the lock too: concurrent reloads take effect in one order, each with its own zone files
+        install(builder.compile());
+    }
+
+    /** Puts {@code next} in force and watches its zone files; called with the lock held. */
+    private void install(Rules next) {
         rules = next;
         watchZones(next);
     }
@@ -474,6 +508,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         private long cacheSize = DEFAULT_CACHE_SIZE;
         private final Map<String, LocalZoneSpec> localZones = new LinkedHashMap<>();
         private Duration zoneCheckInterval = Duration.ofMinutes(1);
+        private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
 
         private Builder() {
         }
@@ -705,7 +740,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @since 0.1.0
          */
         public Builder dnsFailure(String zone, DnsFailure failure) {
-            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            String z = zoneName("dnsFailure", zone);
             Boolean previous = zoneFailures.putIfAbsent(z, Objects.requireNonNull(failure, "failure")
                     == DnsFailure.IGNORE);
             if (previous != null) {
@@ -743,7 +778,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                                     + " {domain}, {zone} or {txt}", zone, Text.escape(placeholder.group(1))));
                 }
             }
-            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            String z = zoneName("dnsblReply", zone);
             SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
             if (previous != null) {
                 throw new IllegalStateException("dnsblReply for zone '" + z + "' was already set to '" + previous
@@ -822,7 +857,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                         "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset", zone, file),
                         e);
             }
-            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            String z = zoneName("localZone", zone);
             if (localZones.putIfAbsent(z, new LocalZoneSpec(file, type, Objects.requireNonNull(malformed,
                     "malformed"), origin)) != null) {
                 throw new IllegalStateException("localZone '" + z + "' was already set to "
@@ -844,6 +879,25 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                         + " must be from 1ms to 1d");
             }
             this.zoneCheckInterval = interval;
+            return this;
+        }
+
+        /**
+         * The largest local zone file loaded, at build time and on reloads: a larger file is refused with an error
+         * naming it, its size and this cap, and on a reload the previous data stay. Default: 256 MiB
+         * ({@link LocalZone#DEFAULT_MAX_SIZE}).
+         *
+         * @param bytes from 1 byte to 1 GiB
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         * @since 0.1.0
+         */
+        public Builder localZoneMaxSize(long bytes) {
+            if (bytes < 1 || bytes > LocalZone.MAX_SIZE_LIMIT) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "localZoneMaxSize %d must be from 1"
+                        + " byte to %d (1 GiB)", bytes, LocalZone.MAX_SIZE_LIMIT));
+            }
+            this.zoneMaxSize = bytes;
             return this;
         }
 
@@ -973,7 +1027,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 LocalZoneSpec spec = e.getValue();
                 try {
                     zones.put(e.getKey(), LocalZone.open(e.getKey(), spec.file(), spec.type(),
-                            spec.malformed() == MalformedLines.REFUSE));
+                            spec.malformed() == MalformedLines.REFUSE, zoneMaxSize));
                 } catch (ZoneFileException ex) {
                     throw Origin.at(spec.origin(),
                             new IllegalArgumentException("localZone '" + e.getKey() + "': " + ex.getMessage(), ex));
@@ -1029,6 +1083,24 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             }
             for (String v : values) {
                 target.add(new Entry(v, origin));
+            }
+        }
+
+        /**
+         * A zone name checked as a zone name (not as a list specification, whose filter or weight would be cut off
+         * silently) and normalized: lower-case ASCII, no trailing dot.
+         *
+         * @param setting the builder setting, for the message
+         * @throws IllegalArgumentException naming the setting and the zone
+         */
+        static String zoneName(String setting, String zone) {
+            Objects.requireNonNull(zone, "zone");
+            try {
+                return ListSpec.zoneName(zone.strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "%s zone '%s' is not a zone name:"
+                        + " expected a domain name of at least two labels, e.g. bl.example.net", setting,
+                        Text.escape(zone)), e);
             }
         }
 
@@ -1093,6 +1165,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                     .append(" malformed=").append(spec.malformed().name().toLowerCase(Locale.ROOT))
                     .append('\n'));
             out.append("local_zone_check_interval = ").append(PolicyFile.duration(zoneCheckInterval)).append('\n');
+            out.append("local_zone_max_size = ").append(PolicyFile.size(zoneMaxSize)).append('\n');
             return out.toString();
         }
 
