@@ -4,6 +4,7 @@ import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.internal.Rules;
 import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.zone.LocalZone;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
@@ -54,7 +55,7 @@ import org.jspecify.annotations.Nullable;
 public final class PolicyFile {
 
     /** How the value of a key is read. */
-    private enum Type { LIST, BOOLEAN, INTEGER, DURATION, FAILURE, REPLY, NAME, LOCAL_ZONE }
+    private enum Type { LIST, BOOLEAN, INTEGER, DURATION, FAILURE, REPLY, NAME, LOCAL_ZONE, SIZE }
 
     /** A key: its name, how its value is read, whether it takes a suffix ({@code reply.RULE}), what it expects. */
     private record Key(String name, Type type, boolean suffixed, String expected) {
@@ -90,6 +91,8 @@ public final class PolicyFile {
         key("local_zone", Type.LOCAL_ZONE, true, "an rbldnsd data file (.ip4set, .ip4trie, .ip6trie"
                 + " or .dnset), optionally followed by malformed=skip or malformed=refuse");
         key("local_zone_check_interval", Type.DURATION, false, "a duration: 10s, 1m");
+        key("local_zone_max_size", Type.SIZE, false, "a size: a number of bytes, or with k, m or g (KiB, MiB,"
+                + " GiB), e.g. 256m; at most 1g");
     }
 
     private static void key(String name, Type type, boolean suffixed, String expected) {
@@ -115,6 +118,7 @@ public final class PolicyFile {
                     + " shown in replies anyway)"),
             Map.entry("postscreen_dnsbl_reply_map", "dns_list_name.ZONE or dnsbl_reply.ZONE (a zone's secret key is"
                     + " never shown in replies anyway)"),
+            Map.entry("localzonemaxsize", "local_zone_max_size"), Map.entry("zone_max_size", "local_zone_max_size"),
             Map.entry("smtpd_recipient_restrictions", "the settings of the rules themselves (relay-policy applies"
                     + " its rules in a fixed order): mynetworks, permit_authenticated, mydestination,"
                     + " relay_domains, dnsbl_sites"),
@@ -127,6 +131,7 @@ public final class PolicyFile {
 
     private static final Pattern INDENTED_SETTING = Pattern.compile("\\s+([A-Za-z0-9_.-]+)\\s*=");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d|w)?");
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,10})([kmgKMG])?");
     private static final Pattern REPLY = Pattern.compile("([0-9]{3}) +([0-9]+\\.[0-9]+\\.[0-9]+)(?: (.*))?");
 
     /** A piece of a value on one physical line: where it starts and its text. */
@@ -391,6 +396,17 @@ public final class PolicyFile {
                     suggestion(suffix, Rules.DEFAULT_REPLIES.keySet(), "reply."),
                     String.join(", ", Rules.DEFAULT_REPLIES.keySet()))));
             return null;
+        }
+        if (key.suffixed() && !key.name().equals("reply")) {
+            try {
+                RelayEngine.Builder.zoneName(key.name(), suffix);
+            } catch (IllegalArgumentException e) {
+                String example = example(key);
+                problems.add(keyOrigin.problem(String.format(Locale.ROOT, "'%s' names '%s', which is not a zone name:"
+                        + " expected a domain name of at least two labels, e.g. %s", Text.escape(written),
+                        Text.escape(suffix), example.substring(0, example.indexOf(' ')))));
+                return null;
+            }
         }
         List<Segment> value = new ArrayList<>();
         int start = eq + 1;
@@ -696,6 +712,7 @@ public final class PolicyFile {
                     }
                     case NAME -> zoneSettings.add(s);
                     case LOCAL_ZONE -> localFiles.put(zoneName(s.suffix()), localZone(b, s));
+                    case SIZE -> b.localZoneMaxSize(size(s));
                     default -> throw new IllegalStateException(key.type().name());
                 }
             } catch (IllegalArgumentException | IllegalStateException e) {
@@ -707,13 +724,13 @@ public final class PolicyFile {
             checkLocalZoneKinds(siteKinds, siteOrigins, localFiles, problems);
         }
         for (Setting s : zoneSettings) {
-            String zone = zoneName(s.suffix());
-            String problem = !check ? null : zoneSettingProblem(s, zone, siteKinds, localFiles);
-            if (problem != null) {
-                problems.add(s.keyOrigin().problem(problem));
-                continue;
-            }
             try {
+                String zone = zoneName(s.suffix());
+                String problem = !check ? null : zoneSettingProblem(s, zone, siteKinds, localFiles);
+                if (problem != null) {
+                    problems.add(s.keyOrigin().problem(problem));
+                    continue;
+                }
                 if (s.key().type() == Type.FAILURE) {
                     b.dnsFailure(s.suffix(), failure(s));
                 } else if (s.key().type() == Type.NAME) {
@@ -813,8 +830,9 @@ public final class PolicyFile {
         return key.name().endsWith("_sites") ? RelayEngine.Builder.zoneOf(t) : null;
     }
 
+    /** The zone named after a key's dot, normalized; {@link #setting} refused names that are not zones. */
     private static String zoneName(String zone) {
-        return RelayEngine.Builder.zoneOf(zone);
+        return RelayEngine.Builder.zoneName("zone", zone);
     }
 
     private static boolean bool(Setting s) {
@@ -848,6 +866,35 @@ public final class PolicyFile {
             case "d" -> Duration.ofDays(n);
             default -> Duration.ofDays(7 * n);
         };
+    }
+
+    /** A size in bytes, with an optional binary unit: {@code 65536}, {@code 64k}, {@code 256m}, {@code 1g}. */
+    private static long size(Setting s) {
+        Matcher m = SIZE.matcher(s.text());
+        if (!m.matches()) {
+            throw expected(s);
+        }
+        int shift = m.group(2) == null ? 0 : switch (m.group(2).toLowerCase(Locale.ROOT)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            default -> 30;
+        };
+        long n = Long.parseLong(m.group(1));
+        if (n < 1 || n > LocalZone.MAX_SIZE_LIMIT >> shift) {
+            throw expected(s);
+        }
+        return n << shift;
+    }
+
+    /** A size as this format writes it: in the largest binary unit that divides it, {@code 256m}, {@code 1000}. */
+    static String size(long bytes) {
+        for (String unit : new String[] {"g", "m", "k"}) {
+            int shift = unit.equals("g") ? 30 : unit.equals("m") ? 20 : 10;
+            if (bytes % (1L << shift) == 0) {
+                return (bytes >> shift) + unit;
+            }
+        }
+        return Long.toString(bytes);
     }
 
     /** A duration as this format writes it: {@code 500ms}, {@code 10s}, {@code 1h}. */

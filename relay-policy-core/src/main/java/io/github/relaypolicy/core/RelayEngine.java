@@ -59,7 +59,9 @@ import org.jspecify.annotations.Nullable;
  * and a {@link #reload} swaps in a new snapshot atomically, so every decision sees either the old rules or the
  * new ones, never a mix. For well-formed ASCII input a decision costs one small object (the reply text and the
  * trace are rendered when first asked for) and time proportional to the length of the addresses, whatever the
- * number of networks and domains.
+ * number of networks and domains. Reloads ({@link #reload}, {@link #reloadFileNow()}, {@link #reloadZonesNow()}
+ * and the background checks of the policy file and the local zone files) take one lock of the engine, so they
+ * happen one after the other and the zone files watched are always those of the rules in force.
  *
  * @since 0.1.0
  */
@@ -85,7 +87,10 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         watchZones(rules);
     }
 
-    /** Checks the local zone files of {@code r} for changes on the shared scheduler, replacing an earlier watch. */
+    /**
+     * Checks the local zone files of {@code r} for changes, replacing an earlier watch. Called with the lock held,
+     * together with the assignment of {@code rules}, so that the zones watched are always those of the rules in force.
+     */
     private synchronized void watchZones(Rules r) {
         if (zoneWatch != null) {
             zoneWatch.cancel(false);
@@ -95,11 +100,17 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (r.zones().isEmpty() || closed) {
             return;
         }
-        long every = r.zoneCheckInterval().toMillis();
-        zoneWatch = DnsExecutor.scheduler().scheduleWithFixedDelay(() -> reloadZones(r), every, every,
-                TimeUnit.MILLISECONDS);
+        zoneWatch = Watch.every(r.zoneCheckInterval(), "the local zone files", () -> checkZones(r));
     }
 
+    /** A background check of the zone files of {@code r}, unless a reload replaced them meanwhile. */
+    private synchronized void checkZones(Rules r) {
+        if (!closed && rules == r) {
+            reloadZones(r);
+        }
+    }
+
+    /** Reloads the changed zone files of {@code r}; called with the lock held. */
     private void reloadZones(Rules r) {
         for (LocalZone zone : r.zones()) {
             try {
@@ -125,7 +136,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      *
      * @since 0.1.0
      */
-    public void reloadZonesNow() {
+    public synchronized void reloadZonesNow() {
         reloadZones(rules);
     }
 
@@ -177,7 +188,23 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @since 0.1.0
      */
     public static RelayEngine fromFile(Path file) {
-        return PolicyFile.read(file).builder().build();
+        return new RelayEngine(compile(PolicyFile.read(file)));
+    }
+
+    /**
+     * The rules of a policy that {@link PolicyFile#read} accepted. Building finds what only the files can tell
+     * (zone files); such problems name their setting's place. Anything else is reported against the file as a
+     * whole, still as a {@link PolicyFileException}, never as another exception.
+     */
+    private static Rules compile(PolicyFile policy) {
+        try {
+            return policy.builder().compile();
+        } catch (PolicyFileException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new PolicyFileException(List.of(new PolicyFileException.Problem(policy.file(), 0, 0, "",
+                    "cannot be used: " + e.getMessage())), e, policy.files());
+        }
     }
 
     /**
@@ -197,7 +224,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             throw new IllegalArgumentException("checkInterval " + checkInterval + " must be from 1 ms to 1 day");
         }
         PolicyFile policy = PolicyFile.read(file);
-        RelayEngine engine = policy.builder().build();
+        RelayEngine engine = new RelayEngine(compile(policy));
         engine.watchFile(policy, checkInterval);
         return engine;
     }
@@ -206,13 +233,13 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         policyFile = policy;
         watchedFiles = policy.files();
         policyStamp = FileStamp.of(watchedFiles);
-        fileWatch = DnsExecutor.scheduler().scheduleWithFixedDelay(() -> {
+        fileWatch = Watch.every(every, "policy file " + policy.file(), () -> {
             try {
                 reloadFileNow();
-            } catch (RuntimeException e) {
-                // reported by policyFileFailure() and logged
+            } catch (PolicyFileException | IllegalStateException e) {
+                // reported by policyFileFailure() and logged; or closed meanwhile
             }
-        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        });
     }
 
     /**
@@ -232,6 +259,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this engine is closed: it no longer follows " + current.file());
         }
+        // the lock is held from here to the end: reload(Builder) and the zone watch wait, so the policy, the rules
+        // and the zone files watched all come from this read
         // stamped before reading: a change made while the files are read is seen at the next check
         List<FileStamp> before = FileStamp.of(watchedFiles);
         if (before.equals(policyStamp)) {
@@ -239,7 +268,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         }
         try {
             PolicyFile next = PolicyFile.read(current.file());
-            reload(next.builder());
+            install(compile(next));
             policyFile = next;
             stamp(next.files(), before);
             policyFailure = null;
@@ -407,9 +436,14 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @throws IllegalArgumentException if the configuration is invalid; the previous rules stay in force
      * @since 0.1.0
      */
-    public void reload(Builder builder) {
+    public synchronized void reload(Builder builder) {
         Objects.requireNonNull(builder, "builder");
-        Rules next = builder.compile();
+        // compiled under the lock too: concurrent reloads take effect in one order, each with its own zone files
+        install(builder.compile());
+    }
+
+    /** Puts {@code next} in force and watches its zone files; called with the lock held. */
+    private void install(Rules next) {
         rules = next;
         watchZones(next);
     }
@@ -479,6 +513,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         private long cacheSize = DEFAULT_CACHE_SIZE;
         private final Map<String, LocalZoneSpec> localZones = new LinkedHashMap<>();
         private Duration zoneCheckInterval = Duration.ofMinutes(1);
+        private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
 
         private Builder() {
         }
@@ -712,7 +747,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @since 0.1.0
          */
         public Builder dnsFailure(String zone, DnsFailure failure) {
-            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            String z = zoneName("dnsFailure", zone);
             Boolean previous = zoneFailures.putIfAbsent(z, Objects.requireNonNull(failure, "failure")
                     == DnsFailure.IGNORE);
             if (previous != null) {
@@ -754,7 +789,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             }
             ReplyTemplate.checkLineLength("DNS list '" + Text.escape(zone) + "'", reply,
                     reply.text().replaceAll("\\{(client|domain|zone|txt)}", ""));
-            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            String z = zoneName("dnsblReply", zone);
             SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
             if (previous != null) {
                 throw new IllegalStateException(ListNames.maskAll("dnsblReply for zone '" + z
@@ -781,7 +816,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          */
         public Builder dnsListName(String zone, String name) {
             Objects.requireNonNull(name, "name");
-            String z = ListSpec.parse(ListSpec.Kind.DNSBL, Objects.requireNonNull(zone, "zone")).zone();
+            String z = zoneName("dnsListName", Objects.requireNonNull(zone, "zone"));
             String secret = ListNames.secret(z);
             if (name.isEmpty() || name.length() > 64 || !name.equals(name.strip())
                     || !name.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '{' && c != '}')) {
@@ -872,7 +907,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                         "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset", zone, file),
                         e);
             }
-            String z = ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            String z = zoneName("localZone", zone);
             if (localZones.putIfAbsent(z, new LocalZoneSpec(file, type, Objects.requireNonNull(malformed,
                     "malformed"), origin)) != null) {
                 throw new IllegalStateException("localZone '" + z + "' was already set to "
@@ -894,6 +929,25 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                         + " must be from 1ms to 1d");
             }
             this.zoneCheckInterval = interval;
+            return this;
+        }
+
+        /**
+         * The largest local zone file loaded, at build time and on reloads: a larger file is refused with an error
+         * naming it, its size and this cap, and on a reload the previous data stay. Default: 256 MiB
+         * ({@link LocalZone#DEFAULT_MAX_SIZE}).
+         *
+         * @param bytes from 1 byte to 1 GiB
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         * @since 0.1.0
+         */
+        public Builder localZoneMaxSize(long bytes) {
+            if (bytes < 1 || bytes > LocalZone.MAX_SIZE_LIMIT) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "localZoneMaxSize %d must be from 1"
+                        + " byte to %d (1 GiB)", bytes, LocalZone.MAX_SIZE_LIMIT));
+            }
+            this.zoneMaxSize = bytes;
             return this;
         }
 
@@ -1026,7 +1080,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 LocalZoneSpec spec = e.getValue();
                 try {
                     zones.put(e.getKey(), LocalZone.open(e.getKey(), spec.file(), spec.type(),
-                            spec.malformed() == MalformedLines.REFUSE));
+                            spec.malformed() == MalformedLines.REFUSE, zoneMaxSize));
                 } catch (ZoneFileException ex) {
                     throw Origin.at(spec.origin(),
                             new IllegalArgumentException("localZone '" + e.getKey() + "': " + ex.getMessage(), ex));
@@ -1088,6 +1142,24 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             }
             for (String v : values) {
                 target.add(new Entry(v, origin));
+            }
+        }
+
+        /**
+         * A zone name checked as a zone name (not as a list specification, whose filter or weight would be cut off
+         * silently) and normalized: lower-case ASCII, no trailing dot.
+         *
+         * @param setting the builder setting, for the message
+         * @throws IllegalArgumentException naming the setting and the zone
+         */
+        static String zoneName(String setting, String zone) {
+            Objects.requireNonNull(zone, "zone");
+            try {
+                return ListSpec.zoneName(zone.strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT, "%s zone '%s' is not"
+                        + " a zone name: expected a domain name of at least two labels, e.g. bl.example.net", setting,
+                        Text.escape(zone))), e);
             }
         }
 
@@ -1154,6 +1226,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                     .append(" malformed=").append(spec.malformed().name().toLowerCase(Locale.ROOT))
                     .append('\n'));
             out.append("local_zone_check_interval = ").append(PolicyFile.duration(zoneCheckInterval)).append('\n');
+            out.append("local_zone_max_size = ").append(PolicyFile.size(zoneMaxSize)).append('\n');
             // Secret keys in zones (Spamhaus DQS, Abusix) are masked: this text is printed, logged and shared.
             return ListNames.maskAll(out.toString());
         }

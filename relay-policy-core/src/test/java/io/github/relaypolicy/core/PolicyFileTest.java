@@ -174,6 +174,7 @@ final class PolicyFileTest {
                 dns_cache_size = 500
                 local_zone.bl.local = bl.ip4set malformed=skip
                 local_zone_check_interval = 30s
+                local_zone_max_size = 64m
                 """);
 
         PolicyFile policy = PolicyFile.read(conf);
@@ -186,7 +187,7 @@ final class PolicyFileTest {
                 "dnsbl_reply.bl.local = 550 5.7.1 Go away, {client}\n", "dns_cache_min_ttl = 0s\n",
                 "dns_cache_max_ttl = 2h\n", "dns_cache_size = 500\n",
                 "local_zone.bl.local = " + dir.resolve("bl.ip4set") + " malformed=skip\n",
-                "local_zone_check_interval = 30s\n");
+                "local_zone_check_interval = 30s\n", "local_zone_max_size = 64m\n");
         try (RelayEngine engine = policy.builder().build()) {
             Decision authenticated = engine.decide(RelayRequest.builder().client("198.18.0.1")
                     .sender("<a@example.net>").recipient("<b@victim.example>").authenticatedUser("alice").build());

@@ -110,8 +110,12 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
         }
     }
 
-    /** Checks and normalizes a zone name: lower-case ASCII, no trailing dot. */
-    static String zoneName(String zone) {
+    /**
+     * Checks and normalizes a zone name: lower-case ASCII, no trailing dot.
+     *
+     * @throws IllegalArgumentException if it is not a domain name of at least two labels
+     */
+    public static String zoneName(String zone) {
         String z = zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone;
         String ascii;
         try {

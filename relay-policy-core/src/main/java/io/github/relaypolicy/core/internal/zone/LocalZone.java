@@ -14,43 +14,84 @@ import java.util.Objects;
  */
 public final class LocalZone {
 
+    /**
+     * The default of the largest zone file loaded: 256 MiB, above the largest public lists' data files.
+     *
+     * @since 0.1.0
+     */
+    public static final long DEFAULT_MAX_SIZE = 256L << 20;
+
+    /**
+     * The largest cap that may be set: 1 GiB (a file is read whole into one array).
+     *
+     * @since 0.1.0
+     */
+    public static final long MAX_SIZE_LIMIT = 1L << 30;
+
     private final String zoneName;
     private final Path file;
     private final ZoneType type;
     private final boolean strict;
+    private final long maxSize;
     private volatile ZoneData data;
     /** The version of the file last loaded or refused; guarded by this. */
     private ZoneFiles.Stamp loaded;
 
-    private LocalZone(String zoneName, Path file, ZoneType type, boolean strict, ZoneData data,
+    private LocalZone(String zoneName, Path file, ZoneType type, boolean strict, long maxSize, ZoneData data,
             ZoneFiles.Stamp loaded) {
         this.zoneName = zoneName;
         this.file = file;
         this.type = type;
         this.strict = strict;
+        this.maxSize = maxSize;
         this.data = data;
         this.loaded = loaded;
     }
 
     /**
-     * Loads a zone file.
+     * Loads a zone file of at most {@link #DEFAULT_MAX_SIZE} bytes; see {@link #open(String, Path, ZoneType, boolean,
+     * long)}.
+     *
+     * @param zoneName the DNS zone the file stands for, e.g. {@code bl.example.net}
+     * @param file the rbldnsd data file
+     * @param type what the file holds
+     * @param strict whether a malformed line refuses the file
+     * @return the zone
+     * @throws ZoneFileException if the file cannot be read, is not a regular file, is too large, or in strict mode has
+     *     a malformed line
+     * @since 0.1.0
+     */
+    public static LocalZone open(String zoneName, Path file, ZoneType type, boolean strict) throws ZoneFileException {
+        return open(zoneName, file, type, strict, DEFAULT_MAX_SIZE);
+    }
+
+    /**
+     * Loads a zone file. Only a regular file (links followed) is read: a FIFO, a device or a directory is refused,
+     * and so is a file of more than {@code maxSize} bytes, now and on reloads.
      *
      * @param zoneName the DNS zone the file stands for, e.g. {@code bl.example.net}
      * @param file the rbldnsd data file
      * @param type what the file holds
      * @param strict whether a malformed line refuses the file (now and on reloads); else it is skipped and listed
      *     in {@link ZoneData#warnings()}
+     * @param maxSize the largest file loaded, in bytes, from 1 to {@link #MAX_SIZE_LIMIT}
      * @return the zone
-     * @throws ZoneFileException if the file cannot be read, or in strict mode has a malformed line
+     * @throws ZoneFileException if the file cannot be read, is not a regular file, is larger than {@code maxSize},
+     *     or in strict mode has a malformed line
+     * @throws IllegalArgumentException if {@code maxSize} is out of range
      * @since 0.1.0
      */
-    public static LocalZone open(String zoneName, Path file, ZoneType type, boolean strict) throws ZoneFileException {
+    public static LocalZone open(String zoneName, Path file, ZoneType type, boolean strict, long maxSize)
+            throws ZoneFileException {
         Objects.requireNonNull(zoneName, "zoneName");
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(type, "type");
-        ZoneFiles.Snapshot s = ZoneFiles.read(file);
+        if (maxSize < 1 || maxSize > MAX_SIZE_LIMIT) {
+            throw new IllegalArgumentException("maxSize " + maxSize + " must be from 1 to " + MAX_SIZE_LIMIT);
+        }
+        ZoneFiles.Snapshot s = ZoneFiles.read(file, maxSize);
         ZoneData d = ZoneParser.parse(file.toString(), s.content(), type, strict);
-        return new LocalZone(zoneName, file, type, strict, d, s.stamp());
+        return new LocalZone(zoneName, file, type, strict, maxSize, d, s.stamp());
     }
 
     /**
@@ -65,9 +106,9 @@ public final class LocalZone {
 
     /**
      * Loads the file again if its size, modification time or identity (a file renamed over it) changed since it was
-     * last loaded or refused. A file that cannot be read, changes while read, or (strict) has a malformed line is
-     * reported and the current data kept; a refused version is not tried again until it changes, a file that could
-     * not be read is tried again on the next call.
+     * last loaded or refused. A file that cannot be read, changes while read, is not a regular file, is too large,
+     * or (strict) has a malformed line is reported and the current data kept; a refused version is not tried again
+     * until it changes, a file that could not be read is tried again on the next call.
      *
      * @return whether the data was replaced, or why not
      * @since 0.1.0
@@ -75,10 +116,17 @@ public final class LocalZone {
     public synchronized ReloadResult reloadIfChanged() {
         ZoneFiles.Snapshot s;
         try {
-            if (ZoneFiles.stamp(file).equals(loaded)) {
+            ZoneFiles.Stamp now = ZoneFiles.stamp(file);
+            if (now.equals(loaded)) {
                 return ReloadResult.UNCHANGED;
             }
-            s = ZoneFiles.read(file);
+            try {
+                ZoneFiles.check(file, maxSize);
+            } catch (ZoneFileException e) {
+                loaded = now; // refused for what it is, not for a passing fault: reported once, not at every check
+                return new ReloadResult(false, e.getMessage());
+            }
+            s = ZoneFiles.read(file, maxSize);
         } catch (NoSuchFileException e) {
             return new ReloadResult(false, file + ": no such file");
         } catch (IOException e) {

@@ -47,14 +47,16 @@ public final class ZoneData {
      * @param strict whether the first malformed line refuses the whole file; if not, malformed lines are skipped and
      *     listed in {@link #warnings()}
      * @return the data
-     * @throws ZoneFileException if the file cannot be read or changes while read, or in strict mode for the first
-     *     malformed line ({@code FILE:LINE: what is wrong: 'the line'})
+     * @throws ZoneFileException if the file cannot be read, changes while read, is not a regular file or is larger
+     *     than {@link LocalZone#DEFAULT_MAX_SIZE}, or in strict mode for the first malformed line
+     *     ({@code FILE:LINE: what is wrong: 'the line'})
      * @since 0.1.0
      */
     public static ZoneData load(Path file, ZoneType type, boolean strict) throws ZoneFileException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(type, "type");
-        return ZoneParser.parse(file.toString(), ZoneFiles.read(file).content(), type, strict);
+        return ZoneParser.parse(file.toString(), ZoneFiles.read(file, LocalZone.DEFAULT_MAX_SIZE).content(), type,
+                strict);
     }
 
     /** Parses file content; {@code fileName} is how messages name it. */
