@@ -411,7 +411,11 @@ public final class DnsLists {
         public int hashCode() {
             int h = hash;
             if (h == 0) {
-                long c = client instanceof java.net.InetAddress a ? SeededHash.of(a)
+                // An Inet6Address's bytes cannot be read without a copy (32 B per memo hit), so it is hashed by
+                // its own hashCode(), the sum of its words, which clients of one /64 can make collide: for them
+                // the keys being Comparable keeps the bin a tree. Text and IPv4 clients hash by content.
+                long c = client instanceof java.net.Inet4Address a ? SeededHash.of(a)
+                        : client instanceof java.net.InetAddress a ? SeededHash.of(6, a.hashCode())
                         : client instanceof String s ? SeededHash.of(s) : 0;
                 h = SeededHash.fold(c * 0x9E3779B97F4A7C15L + (sender == null ? 0 : SeededHash.of(sender)));
                 h = h == 0 ? 1 : h;
