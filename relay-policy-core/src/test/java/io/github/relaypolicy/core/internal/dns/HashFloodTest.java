@@ -122,6 +122,23 @@ final class HashFloodTest {
         }
     }
 
+    @Test
+    void a_concurrent_hash_map_finds_every_colliding_ipv6_memo_key_through_its_tree_bin() throws Exception {
+        java.util.concurrent.ConcurrentHashMap<DnsLists.RequestKey, Integer> map =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        for (int x = 0; x < KEYS; x++) {
+            map.put(key(InetAddress.getByName(ipv6Client(x)), "<a@example.net>"), x);
+        }
+
+        assertThat(map).hasSize(KEYS);
+        for (int x = 0; x < KEYS; x += 97) {
+            assertThat(map.get(key(InetAddress.getByName(ipv6Client(x)), "<a@example.net>"))).isEqualTo(x);
+            assertThat(map.get(key(InetAddress.getByName(ipv6Client(x)), "<b@example.net>"))).isNull();
+            assertThat(map.get(key(ipv6Client(x), "<a@example.net>"))).isNull(); // the text is another key
+        }
+        assertThat(map.get(key(InetAddress.getByName("2001:db8::4000:0"), "<a@example.net>"))).isNull();
+    }
+
     /** 2001:db8::x:(3fff - x): Inet6Address.hashCode() is the sum of the four 32-bit words, so all share it. */
     private static String ipv6Client(int x) {
         return String.format(java.util.Locale.ROOT, "2001:db8::%x:%x:%x:%x", x >>> 16, x & 0xffff,
