@@ -90,6 +90,15 @@ import org.xbill.DNS.Type;
  *       same wire library as the engine, only the order (one after the other instead of in parallel) and the
  *       blocking differ. The setup checks that both paths refuse a client listed in {@code bl.test} and accept a
  *       fresh 10/8 client.
+ *   <li>{@link #cachedSenderDecision} (ns/op), per {@link Senders#senders}: the same policy plus the domain list
+ *       {@code rhsbl("sbl.test")} (a third rbldnsd zone, {@code dnset}, listing only its test points), and
+ *       16,384 pre-built requests from one unlisted client, each with its own MAIL FROM domain, none listed:
+ *       {@code ordinary} random 28-character labels, or {@code colliding} labels of 14 {@code c0}/{@code an}
+ *       blocks, whose {@code String.hashCode()} (and that of the MAIL FROM path) are all one value, what a
+ *       client floods hash tables keyed by the sender with. The setup decides every request once and checks that
+ *       each is then decided from the cache; what is measured is that cached decision. {@code -p ttlFloor=10s}
+ *       (the engine's default floor) shows what happens when the unlisted domains' answers, which rbldnsd
+ *       sends without SOA, expire after 10 s: run it with iterations of 10 s or more.
  * </ul>
  * Loopback answers take tens of microseconds; against a real resolver over a network each lookup takes
  * milliseconds, so the difference between parallel and sequential grows with the number of zones and their
@@ -101,7 +110,9 @@ import org.xbill.DNS.Type;
  * mvn -q -pl relay-policy-benchmarks -am package -DskipTests
  * java -jar relay-policy-benchmarks/target/benchmarks.jar DnsListBenchmark -f 1 -wi 2 -w 2s -i 3 -r 2s -prof gc
  * </pre>
- * Add {@code -p clients=listed} for one client set of the cached benchmarks, {@code DnsListBenchmark.uncached}
+ * {@code 'DnsListBenchmark\.cached(Sender)?Decision$'} compares the sender-domain variants with
+ * the client-only cached decision (the colliding setup takes minutes before the fix: every insertion walks a
+ * list). Add {@code -p clients=listed} for one client set of the cached benchmarks, {@code DnsListBenchmark.uncached}
  * or {@code 'DnsListBenchmark\.(uncached|sequentialBlocking)'} for some benchmarks only.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -180,6 +191,136 @@ public class DnsListBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() throws InterruptedException {
             zones.close();
+        }
+    }
+
+    /**
+     * The sender-domain benchmark's engine and requests: the README's policy plus the domain list
+     * {@code sbl.test} (rbldnsd {@code dnset}), and {@link #domains} requests from one unlisted client, each
+     * with its own MAIL FROM domain, none listed (what one spammer's connection can send); every answer is
+     * cached before measuring.
+     */
+    @State(Scope.Benchmark)
+    public static class Senders {
+
+        /**
+         * {@code ordinary}: random 28-letter labels; {@code colliding}: labels of 14 blocks, each {@code c0} or
+         * {@code an}, whose {@code String.hashCode()} are all equal (so are those of the whole domains and MAIL
+         * FROM paths): what an attacker sends to flood hash tables keyed by the sender domain.
+         */
+        @Param({"ordinary", "colliding"})
+        public String senders = "ordinary";
+
+        /** Distinct sender domains (and requests); a power of two, at most 2^14 (the colliding labels). */
+        @Param({"16384"})
+        public int domains = 16_384;
+
+        /**
+         * The DNS cache's TTL floor: {@code 1h} keeps every answer through the trial; {@code 10s} is the engine's
+         * default, under which the unlisted domains' NXDOMAIN answers (rbldnsd sends no SOA, so their negative
+         * TTL is 0) expire 10 s after they were fetched and are asked again, blocking, on the measured thread.
+         * The setup checks that every decision is cached only with {@code 1h}.
+         */
+        @Param({"1h"})
+        public String ttlFloor = "1h";
+
+        RelayEngine engine;
+        RelayRequest[] requests;
+        int mask;
+        private SenderZones zones;
+
+        /**
+         * Starts rbldnsd, builds the engine and the requests, decides each request once to fill the cache and
+         * checks every verdict and that the decisions are now made from the cache.
+         *
+         * @throws IllegalStateException if rbldnsd is missing or a request gets another decision than expected
+         */
+        @Setup(Level.Trial)
+        public void setUp() throws IOException, InterruptedException {
+            if (Integer.bitCount(domains) != 1 || domains > 1 << 14) {
+                throw new IllegalArgumentException("domains " + domains + ": need a power of two up to 16384");
+            }
+            List<String> names = senderDomains(senders, domains);
+            zones = SenderZones.start();
+            try {
+                boolean keepAll;
+                switch (ttlFloor) {
+                    case "1h":
+                        keepAll = true;
+                        break;
+                    case "10s":
+                        keepAll = false;
+                        break;
+                    default:
+                        throw new IllegalArgumentException("ttlFloor '" + ttlFloor + "' is unknown");
+                }
+                engine = policy(zones.server().port())
+                        .rhsbl("sbl.test")
+                        .dnsCache(keepAll ? Duration.ofHours(1) : Duration.ofSeconds(10), Duration.ofHours(1),
+                                100_000)
+                        .build();
+                mask = domains - 1;
+                requests = new RelayRequest[domains];
+                for (int i = 0; i < domains; i++) {
+                    String client = zones.unlistedClients.get(0);
+                    requests[i] = RelayRequest.of(client, "<a@" + names.get(i) + ">", RECIPIENT);
+                    check(engine.decide(requests[i]), client, false);
+                }
+                for (int i = 0; keepAll && i < domains; i++) {
+                    CompletableFuture<Decision> again = engine.decideAsync(requests[i]).toCompletableFuture();
+                    if (!again.isDone()) {
+                        throw new IllegalStateException("request " + i + " (" + requests[i]
+                                + ") is not answered from the cache after it was decided once");
+                    }
+                    check(again.join(), requests[i].client(), false);
+                }
+            } catch (Throwable e) { // precise rethrow: only what the try block throws
+                zones.close();
+                throw e;
+            }
+        }
+
+        /** Stops rbldnsd and removes its data files. */
+        @TearDown(Level.Trial)
+        public void tearDown() throws InterruptedException {
+            zones.close();
+        }
+    }
+
+    /**
+     * {@code count} distinct sender domains under {@code .example}, 28-character labels: random letters and
+     * digits (fixed seed) or, for {@code colliding}, every mix of 14 {@code c0}/{@code an} blocks, whose
+     * {@code String.hashCode()} is one value.
+     */
+    static List<String> senderDomains(String kind, int count) {
+        List<String> out = new ArrayList<>(count);
+        switch (kind) {
+            case "colliding":
+                for (int i = 0; i < count; i++) {
+                    StringBuilder label = new StringBuilder(28);
+                    for (int b = 13; b >= 0; b--) {
+                        label.append((i >>> b & 1) == 0 ? "c0" : "an");
+                    }
+                    out.add(label + ".example");
+                }
+                if (out.stream().mapToInt(String::hashCode).distinct().count() != 1) {
+                    throw new IllegalStateException("the colliding domains do not collide");
+                }
+                return out;
+            case "ordinary":
+                Random random = new Random(20_261_130L);
+                Set<String> seen = new LinkedHashSet<>();
+                while (seen.size() < count) {
+                    StringBuilder label = new StringBuilder(28);
+                    for (int c = 0; c < 28; c++) {
+                        label.append("abcdefghijklmnopqrstuvwxyz0123456789".charAt(random.nextInt(36)));
+                    }
+                    seen.add(label + ".example");
+                }
+                out.addAll(seen);
+                return out;
+            default:
+                throw new IllegalArgumentException("senders '" + kind + "' is unknown");
         }
     }
 
@@ -296,6 +437,20 @@ public class DnsListBenchmark {
     }
 
     /**
+     * A decision whose DNS answers are all cached, for one of {@link Senders#domains} different MAIL FROM
+     * domains (ordinary or with colliding hash codes); the caller reads the verdict only.
+     *
+     * @param state the engine and requests
+     * @param cursor this thread's position in the requests
+     * @return the verdict, consumed by JMH
+     */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public Verdict cachedSenderDecision(Senders state, Cursor cursor) {
+        return state.engine.decide(state.requests[cursor.next++ & state.mask]).verdict();
+    }
+
+    /**
      * A decision for a client never seen before: the engine asks both zones of rbldnsd in parallel.
      *
      * @param state the engine and the fresh-client counter
@@ -345,7 +500,7 @@ public class DnsListBenchmark {
     }
 
     /** The zone files in a temporary directory, the rbldnsd serving them, and the clients to ask about. */
-    static final class Zones extends RbldnsdZones {
+    static class Zones extends RbldnsdZones {
 
         private static final int PREFIXES = 3_000;
         private static final int SINGLES = 2_000;
@@ -354,7 +509,7 @@ public class DnsListBenchmark {
         // listedClients: 1,024 addresses listed in bl.test, even indexes in a listed /24, odd ones single listed
         // addresses; unlistedClients: 1,024 addresses in 100.64.0.0/10, in neither zone.
 
-        private Zones() throws IOException {
+        Zones() throws IOException {
             super("rbldnsd-bench");
         }
 
@@ -418,6 +573,30 @@ public class DnsListBenchmark {
                 }
             }
             return out;
+        }
+    }
+
+    /** {@link Zones} and the domain list {@code sbl.test} ({@code dnset}), which lists only its test points. */
+    static final class SenderZones extends Zones {
+
+        private SenderZones() throws IOException {
+        }
+
+        static SenderZones start() throws IOException, InterruptedException {
+            return RbldnsdZones.start(new SenderZones());
+        }
+
+        @Override
+        void write() throws IOException {
+            super.write();
+            // "test" is RFC 5782's test point for domain lists; 2.0.0.127 is what RbldnsdProcess waits for.
+            Files.write(dir.resolve("sbl.txt"), List.of("# sbl.test: benchmark data", ":127.0.1.2:Sender listed $",
+                    "test", "2.0.0.127"));
+        }
+
+        @Override
+        String[] zoneSpecs() {
+            return new String[] {"bl.test:ip4set:bl.txt", "two.test:ip4set:two.txt", "sbl.test:dnset:sbl.txt"};
         }
     }
 }

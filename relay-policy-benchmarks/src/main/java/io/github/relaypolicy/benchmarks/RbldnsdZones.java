@@ -28,6 +28,11 @@ abstract class RbldnsdZones implements AutoCloseable {
     /** Writes {@code bl.txt} and {@code two.txt} into {@link #dir} and fills the client lists. */
     abstract void write() throws IOException;
 
+    /** The zones rbldnsd serves, as its command line names them; a subclass may serve more. */
+    String[] zoneSpecs() {
+        return new String[] {"bl.test:ip4set:bl.txt", "two.test:ip4set:two.txt"};
+    }
+
     /**
      * Writes the zones and starts rbldnsd on them; on failure cleans up and rethrows.
      *
@@ -36,7 +41,7 @@ abstract class RbldnsdZones implements AutoCloseable {
     static <Z extends RbldnsdZones> Z start(Z zones) throws IOException, InterruptedException {
         try {
             zones.write();
-            zones.server = RbldnsdProcess.start(zones.dir, "bl.test:ip4set:bl.txt", "two.test:ip4set:two.txt");
+            zones.server = RbldnsdProcess.start(zones.dir, zones.zoneSpecs());
             return zones;
         } catch (IOException | InterruptedException | RuntimeException e) {
             zones.close();

@@ -7,6 +7,7 @@ import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.internal.DomainIndex;
 import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.SeededHash;
 import io.github.relaypolicy.core.internal.SmtpPath;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListAnswer.Status;
@@ -278,19 +279,14 @@ public final class DnsLists {
     }
 
     /**
-     * The memo's key for a request, or null if it has none. Without domain lists it is the client as the
-     * request holds it (its {@code InetAddress}, else its text), so that a memo hit needs no parsing and no
-     * allocation; the subject the lists are asked about is a function of it. With domain lists it is this
-     * thread's {@link RequestKey} probe, set to the client and the MAIL FROM.
+     * The memo's key for a request: this thread's {@link RequestKey} probe, set to the client as the request
+     * holds it (its {@code InetAddress}, else its text), so that a memo hit needs no parsing and no allocation
+     * (the subject the lists are asked about is a function of it), and, with domain lists, the MAIL FROM.
      */
     private @Nullable Object memoKey(RelayRequest request) {
-        Object client = request.clientAddress() != null ? request.clientAddress() : request.client();
-        if (!domainLists) {
-            return client;
-        }
         RequestKey probe = RequestKey.PROBES.get();
-        probe.client = client;
-        probe.sender = request.sender();
+        probe.set(request.clientAddress() != null ? request.clientAddress() : request.client(),
+                domainLists ? request.sender() : null);
         return probe;
     }
 
@@ -380,20 +376,30 @@ public final class DnsLists {
     }
 
     /**
-     * The memo's key when there are domain lists: the client (its {@code InetAddress}, else its text) and the
-     * MAIL FROM, as the request gave them. Keys in the memo are never changed; each thread probes the memo with
-     * its own instance, changed before each probe and never stored.
+     * The memo's key: the client (its {@code InetAddress}, else its text) and, with domain lists, the MAIL FROM,
+     * as the request gave them. Keys in the memo are never changed; each thread probes the memo with its own
+     * instance, changed before each probe and never stored. Both parts are chosen by SMTP clients, so the hash
+     * is {@link SeededHash}'s and keys are {@link Comparable} (see {@link QueryKey}).
      */
-    private static final class RequestKey {
+    static final class RequestKey implements Comparable<RequestKey> {
         static final ThreadLocal<RequestKey> PROBES = ThreadLocal.withInitial(RequestKey::new);
 
-        @Nullable Object client;
-        @Nullable String sender;
+        private @Nullable Object client;
+        private @Nullable String sender;
+        private int hash; // 0: not computed yet
+
+        /** Sets this probe. */
+        void set(@Nullable Object client, @Nullable String sender) {
+            this.client = client;
+            this.sender = sender;
+            this.hash = 0;
+        }
 
         RequestKey copy() {
             RequestKey k = new RequestKey();
             k.client = client;
             k.sender = sender;
+            k.hash = hash;
             return k;
         }
 
@@ -404,7 +410,47 @@ public final class DnsLists {
 
         @Override
         public int hashCode() {
-            return 31 * Objects.hashCode(client) + Objects.hashCode(sender);
+            int h = hash;
+            if (h == 0) {
+                // An Inet6Address's bytes cannot be read without a copy (32 B per memo hit), so it is hashed by
+                // its own hashCode(), the sum of its words, which clients of one /64 can make collide: for them
+                // the keys being Comparable keeps the bin a tree. Text and IPv4 clients hash by content.
+                long c = client instanceof java.net.Inet4Address a ? SeededHash.of(a)
+                        : client instanceof java.net.InetAddress a ? SeededHash.of(6, a.hashCode())
+                        : client instanceof String s ? SeededHash.of(s) : 0;
+                h = SeededHash.fold(c * 0x9E3779B97F4A7C15L + (sender == null ? 0 : SeededHash.of(sender)));
+                h = h == 0 ? 1 : h;
+                hash = h;
+            }
+            return h;
+        }
+
+        /** An order consistent with {@link #equals}: the client (text, then IPv4, then IPv6), the sender. */
+        @Override
+        public int compareTo(RequestKey o) {
+            int c = compareClients(client, o.client);
+            if (c == 0 && sender != o.sender) {
+                c = sender == null ? -1 : o.sender == null ? 1 : sender.compareTo(o.sender);
+            }
+            return c;
+        }
+
+        private static int compareClients(@Nullable Object a, @Nullable Object b) {
+            int c = Integer.compare(rank(a), rank(b));
+            if (c != 0 || a == b) {
+                return c;
+            }
+            if (a instanceof String s) {
+                return s.compareTo((String) b);
+            }
+            // Only on equal hashes in one bin, so the copies of the addresses' bytes do not touch the hot path.
+            return java.util.Arrays.compareUnsigned(((java.net.InetAddress) a).getAddress(),
+                    ((java.net.InetAddress) b).getAddress());
+        }
+
+        private static int rank(@Nullable Object client) {
+            return client == null ? 0 : client instanceof String ? 1 : client instanceof java.net.Inet4Address ? 2
+                    : 3;
         }
     }
 

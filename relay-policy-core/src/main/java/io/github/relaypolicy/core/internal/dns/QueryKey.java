@@ -1,6 +1,7 @@
 package io.github.relaypolicy.core.internal.dns;
 
 import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.SeededHash;
 import java.net.InetAddress;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -13,8 +14,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Keys held by a cache are never changed after construction. A decision made from the cache probes it with
  * its thread's {@link #probe()}, which it changes before each probe; a probe is never stored anywhere, so
  * checking the cache allocates nothing.
+ *
+ * <p>What is asked about is chosen by SMTP clients (the sender domain, an address in the client's own IPv6
+ * prefix), so the hash is {@link SeededHash}'s, not a function of {@code String.hashCode()}, and keys are
+ * {@link Comparable}, so that the caches' bins stay logarithmic even if hashes collided.
  */
-public final class QueryKey implements IpText.Sink6 {
+public final class QueryKey implements IpText.Sink6, Comparable<QueryKey> {
 
     private static final byte NONE = 0;
     private static final byte IP4 = 4;
@@ -29,6 +34,7 @@ public final class QueryKey implements IpText.Sink6 {
     private long hi;
     private long lo;
     private @Nullable String domain;
+    private int hash; // 0: not computed yet (as in String; a benign race for keys shared between threads)
 
     private QueryKey() {
         this.zone = "";
@@ -68,6 +74,7 @@ public final class QueryKey implements IpText.Sink6 {
         zone = "";
         domain = null;
         family = NONE;
+        hash = 0;
         if (address instanceof java.net.Inet4Address a) {
             accept4(IpText.value(a)); // no copy of the address bytes
             return true;
@@ -95,6 +102,7 @@ public final class QueryKey implements IpText.Sink6 {
     }
 
     private void accept4(long v4) {
+        hash = 0;
         family = IP4;
         hi = 0;
         lo = v4;
@@ -106,6 +114,7 @@ public final class QueryKey implements IpText.Sink6 {
         if (h == 0 && (l >>> 32) == 0xffffL) {
             accept4(l & 0xffffffffL);
         } else {
+            hash = 0;
             family = IP6;
             hi = h;
             lo = l;
@@ -120,6 +129,7 @@ public final class QueryKey implements IpText.Sink6 {
         this.hi = 0;
         this.lo = 0;
         this.domain = domain;
+        this.hash = 0;
     }
 
     /** Sets this probe to an address, as saved by {@link #family()}, {@link #hi()} and {@link #lo()}. */
@@ -129,6 +139,7 @@ public final class QueryKey implements IpText.Sink6 {
         this.hi = hi;
         this.lo = lo;
         this.domain = null;
+        this.hash = 0;
     }
 
     /** The zone asked, lower case without the trailing dot. */
@@ -179,12 +190,39 @@ public final class QueryKey implements IpText.Sink6 {
                 && Objects.equals(domain, k.domain);
     }
 
+    /**
+     * The keyed hash of what is asked about, mixed with the zone's (configured, not chosen by clients): no
+     * allocation, and computed once per key (per setting, for a probe).
+     */
     @Override
     public int hashCode() {
-        long mix = (lo * 0x9E3779B97F4A7C15L) ^ (hi * 0xC2B2AE3D27D4EB4FL);
-        int h = (int) (mix ^ (mix >>> 32));
-        h = 31 * h + zone.hashCode();
-        return domain == null ? h : 31 * h + domain.hashCode();
+        int h = hash;
+        if (h == 0) {
+            long subject = domain != null ? SeededHash.of(domain) : SeededHash.of(hi ^ ((long) family << 56), lo);
+            h = SeededHash.fold(subject + zone.hashCode() * 0x9E3779B97F4A7C15L);
+            h = h == 0 ? 1 : h;
+            hash = h;
+        }
+        return h;
+    }
+
+    /** An order consistent with {@link #equals}, for the caches' tree bins: family, address, zone, domain. */
+    @Override
+    public int compareTo(QueryKey o) {
+        int c = Byte.compare(family, o.family);
+        if (c == 0) {
+            c = Long.compare(hi, o.hi);
+        }
+        if (c == 0) {
+            c = Long.compare(lo, o.lo);
+        }
+        if (c == 0) {
+            c = zone.compareTo(o.zone);
+        }
+        if (c == 0 && domain != o.domain) {
+            c = domain == null ? -1 : o.domain == null ? 1 : domain.compareTo(o.domain);
+        }
+        return c;
     }
 
     @Override
