@@ -325,29 +325,39 @@ public final class ListLookups {
         if (!acquireQuery()) {
             return CompletableFuture.completedFuture(NOT_ASKED_QUERY_LIMIT); // never cached
         }
-        CompletableFuture<Raw> mine = new CompletableFuture<>();
-        CompletableFuture<Raw> prior = addresses.asMap().putIfAbsent(key, mine);
-        if (prior != null) { // asked meanwhile by another decision
-            releaseQuery();
-            return prior;
+        boolean[] asked = {false};
+        CompletableFuture<Raw> f;
+        try {
+            f = addresses.get(key, (k, exec) -> {
+                asked[0] = true;
+                return query(k.name(), Type.A).handle((m, e) -> {
+                    try {
+                        return e != null ? notSent(e) ? NOT_ASKED_NO_SOCKET : Raw.failure(describe(e)) : toRaw(m);
+                    } catch (RuntimeException x) {
+                        return Raw.failure(describe(x));
+                    }
+                }).thenApplyAsync(raw -> {
+                    releaseQuery(); // dnsjava has closed the query's socket
+                    return raw;
+                }, executor);
+            });
+        } catch (RuntimeException e) {
+            if (!asked[0]) {
+                releaseQuery();
+            }
+            return CompletableFuture.completedFuture(Raw.failure(describe(e)));
         }
-        query(key.name(), Type.A).handle((m, e) -> {
-            try {
-                return e != null ? notSent(e) ? NOT_ASKED_NO_SOCKET : Raw.failure(describe(e)) : toRaw(m);
-            } catch (RuntimeException x) {
-                return Raw.failure(describe(x));
-            }
-        }).thenAcceptAsync(raw -> {
-            try {
-                releaseQuery(); // dnsjava has closed the query's socket
+        if (!asked[0]) {
+            releaseQuery(); // asked meanwhile by another decision: shared
+        } else {
+            // Kept for no time (its lifetime is 0) and removed: says nothing about the list.
+            f.thenAccept(raw -> {
                 if (raw.wasNotAsked()) {
-                    addresses.asMap().remove(key, mine); // before anyone can read it from the cache
+                    addresses.asMap().remove(key, f);
                 }
-            } finally {
-                mine.complete(raw);
-            }
-        }, executor);
-        return mine;
+            });
+        }
+        return f;
     }
 
     /**
@@ -360,28 +370,37 @@ public final class ListLookups {
             if (!acquireQuery()) {
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Txt> mine = new CompletableFuture<>();
-            known = texts.asMap().putIfAbsent(key, mine);
-            if (known != null) {
+            boolean[] asked = {false};
+            try {
+                known = texts.get(key, (k, exec) -> {
+                    asked[0] = true;
+                    return query(k.name(), Type.TXT).handle((m, e) -> {
+                        try {
+                            return e != null ? notSent(e) ? NOT_ASKED_TXT : new Txt("", FAILURE_TTL_SECONDS)
+                                    : toText(m);
+                        } catch (RuntimeException x) {
+                            return new Txt("", FAILURE_TTL_SECONDS);
+                        }
+                    }).thenApplyAsync(txt -> {
+                        releaseQuery();
+                        return txt;
+                    }, executor);
+                });
+            } catch (RuntimeException e) {
+                if (!asked[0]) {
+                    releaseQuery();
+                }
+                return CompletableFuture.completedFuture(null);
+            }
+            if (!asked[0]) {
                 releaseQuery();
             } else {
-                known = mine;
-                query(key.name(), Type.TXT).handle((m, e) -> {
-                    try {
-                        return e != null ? notSent(e) ? NOT_ASKED_TXT : new Txt("", FAILURE_TTL_SECONDS) : toText(m);
-                    } catch (RuntimeException x) {
-                        return new Txt("", FAILURE_TTL_SECONDS);
+                CompletableFuture<Txt> f = known;
+                f.thenAccept(txt -> {
+                    if (txt == NOT_ASKED_TXT) {
+                        texts.asMap().remove(key, f);
                     }
-                }).thenAcceptAsync(txt -> {
-                    try {
-                        releaseQuery();
-                        if (txt == NOT_ASKED_TXT) {
-                            texts.asMap().remove(key, mine);
-                        }
-                    } finally {
-                        mine.complete(txt);
-                    }
-                }, executor);
+                });
             }
         }
         return known.thenApply(t -> t.text().isEmpty() ? null : t.text());
@@ -513,7 +532,7 @@ public final class ListLookups {
         Message query;
         try {
             query = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
-        } catch (TextParseException e) {
+        } catch (TextParseException | RuntimeException e) { // a failure of this query, cached as such
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Message> sent;
