@@ -6,6 +6,7 @@ module io.github.relaypolicy.core {
     requires static org.jspecify;
     requires org.dnsjava;
     requires com.github.benmanes.caffeine;
+    requires jdk.management; // the process's descriptor limit, to keep DNS queries below it
 
     exports io.github.relaypolicy.core;
 }

@@ -1,8 +1,11 @@
 package io.github.relaypolicy.core;
 
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -12,12 +15,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class DnsExecutor {
 
+    /**
+     * Tasks waiting for the pool. The queries in flight bound them already (each answer is one task); the bound
+     * here keeps a flood of answers from growing the heap all the same: beyond it the thread that hands a task
+     * over runs it itself (dnsjava's I/O thread, or a decision's), which slows the flood down and loses nothing.
+     */
+    private static final int QUEUE = 4096;
     private static final AtomicInteger THREADS = new AtomicInteger();
-    private static final ExecutorService POOL = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "relay-policy-dns-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService POOL = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(QUEUE), r -> {
+                Thread t = new Thread(r, "relay-policy-dns-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.CallerRunsPolicy());
 
     private static final java.util.concurrent.ScheduledExecutorService SCHEDULER =
             Executors.newSingleThreadScheduledExecutor(r -> {

@@ -88,6 +88,7 @@ public final class PolicyFile {
         key("dns_cache_min_ttl", Type.DURATION, false, "a duration: 0s, 10s, 1m");
         key("dns_cache_max_ttl", Type.DURATION, false, "a duration: 10m, 1h");
         key("dns_cache_size", Type.INTEGER, false, "a whole number of at least 1");
+        key("dns_max_in_flight", Type.INTEGER, false, "a whole number from 1 to 1000000");
         key("local_zone", Type.LOCAL_ZONE, true, "an rbldnsd data file (.ip4set, .ip4trie, .ip6trie"
                 + " or .dnset), optionally followed by malformed=skip or malformed=refuse");
         key("local_zone_check_interval", Type.DURATION, false, "a duration: 10s, 1m");
@@ -676,6 +677,8 @@ public final class PolicyFile {
                         long n = integer(s);
                         if (key.name().equals("dnsbl_threshold")) {
                             b.dnsblThreshold((int) n);
+                        } else if (key.name().equals("dns_max_in_flight")) {
+                            b.dnsMaxInFlight((int) n);
                         } else {
                             cacheSize = n;
                             cacheOrigin = s.valueOrigin();

@@ -494,6 +494,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         static final Duration DEFAULT_TTL_FLOOR = Duration.ofSeconds(10);
         static final Duration DEFAULT_TTL_CEILING = Duration.ofHours(1);
         static final long DEFAULT_CACHE_SIZE = 100_000;
+        static final int MAX_DNS_IN_FLIGHT = 1_000_000;
 
         private final List<Entry> localDomains = new ArrayList<>();
         private final List<Entry> relayDomains = new ArrayList<>();
@@ -504,6 +505,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         private final List<InetSocketAddress> dnsServers = new ArrayList<>();
         private int dnsblThreshold = 1;
         private Duration dnsTimeout = Duration.ofSeconds(5);
+        private int dnsMaxInFlight = ListLookups.DEFAULT_MAX_IN_FLIGHT;
         private DnsFailure dnsFailure = DnsFailure.DEFER;
         private final Map<String, Boolean> zoneFailures = new LinkedHashMap<>();
         private final Map<String, SmtpReply> zoneReplies = new LinkedHashMap<>();
@@ -721,6 +723,36 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                         + " must be more than 0 and at most " + PolicyFile.duration(MAX_DNS_TIMEOUT));
             }
             this.dnsTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The most DNS list queries in flight at once (A and TXT queries, all lists together). Each holds one socket
+         * (one file descriptor) until it is answered or times out ({@link #dnsTimeout(Duration)}), so this bounds
+         * the descriptors and memory a slow or silent DNS server can make the engine hold, however many decisions
+         * arrive: DNS sockets stay below twice this number (a finished query's socket is closed for good by
+         * dnsjava's I/O thread on its next turn). Whatever is set here, all engines of the process together keep
+         * at most a quarter of the process's limit of open files in queries, so that DNS sockets never take more
+         * than half of it. At most four times as many decisions wait for answers (several can share a query).
+         * Default: 2000.
+         *
+         * <p>At a limit nothing waits and nothing fails: a decision that would need a new query takes the list's
+         * failure answer at once ({@link #dnsFailure(String, DnsFailure) dns_failure}: defer with 451 4.7.1, or
+         * ignore the list), and its trace says that the list was not asked because a local limit was reached.
+         * Such a refusal to ask, like a query for which no socket could be opened, is not cached: the next
+         * decision asks the list again.
+         *
+         * @param maxInFlight from 1 to 1,000,000
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         * @since 0.1.0
+         */
+        public Builder dnsMaxInFlight(int maxInFlight) {
+            if (maxInFlight < 1 || maxInFlight > MAX_DNS_IN_FLIGHT) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "dnsMaxInFlight %d must be from 1 to %d", maxInFlight, MAX_DNS_IN_FLIGHT));
+            }
+            this.dnsMaxInFlight = maxInFlight;
             return this;
         }
 
@@ -1068,7 +1100,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             }
             boolean allLocal = all.stream().allMatch(s -> zones.containsKey(s.zone()));
             ListLookups lookups = allLocal ? null : new ListLookups(List.copyOf(dnsServers), dnsTimeout, ttlFloor,
-                    ttlCeiling, cacheSize, DnsExecutor.get());
+                    ttlCeiling, cacheSize, dnsMaxInFlight, DnsExecutor.get());
             return new DnsLists(all, zoneFailures, dnsFailure == DnsFailure.IGNORE, dnsblThreshold, dnsTimeout,
                     zoneReplies, lookups, new LocalZoneAnswers(zones));
         }
@@ -1210,6 +1242,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 out.append("# (no dns_servers: the system's resolvers are asked)\n");
             }
             out.append("dns_timeout = ").append(PolicyFile.duration(dnsTimeout)).append('\n');
+            out.append("dns_max_in_flight = ").append(dnsMaxInFlight).append('\n');
             out.append("dns_failure = ").append(dnsFailure.name().toLowerCase(Locale.ROOT)).append('\n');
             zoneFailures.forEach((zone, ignore) -> out.append("dns_failure.").append(zone).append(" = ")
                     .append(ignore ? "ignore" : "defer").append('\n'));

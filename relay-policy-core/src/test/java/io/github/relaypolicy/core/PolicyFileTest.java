@@ -106,7 +106,8 @@ final class PolicyFileTest {
                         + " Relay access denied\n",
                 "# reply.internal_error = 451 4.3.0 Temporary internal error\n",
                 "dnsbl_sites = bl.example.invalid=127.0.0.[2..11;30]*3\n", "dnsbl_threshold = 3\n",
-                "dns_timeout = 5s\n", "dns_failure = defer\n", "dns_cache_min_ttl = 10s\n",
+                "dns_timeout = 5s\n", "dns_max_in_flight = 2000\n", "dns_failure = defer\n",
+                "dns_cache_min_ttl = 10s\n",
                 "dns_cache_max_ttl = 1h\n", "dns_cache_size = 100000\n", "local_zone_check_interval = 1m\n");
 
         // local zone paths are printed resolved, so the text reads back from anywhere
@@ -166,6 +167,7 @@ final class PolicyFileTest {
                 dnsbl_threshold = 2
                 dns_servers = 127.0.0.1:5353, [::1]:53
                 dns_timeout = 750ms
+                dns_max_in_flight = 300
                 dns_failure = ignore
                 dns_failure.wl.test = defer
                 dnsbl_reply.bl.local = 550 5.7.1 Go away, {client}
@@ -183,7 +185,7 @@ final class PolicyFileTest {
                 "reply.reject_unauth_destination = 550 5.7.1 No relaying for <{recipient}>\n",
                 "dnsbl_sites = bl.local*2\n", "dnswl_sites = wl.test*-1\n", "rhsbl_sites = dbl.test\n",
                 "dnsbl_threshold = 2\n", "dns_servers = 127.0.0.1:5353, [0:0:0:0:0:0:0:1]:53\n",
-                "dns_timeout = 750ms\n", "dns_failure = ignore\n", "dns_failure.wl.test = defer\n",
+                "dns_timeout = 750ms\n", "dns_max_in_flight = 300\n", "dns_failure = ignore\n", "dns_failure.wl.test = defer\n",
                 "dnsbl_reply.bl.local = 550 5.7.1 Go away, {client}\n", "dns_cache_min_ttl = 0s\n",
                 "dns_cache_max_ttl = 2h\n", "dns_cache_size = 500\n",
                 "local_zone.bl.local = " + dir.resolve("bl.ip4set") + " malformed=skip\n",
@@ -249,6 +251,8 @@ final class PolicyFileTest {
             mynetworks = ./                        | 1:14: cannot read list file
             dns_timeout = 15251w                   | 1:15: dns_timeout: dnsTimeout 106757d must be more than 0 and at most 10m
             dns_timeout = 11m                      | 1:15: dns_timeout: dnsTimeout 11m must be more than 0 and at most 10m
+            dns_max_in_flight = 0                  | 1:21: dns_max_in_flight: '0' is not a whole number from 1 to 1000000
+            dns_max_in_flight = 1000001            | 1:21: dns_max_in_flight: dnsMaxInFlight 1000001 must be from 1 to 1000000
             dns_cache_max_ttl = 15251w             | 1:21: dnsCache(10s, 106757d, 100000): need 0 <= floor <= ceiling <= 30d
             local_zone_check_interval = 2d         | 1:29: local_zone_check_interval: localZoneCheckInterval 2d must be from 1ms to 1d
             dnsbl_sites = bl.test=127.0.0.1        | 1:15: dnsbl 'bl.test=127.0.0.1': filter '127.0.0.1' matches no answer that can be a listing

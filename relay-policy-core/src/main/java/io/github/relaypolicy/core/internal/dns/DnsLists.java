@@ -134,6 +134,10 @@ public final class DnsLists {
                 return String.format(Locale.ROOT, "score %d is below the threshold %d", score, lists.threshold);
             }
             ListSpec spec = lists.lists[decided];
+            if (kind == Kind.DEFER && answers[decided].status() == Status.NOT_ASKED) {
+                return String.format(Locale.ROOT, "score %d, but %s %s was %s, and it could reach the threshold %d;"
+                        + " deferred", score, spec.kind().setting(), spec.zone(), answers[decided], lists.threshold);
+            }
             if (kind == Kind.REJECT) {
                 Subject subject = lists.domainList[decided] ? senderSubject(request.sender())
                         : clientSubject(request);
@@ -173,6 +177,7 @@ public final class DnsLists {
     private static final SmtpReply DEFER_REPLY = SmtpReply.of(451, "4.7.1",
             "Service unavailable; client [{client}] could not be checked against {zone}, try again later");
     private static final ListLookups.Raw NO_RESOLVER = ListLookups.Raw.failure("no DNS resolver configured");
+    private static final ListLookups.Raw NOT_ADMITTED = ListLookups.Raw.notAsked(ListAnswer.WAITING_LIMIT);
     private static final Kind[] KINDS = Kind.values();
 
     private final List<ListSpec> specs;
@@ -454,8 +459,29 @@ public final class DnsLists {
         }
     }
 
-    /** Checks a request whose recipient is already acceptable; never completes exceptionally. */
+    /**
+     * Checks a request whose recipient is already acceptable; never completes exceptionally. The decision waits
+     * for DNS only if {@link ListLookups#admit() admitted}; else, and for every query the limit of queries in
+     * flight refuses, it takes what is cached and the other lists are {@link Status#NOT_ASKED not asked}: it
+     * completes at once, as if those lists had failed.
+     */
     public CompletableFuture<Outcome> check(RelayRequest request) {
+        boolean admitted = lookups != null && lookups.admit();
+        try {
+            CompletableFuture<Outcome> outcome = check(request, admitted);
+            if (admitted) {
+                outcome.whenComplete((o, e) -> lookups.leave());
+            }
+            return outcome;
+        } catch (RuntimeException | Error e) {
+            if (admitted) {
+                lookups.leave();
+            }
+            throw e;
+        }
+    }
+
+    private CompletableFuture<Outcome> check(RelayRequest request, boolean admitted) {
         Subject client = clientSubject(request);
         Subject sender = domainLists ? senderSubject(request.sender()) : null;
         int n = lists.length;
@@ -475,6 +501,9 @@ public final class DnsLists {
                 f = CompletableFuture.completedFuture(inProcess);
             } else if (lookups == null) {
                 f = CompletableFuture.completedFuture(NO_RESOLVER);
+            } else if (!admitted) {
+                ListLookups.Raw known = lookups.cached(key);
+                f = CompletableFuture.completedFuture(known != null ? known : NOT_ADMITTED);
             } else {
                 f = lookups.lookup(key).copy().completeOnTimeout(
                         ListLookups.Raw.failure("no answer within " + deadline.toMillis() + " ms"),
@@ -493,16 +522,17 @@ public final class DnsLists {
                 }
             }
             return answers;
-        }).thenCompose(answers -> judge(answers, keys, started));
+        }).thenCompose(answers -> judge(answers, keys, started, admitted));
     }
 
-    private CompletableFuture<Outcome> judge(ListAnswer[] answers, QueryKey[] keys, long started) {
+    private CompletableFuture<Outcome> judge(ListAnswer[] answers, QueryKey[] keys, long started,
+            boolean admitted) {
         long tally = tally(answers);
         if (kindOf(tally) != Kind.REJECT) {
             return CompletableFuture.completedFuture(new Outcome(this, answers, tally, null));
         }
         int d = decidedOf(tally);
-        return txt(d, keys[d], started).thenApply(text -> new Outcome(this, answers, tally, text));
+        return txt(d, keys[d], started, admitted).thenApply(text -> new Outcome(this, answers, tally, text));
     }
 
     /**
@@ -568,9 +598,13 @@ public final class DnsLists {
         return (int) tally;
     }
 
-    private CompletableFuture<@Nullable String> txt(int list, QueryKey key, long started) {
+    private CompletableFuture<@Nullable String> txt(int list, QueryKey key, long started, boolean admitted) {
         if (served[list] || lookups == null) {
             return CompletableFuture.completedFuture(local.txt(key));
+        }
+        if (!admitted) { // a listing from the cache: its reason only if that is cached too
+            ListLookups.Txt t = lookups.cachedTxt(key);
+            return CompletableFuture.completedFuture(t == null || t.text().isEmpty() ? null : t.text());
         }
         long left = deadline.toNanos() - (System.nanoTime() - started);
         return lookups.txt(key).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
@@ -602,6 +636,9 @@ public final class DnsLists {
     public record Health(ListSpec spec, ListAnswer listedPoint, ListAnswer unlistedPoint) {
         /** The problem, or {@code ""}. */
         public String problem() {
+            if (listedPoint.status() == Status.NOT_ASKED || unlistedPoint.status() == Status.NOT_ASKED) {
+                return (listedPoint.status() == Status.NOT_ASKED ? listedPoint : unlistedPoint).toString();
+            }
             if (listedPoint.status() == Status.UNKNOWN || unlistedPoint.status() == Status.UNKNOWN) {
                 return "unreachable";
             }

@@ -11,7 +11,8 @@ import java.util.Locale;
  * 127/8 means the zone is broken for this query. The table and its sources are in {@code docs/dns-lists.md}.
  *
  * @param status what the answers mean
- * @param answer the A record that decided (the listing, the error code or the broken answer), or 0
+ * @param answer the A record that decided (the listing, the error code or the broken answer), or 0; for
+ *     {@link Status#NOT_ASKED}, why: {@link #QUERY_LIMIT}, {@link #WAITING_LIMIT} or {@link #NO_SOCKET}
  */
 public record ListAnswer(Status status, long answer) {
 
@@ -26,8 +27,23 @@ public record ListAnswer(Status status, long answer) {
         /** The list answered outside 127.0.0.0/8. */
         BROKEN,
         /** No usable answer: timeout, SERVFAIL, REFUSED, a network error. */
-        UNKNOWN
+        UNKNOWN,
+        /**
+         * The list was not asked, for a reason of this process (a limit reached, no socket to be had): unknown
+         * like {@link #UNKNOWN}, but it says nothing about the list, so it is never cached as the list's answer.
+         */
+        NOT_ASKED
     }
+
+    /** Why a list was not asked: the limit of DNS queries in flight was reached. */
+    public static final int QUERY_LIMIT = 1;
+    /** Why a list was not asked: the limit of decisions waiting for DNS answers was reached. */
+    public static final int WAITING_LIMIT = 2;
+    /** Why a list was not asked: no socket could be opened for the query. */
+    public static final int NO_SOCKET = 3;
+
+    private static final ListAnswer[] NOT_ASKED = {null, new ListAnswer(Status.NOT_ASKED, QUERY_LIMIT),
+        new ListAnswer(Status.NOT_ASKED, WAITING_LIMIT), new ListAnswer(Status.NOT_ASKED, NO_SOCKET)};
 
     private static final ListAnswer NOT_LISTED = new ListAnswer(Status.NOT_LISTED, 0);
     private static final ListAnswer UNKNOWN = new ListAnswer(Status.UNKNOWN, 0);
@@ -40,6 +56,15 @@ public record ListAnswer(Status status, long answer) {
     /** Unknown. */
     public static ListAnswer unknown() {
         return UNKNOWN;
+    }
+
+    /**
+     * Not asked, for a reason of this process.
+     *
+     * @param why {@link #QUERY_LIMIT}, {@link #WAITING_LIMIT} or {@link #NO_SOCKET}
+     */
+    public static ListAnswer notAsked(int why) {
+        return NOT_ASKED[why];
     }
 
     /**
@@ -83,6 +108,13 @@ public record ListAnswer(Status status, long answer) {
     /** The answer as text for traces, e.g. {@code LISTED 127.0.0.2}. */
     @Override
     public String toString() {
+        if (status == Status.NOT_ASKED) {
+            return "not asked: " + switch ((int) answer) {
+                case QUERY_LIMIT -> "the local limit of DNS queries in flight (dns_max_in_flight) was reached";
+                case WAITING_LIMIT -> "the local limit of decisions waiting for DNS answers was reached";
+                default -> "no socket could be opened for the query";
+            };
+        }
         return answer == 0 ? status.toString()
                 : String.format(Locale.ROOT, "%s %d.%d.%d.%d", status, answer >>> 24, (answer >>> 16) & 255,
                         (answer >>> 8) & 255, answer & 255);

@@ -4,14 +4,17 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -33,6 +36,16 @@ import org.xbill.DNS.Type;
  * Caffeine for the cache: TTLs are honoured within a floor and a ceiling, negative answers are cached by the
  * SOA minimum (RFC 2308), and concurrent lookups of the same name share one query. A failure is an answer too
  * ({@link Raw#failed()}): it is cached only briefly and never throws at the caller.
+ *
+ * <p>Everything that grows with load is bounded, so that a flood of decisions while the DNS server is silent or
+ * slow cannot exhaust the heap or the process's file descriptors (issue 9): at most {@code maxInFlight} queries
+ * are in flight (each holds one socket until it is answered or times out), and never more than a quarter of the
+ * process's limit of open files across all lookups of the process; at most {@link #maxWaiting(int)} decisions
+ * wait for answers. A finished query's socket is closed for good by dnsjava's I/O thread on its next turn (a
+ * channel registered with a selector is closed when it is deregistered), so the sockets may briefly outnumber the
+ * queries in flight, never twice over: DNS sockets stay below half the limit of open files. Admission never waits: at a limit the list is not asked ({@link ListAnswer.Status#NOT_ASKED})
+ * and the decision goes on at once as for a failure of the list. A query that was not asked, or could not be
+ * sent for want of a socket, is not cached: it says nothing about the list, and the next decision asks again.
  */
 public final class ListLookups {
 
@@ -55,6 +68,8 @@ public final class ListLookups {
         private final @Nullable ListAnswer regardless;
         /** A listing for each A record, in order: the first that passes a list's filter is its answer. */
         private final ListAnswer[] listings;
+        /** Why the list was not asked, for an answer made because of a local condition; never cached. */
+        private final @Nullable ListAnswer notAsked;
 
         /**
          * An answer made in-process, which no cache keeps.
@@ -67,6 +82,12 @@ public final class ListLookups {
         }
 
         private Raw(long[] addresses, boolean failed, String failure, long ttlSeconds, long createdAt) {
+            this(addresses, failed, failure, ttlSeconds, createdAt, null);
+        }
+
+        private Raw(long[] addresses, boolean failed, String failure, long ttlSeconds, long createdAt,
+                @Nullable ListAnswer notAsked) {
+            this.notAsked = notAsked;
             this.createdAt = createdAt;
             this.addresses = addresses.length == 0 ? NONE : addresses;
             this.failed = failed;
@@ -97,6 +118,17 @@ public final class ListLookups {
             return new Raw(NONE, true, why, 0, System.nanoTime());
         }
 
+        /** The answer when the list was not asked, for {@link ListAnswer#notAsked(int) why}; never cached. */
+        static Raw notAsked(int why) {
+            ListAnswer a = ListAnswer.notAsked(why);
+            return new Raw(NONE, true, a.toString(), 0, 0, a);
+        }
+
+        /** Whether the list was not asked, for a reason of this process: such an answer is never cached. */
+        public boolean wasNotAsked() {
+            return notAsked != null;
+        }
+
         /** The A records, as unsigned 32-bit values. */
         public long[] addresses() {
             return addresses.clone();
@@ -123,7 +155,7 @@ public final class ListLookups {
          */
         public ListAnswer classify(AnswerFilter filter) {
             if (failed) {
-                return ListAnswer.unknown();
+                return notAsked != null ? notAsked : ListAnswer.unknown();
             }
             if (regardless != null) {
                 return regardless;
@@ -144,6 +176,16 @@ public final class ListLookups {
 
     private static final long FAILURE_TTL_SECONDS = 10;
 
+    /** The default of {@code maxInFlight}: DNS queries in flight at once, per engine. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 2000;
+    /** Decisions that may wait for answers, per query in flight (several decisions may share one query). */
+    private static final int WAITING_PER_QUERY = 4;
+    /** The queries in flight in the whole process: each holds a socket, see {@link #processQueryLimit()}. */
+    private static final Limit PROCESS_QUERIES = new Limit(processQueryLimit());
+    private static final Raw NOT_ASKED_QUERY_LIMIT = Raw.notAsked(ListAnswer.QUERY_LIMIT);
+    private static final Raw NOT_ASKED_NO_SOCKET = Raw.notAsked(ListAnswer.NO_SOCKET);
+    private static final Txt NOT_ASKED_TXT = new Txt("", 0, 0);
+
     private final Resolver resolver;
     private final Executor executor;
     private final long maxEntries;
@@ -151,6 +193,8 @@ public final class ListLookups {
     private final long ceiling;
     private final AsyncCache<QueryKey, Raw> addresses;
     private final AsyncCache<QueryKey, Txt> texts;
+    private final Limit queries;
+    private final Limit waiting;
 
     /**
      * A TXT answer ({@code ""} for none: Caffeine keeps no null values), its TTL, and when it was made
@@ -168,7 +212,22 @@ public final class ListLookups {
      */
     public ListLookups(List<InetSocketAddress> servers, Duration timeout, Duration ttlFloor, Duration ttlCeiling,
             long maxEntries, Executor executor) {
+        this(servers, timeout, ttlFloor, ttlCeiling, maxEntries, DEFAULT_MAX_IN_FLIGHT, executor);
+    }
+
+    /**
+     * @param servers the DNS servers to ask; empty for the system resolvers
+     * @param timeout how long one query may take, retries included
+     * @param maxInFlight the most queries in flight at once (A and TXT); see {@link #maxWaiting(int)}
+     */
+    public ListLookups(List<InetSocketAddress> servers, Duration timeout, Duration ttlFloor, Duration ttlCeiling,
+            long maxEntries, int maxInFlight, Executor executor) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight " + maxInFlight + " must be at least 1");
+        }
         this.resolver = resolver(servers, timeout);
+        this.queries = new Limit(maxInFlight);
+        this.waiting = new Limit(maxWaiting(maxInFlight));
         this.executor = executor;
         this.maxEntries = maxEntries;
         this.floor = ttlFloor.toNanos();
@@ -187,11 +246,14 @@ public final class ListLookups {
 
     /** How long an answer is cached, in nanoseconds: its TTL within the floor and ceiling; a failure briefly. */
     private long lifetime(Raw raw) {
+        if (raw.wasNotAsked()) {
+            return 0; // says nothing about the list: never kept, nor anything derived from it
+        }
         return raw.failed() ? TimeUnit.SECONDS.toNanos(FAILURE_TTL_SECONDS) : clamp(raw.ttlSeconds());
     }
 
     private long lifetime(Txt txt) {
-        return clamp(txt.ttlSeconds());
+        return txt == NOT_ASKED_TXT ? 0 : clamp(txt.ttlSeconds());
     }
 
     private long clamp(long ttlSeconds) {
@@ -250,17 +312,210 @@ public final class ListLookups {
         return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
     }
 
-    /** The A records of the query; never completes exceptionally. {@code key} is kept: never a probe. */
+    /**
+     * The A records of the query; never completes exceptionally. A query already in flight or cached is shared;
+     * a new one is sent only if the limit of queries in flight allows, else the answer is at once
+     * {@link ListAnswer#QUERY_LIMIT not asked}. {@code key} is kept: never a probe.
+     */
     public CompletableFuture<Raw> lookup(QueryKey key) {
-        return addresses.get(key, (k, exec) -> query(k.name(), Type.A).thenApply(ListLookups::toRaw)
-                .exceptionally(e -> Raw.failure(describe(e))));
+        CompletableFuture<Raw> known = addresses.getIfPresent(key);
+        if (known != null) {
+            return known;
+        }
+        if (!acquireQuery()) {
+            return CompletableFuture.completedFuture(NOT_ASKED_QUERY_LIMIT); // never cached
+        }
+        boolean[] asked = {false};
+        CompletableFuture<Raw> f;
+        try {
+            f = addresses.get(key, (k, exec) -> {
+                asked[0] = true;
+                return query(k.name(), Type.A).handle((m, e) -> {
+                    try {
+                        return e != null ? notSent(e) ? NOT_ASKED_NO_SOCKET : Raw.failure(describe(e)) : toRaw(m);
+                    } catch (RuntimeException x) {
+                        return Raw.failure(describe(x));
+                    }
+                }).thenApplyAsync(raw -> {
+                    releaseQuery(); // dnsjava has closed the query's socket
+                    return raw;
+                }, executor);
+            });
+        } catch (RuntimeException e) {
+            if (!asked[0]) {
+                releaseQuery();
+            }
+            return CompletableFuture.completedFuture(Raw.failure(describe(e)));
+        }
+        if (!asked[0]) {
+            releaseQuery(); // asked meanwhile by another decision: shared
+        } else {
+            // Kept for no time (its lifetime is 0) and removed: says nothing about the list.
+            f.thenAccept(raw -> {
+                if (raw.wasNotAsked()) {
+                    addresses.asMap().remove(key, f);
+                }
+            });
+        }
+        return f;
     }
 
-    /** The TXT text at the query name (strings of one record joined), or null; never fails. Never a probe. */
+    /**
+     * The TXT text at the query name (strings of one record joined), or null; never fails. Like
+     * {@link #lookup}, null at once at the limit of queries in flight, and not cached then. Never a probe.
+     */
     public CompletableFuture<@Nullable String> txt(QueryKey key) {
-        return texts.get(key, (k, exec) -> query(k.name(), Type.TXT).thenApply(ListLookups::toText)
-                .exceptionally(e -> new Txt("", FAILURE_TTL_SECONDS)))
-                .thenApply(t -> t.text().isEmpty() ? null : t.text());
+        CompletableFuture<Txt> known = texts.getIfPresent(key);
+        if (known == null) {
+            if (!acquireQuery()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            boolean[] asked = {false};
+            try {
+                known = texts.get(key, (k, exec) -> {
+                    asked[0] = true;
+                    return query(k.name(), Type.TXT).handle((m, e) -> {
+                        try {
+                            return e != null ? notSent(e) ? NOT_ASKED_TXT : new Txt("", FAILURE_TTL_SECONDS)
+                                    : toText(m);
+                        } catch (RuntimeException x) {
+                            return new Txt("", FAILURE_TTL_SECONDS);
+                        }
+                    }).thenApplyAsync(txt -> {
+                        releaseQuery();
+                        return txt;
+                    }, executor);
+                });
+            } catch (RuntimeException e) {
+                if (!asked[0]) {
+                    releaseQuery();
+                }
+                return CompletableFuture.completedFuture(null);
+            }
+            if (!asked[0]) {
+                releaseQuery();
+            } else {
+                CompletableFuture<Txt> f = known;
+                f.thenAccept(txt -> {
+                    if (txt == NOT_ASKED_TXT) {
+                        texts.asMap().remove(key, f);
+                    }
+                });
+            }
+        }
+        return known.thenApply(t -> t.text().isEmpty() ? null : t.text());
+    }
+
+    /**
+     * Admits one more decision to wait for answers, without waiting: false at the limit, and then the decision
+     * must not ask (it takes what is cached, else {@link ListAnswer#WAITING_LIMIT not asked}). Every admission
+     * is followed by exactly one {@link #leave()}.
+     */
+    public boolean admit() {
+        return waiting.tryAcquire();
+    }
+
+    /** A decision admitted by {@link #admit()} has its answers, or gave up waiting for them. */
+    public void leave() {
+        waiting.release();
+    }
+
+    /** The most decisions that may wait for answers: a few per query in flight, as decisions may share one. */
+    static int maxWaiting(int maxInFlight) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) maxInFlight * WAITING_PER_QUERY);
+    }
+
+    /** A permit for one query, from this engine's limit and the process's; false if either is reached. */
+    private boolean acquireQuery() {
+        if (!queries.tryAcquire()) {
+            return false;
+        }
+        if (!PROCESS_QUERIES.tryAcquire()) {
+            queries.release();
+            return false;
+        }
+        return true;
+    }
+
+    private void releaseQuery() {
+        PROCESS_QUERIES.release();
+        queries.release();
+    }
+
+    /** Queries in flight now, of this instance. */
+    int inFlight() {
+        return queries.used();
+    }
+
+    /** Decisions waiting for answers now, of this instance. */
+    int waitingNow() {
+        return waiting.used();
+    }
+
+    /**
+     * A quarter of the process's limit of open files, where the platform tells it: with the sockets of finished
+     * queries not yet closed by dnsjava, DNS sockets stay below half the limit, and the other half is the host
+     * process's (its connections, its files), whatever the number of engines and their settings.
+     */
+    private static int processQueryLimit() {
+        try {
+            if (ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+                long max = unix.getMaxFileDescriptorCount();
+                if (max > 0) {
+                    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, max / 4));
+                }
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // not told: only the configured limits apply
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /** A count with a ceiling that never waits: {@link #tryAcquire()} says no at the ceiling. */
+    private static final class Limit {
+        private final AtomicInteger used = new AtomicInteger();
+        private final int max;
+
+        Limit(int max) {
+            this.max = max;
+        }
+
+        boolean tryAcquire() {
+            for (int n = used.get(); n < max; n = used.get()) {
+                if (used.compareAndSet(n, n + 1)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void release() {
+            used.decrementAndGet();
+        }
+
+        int used() {
+            return used.get();
+        }
+    }
+
+    /** Whether a query failed because it could not be sent from here (no socket, no port), not by the server. */
+    private static boolean notSent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NotSent) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A query that never left this process: no socket could be opened, bound or connected for it. */
+    private static final class NotSent extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotSent(@Nullable Throwable cause) {
+            super("not sent: " + (cause == null ? "no socket" : describe(cause)), cause);
+        }
     }
 
     /**
@@ -277,10 +532,39 @@ public final class ListLookups {
         Message query;
         try {
             query = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
-        } catch (TextParseException e) {
+        } catch (TextParseException | RuntimeException e) { // a failure of this query, cached as such
             return CompletableFuture.failedFuture(e);
         }
-        return resolver.sendAsync(query, executor).toCompletableFuture();
+        CompletableFuture<Message> sent;
+        try {
+            sent = resolver.sendAsync(query, executor).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new NotSent(e));
+        }
+        if (!sent.isCompletedExceptionally() || sent.handle((m, e) -> afterSending(e)).join()) {
+            return sent;
+        }
+        // dnsjava opens, binds and connects a query's socket before sendAsync returns, and fails the query at once
+        // if it cannot (too many open files, no free port): a condition of this process, not an answer of the
+        // list. A query that was sent cannot have failed yet: its failures take a round trip or the timeout.
+        CompletableFuture<Message> notSent = new CompletableFuture<>();
+        sent.whenComplete((m, e) -> notSent.completeExceptionally(new NotSent(
+                e instanceof CompletionException && e.getCause() != null ? e.getCause() : e)));
+        return notSent;
+    }
+
+    /**
+     * Whether a failure can only have come after the query was sent: an ICMP port unreachable (on loopback it can
+     * arrive before sendAsync returns), a timeout, a short read.
+     */
+    private static boolean afterSending(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.PortUnreachableException || t instanceof java.net.SocketTimeoutException
+                    || t instanceof java.io.EOFException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Raw toRaw(Message m) {
