@@ -235,13 +235,51 @@ public final class ListLookups {
         this.addresses = Caffeine.newBuilder()
                 .maximumSize(maxEntries)
                 .executor(executor)
-                .expireAfter(Expiry.<QueryKey, Raw>creating((key, raw) -> Duration.ofNanos(lifetime(raw))))
+                .expireAfter(new AnswerExpiry<Raw>(this::remaining))
                 .buildAsync();
         this.texts = Caffeine.newBuilder()
                 .maximumSize(Math.max(16, maxEntries / 16))
                 .executor(executor)
-                .expireAfter(Expiry.<QueryKey, Txt>creating((key, txt) -> Duration.ofNanos(lifetime(txt))))
+                .expireAfter(new AnswerExpiry<Txt>(this::remaining))
                 .buildAsync();
+    }
+
+    /** How much longer an answer may be kept at a time ({@link System#nanoTime()}), in nanoseconds. */
+    @FunctionalInterface
+    interface Remaining<V> {
+        long at(V answer, long now);
+    }
+
+    /**
+     * Each answer lives as long as its TTL allows from when it was made, whichever way the cache comes to ask:
+     * when it is created, when its completed future replaces the pending one, and when it is read. With
+     * {@code Expiry.creating} an update or a read keeps the current duration, and the duration of an entry whose
+     * future was still pending is "forever" to Caffeine; should the completion be recorded as an update, or a
+     * read come between completion and its handling, the answer would be kept for good. Here a read can only
+     * shorten what is left, never extend it.
+     */
+    static final class AnswerExpiry<V> implements Expiry<QueryKey, V> {
+
+        private final Remaining<V> remaining;
+
+        AnswerExpiry(Remaining<V> remaining) {
+            this.remaining = remaining;
+        }
+
+        @Override
+        public long expireAfterCreate(QueryKey key, V answer, long currentTime) {
+            return Math.max(0, remaining.at(answer, currentTime));
+        }
+
+        @Override
+        public long expireAfterUpdate(QueryKey key, V answer, long currentTime, long currentDuration) {
+            return Math.max(0, remaining.at(answer, currentTime));
+        }
+
+        @Override
+        public long expireAfterRead(QueryKey key, V answer, long currentTime, long currentDuration) {
+            return Math.min(currentDuration, Math.max(0, remaining.at(answer, currentTime)));
+        }
     }
 
     /** How long an answer is cached, in nanoseconds: its TTL within the floor and ceiling; a failure briefly. */

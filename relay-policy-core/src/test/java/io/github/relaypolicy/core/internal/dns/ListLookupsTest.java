@@ -136,4 +136,21 @@ final class ListLookupsTest {
         assertThat(raw.failed()).isTrue();
         assertThat(raw.classify(AnswerFilter.any()).status()).isEqualTo(Status.UNKNOWN);
     }
+
+    @Test
+    void an_answer_is_kept_no_longer_than_its_ttl_whichever_way_the_cache_asks() {
+        // given an answer that may be kept until t = 6000 ns, and the cache's "forever" for a pending future
+        long forever = Long.MAX_VALUE;
+        ListLookups.AnswerExpiry<Long> expiry = new ListLookups.AnswerExpiry<>((expiresAt, now) -> expiresAt - now);
+        Long answer = 6000L;
+
+        // then created, completed (an update) or read at t = 1000, it has 5000 ns left, never "forever"
+        assertThat(expiry.expireAfterCreate(null, answer, 1000)).isEqualTo(5000);
+        assertThat(expiry.expireAfterUpdate(null, answer, 1000, forever)).isEqualTo(5000);
+        assertThat(expiry.expireAfterRead(null, answer, 1000, forever)).isEqualTo(5000);
+        // a read never extends what is left, and an answer past its time is gone at once
+        assertThat(expiry.expireAfterRead(null, answer, 1000, 100)).isEqualTo(100);
+        assertThat(expiry.expireAfterCreate(null, answer, 7000)).isZero();
+        assertThat(expiry.expireAfterUpdate(null, answer, 7000, forever)).isZero();
+    }
 }
