@@ -47,7 +47,7 @@ public final class AnswerFilter {
         if (!canList(octets)) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "filter '%s' matches no answer that can be"
                     + " a listing: listings are in 127.0.0.0/8, except 127.0.0.1 and the error codes"
-                    + " 127.255.255.0/24, 127.0.1.255 and 127.0.2.255, e.g. 127.0.0.[2..11]", text));
+                    + " 127.255.255.0/24, 127.0.1.255, 127.0.2.255 and 127.0.0.255, e.g. 127.0.0.[2..11]", text));
         }
         return new AnswerFilter(text, octets, 0);
     }
