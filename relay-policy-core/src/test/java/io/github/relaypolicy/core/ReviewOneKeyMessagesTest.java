@@ -65,4 +65,26 @@ final class ReviewOneKeyMessagesTest {
         assertThat(((PolicyFileException) e).problems()).hasSize(2);
         assertNoKeyPart(e);
     }
+
+    @Test
+    void a_per_zone_key_that_names_no_zone_is_a_policy_file_problem_never_a_raw_exception(@TempDir Path dir)
+            throws Exception {
+        // dns_list_name.ZONE is new with the DQS fix; like dnsbl_reply.ZONE and dns_failure.ZONE (issue 9, defect
+        // 5) a suffix that is not a zone threw a bare IllegalArgumentException out of PolicyFile.read
+        for (String key : new String[] {"dns_list_name.blx = Foo", "dnsbl_reply.blx = 554 5.7.1 no",
+                "dns_failure.blx = ignore"}) {
+            Path conf = dir.resolve("relay-policy.conf");
+            Files.writeString(conf, String.join("\n", "mydestination = example.org", "dnsbl_sites = bl.test", key,
+                    ""));
+
+            Throwable e = catchThrowable(() -> PolicyFile.read(conf));
+
+            assertThat(e).as(key).isInstanceOf(PolicyFileException.class);
+            assertThat(((PolicyFileException) e).problems()).as(key).singleElement().satisfies(p -> {
+                assertThat(p.line()).isEqualTo(3);
+                assertThat(p.column()).isEqualTo(1);
+                assertThat(p.message()).contains("zone 'blx' is not a domain name with at least two labels");
+            });
+        }
+    }
 }
