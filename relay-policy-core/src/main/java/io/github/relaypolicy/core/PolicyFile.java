@@ -708,7 +708,14 @@ public final class PolicyFile {
             checkLocalZoneKinds(siteKinds, siteOrigins, localFiles, problems);
         }
         for (Setting s : zoneSettings) {
-            String zone = zoneName(s.suffix());
+            String zone;
+            try {
+                zone = zoneName(s.suffix());
+            } catch (IllegalArgumentException e) {
+                // dnsbl_reply.blx, dns_failure.blx, dns_list_name.blx: not a zone; reported, never thrown
+                problems.add(s.keyOrigin().problem(s.name() + "." + s.suffix() + ": " + e.getMessage()));
+                continue;
+            }
             String problem = !check ? null : zoneSettingProblem(s, zone, siteKinds, localFiles);
             if (problem != null) {
                 problems.add(s.keyOrigin().problem(problem));
