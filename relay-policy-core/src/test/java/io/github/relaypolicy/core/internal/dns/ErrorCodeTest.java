@@ -58,7 +58,7 @@ final class ErrorCodeTest {
         "127.255.255.0   | ERROR_CODE 127.255.255.0",
         "127.0.1.255     | ERROR_CODE 127.0.1.255",
         "127.0.2.255     | ERROR_CODE 127.0.2.255",
-        "127.0.0.255     | ERROR_CODE 127.0.0.255",
+        "127.0.0.255     | LISTED 127.0.0.255",
         "127.0.2.2       | LISTED 127.0.2.2",
         "127.0.2.24      | LISTED 127.0.2.24",
         "127.0.3.255     | LISTED 127.0.3.255",
@@ -75,8 +75,8 @@ final class ErrorCodeTest {
         assertThatThrownBy(() -> AnswerFilter.parse("127.0.2.255"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("filter '127.0.2.255' matches no answer that can be a listing: listings are in"
-                        + " 127.0.0.0/8, except 127.0.0.1 and the error codes 127.255.255.0/24, 127.0.1.255,"
-                        + " 127.0.2.255 and 127.0.0.255, e.g. 127.0.0.[2..11]");
+                        + " 127.0.0.0/8, except 127.0.0.1 and the error codes 127.255.255.0/24, 127.0.1.255 and"
+                        + " 127.0.2.255, e.g. 127.0.0.[2..11]");
         assertThat(AnswerFilter.parse("127.0.2.[2..255]").test(ip("127.0.2.24"))).isTrue();
     }
 

@@ -102,4 +102,23 @@ final class ReviewOneFindingsTest {
         assertThat(refused.reply()).hasToString("554 5.7.1 Service unavailable; client [192.0.2.10] blocked using"
                 + " bl.test; Listed");
     }
+
+    @Test
+    void only_allow_lists_read_127_0_0_255_as_an_error_block_lists_keep_it_as_a_listing() {
+        // DroneBL lists "uncategorized threats" as 127.0.0.255: for a block list it stays a listing
+        assertThat(ListAnswer.classify(new long[] {0x7f0000ffL}, AnswerFilter.any().forAllowList()))
+                .hasToString("ERROR_CODE 127.0.0.255");
+        assertThat(ListAnswer.classify(new long[] {0x7f0000ffL}, AnswerFilter.any()))
+                .hasToString("LISTED 127.0.0.255");
+        assertThat(ListSpec.parse(ListSpec.Kind.DNSWL, "list.dnswl.org*-5").filter().isError(0x7f0000ffL)).isTrue();
+        assertThat(ListSpec.parse(ListSpec.Kind.DNSBL, "dnsbl.dronebl.org").filter().isError(0x7f0000ffL)).isFalse();
+
+        zone.put("10.2.0.192.dnsbl.dronebl.test.", a("127.0.0.255"));
+        Decision d = policy().dnsbl("dnsbl.dronebl.test").build().decide(request());
+
+        assertThat(d.verdict()).isEqualTo(Verdict.REJECT);
+        assertThat(d.rule()).isEqualTo("reject_rbl_client");
+        assertThat(d.reply()).hasToString("554 5.7.1 Service unavailable; client [192.0.2.10] blocked using"
+                + " dnsbl.dronebl.test");
+    }
 }
