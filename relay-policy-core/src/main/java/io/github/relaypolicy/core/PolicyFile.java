@@ -4,6 +4,7 @@ import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.internal.Rules;
 import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -303,7 +304,7 @@ public final class PolicyFile {
                 Matcher indented = INDENTED_SETTING.matcher(line);
                 if (indented.lookingAt() && lookupKey(indented.group(1)) != null) {
                     problems.add(new PolicyFileException.Problem(file, lineNo, start + 1, line.strip(),
-                            "'" + Text.escape(line.strip()) + "' is indented, so it would continue the setting above;"
+                            "'" + echo(line.strip()) + "' is indented, so it would continue the setting above;"
                                     + " start a setting at column 1"));
                     current = ignored(file, lineNo);
                 } else if (current == null) {
@@ -375,7 +376,7 @@ public final class PolicyFile {
             problems.add(new PolicyFileException.Problem(file, lineNo, written.isEmpty() ? 1 : eq + 1,
                     line.strip(), written.isEmpty()
                             ? "expected a setting, key = value, with a key of letters, digits and _; found '"
-                                    + Text.escape(line.strip()) + "'"
+                                    + echo(line.strip()) + "'"
                             : "expected '=' after the key '" + Text.escape(written) + "', found " + found));
             return null;
         }
@@ -968,8 +969,17 @@ public final class PolicyFile {
     }
 
     private static IllegalArgumentException expected(Setting s) {
-        return new IllegalArgumentException(String.format(Locale.ROOT, "'%s' is not %s", Text.escape(s.text()),
+        return new IllegalArgumentException(String.format(Locale.ROOT, "'%s' is not %s", echo(s.text()),
                 s.key().expected()));
+    }
+
+    /**
+     * Text of the file echoed in a problem: a DNS list's secret key masked before the echo is escaped and capped,
+     * since a cap inside the key would leave a part the masking of {@link PolicyFileException.Problem} no longer
+     * recognises.
+     */
+    private static String echo(String text) {
+        return Text.escape(ListNames.maskAll(text));
     }
 
     @Override

@@ -118,11 +118,11 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 if (result.error() != null) {
                     reloadErrors.put(zone.zoneName(), result.error());
                     LOG.log(System.Logger.Level.WARNING, "local zone {0}: reload failed, previous data kept: {1}",
-                            zone.zoneName(), result.error());
+                            ListNames.masked(zone.zoneName()), ListNames.maskAll(result.error()));
                 } else if (result.reloaded()) {
                     reloadErrors.remove(zone.zoneName());
                     zone.data().warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING,
-                            "local zone {0}: skipped {1}", zone.zoneName(), w));
+                            "local zone {0}: skipped {1}", ListNames.masked(zone.zoneName()), ListNames.maskAll(w)));
                 }
             } catch (RuntimeException e) {
                 reloadErrors.put(zone.zoneName(), String.valueOf(e));
@@ -819,7 +819,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                                     + " {domain}, {zone} or {txt}", zone, Text.escape(placeholder.group(1)))));
                 }
             }
-            ReplyTemplate.checkLineLength("DNS list '" + Text.escape(zone) + "'", reply,
+            ReplyTemplate.checkLineLength("DNS list '" + Text.escape(ListNames.maskAll(zone)) + "'", reply,
                     reply.text().replaceAll("\\{(client|domain|zone|txt)}", ""));
             String z = zoneName("dnsblReply", zone);
             SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
@@ -935,15 +935,15 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             try {
                 type = ZoneType.parse(ext);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset", zone, file),
+                throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
+                        "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset", zone, file)),
                         e);
             }
             String z = zoneName("localZone", zone);
             if (localZones.putIfAbsent(z, new LocalZoneSpec(file, type, Objects.requireNonNull(malformed,
                     "malformed"), origin)) != null) {
-                throw new IllegalStateException("localZone '" + z + "' was already set to "
-                        + localZones.get(z).file());
+                throw new IllegalStateException(ListNames.maskAll("localZone '" + z + "' was already set to "
+                        + localZones.get(z).file()));
             }
             return this;
         }
@@ -1115,7 +1115,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                             spec.malformed() == MalformedLines.REFUSE, zoneMaxSize));
                 } catch (ZoneFileException ex) {
                     throw Origin.at(spec.origin(),
-                            new IllegalArgumentException("localZone '" + e.getKey() + "': " + ex.getMessage(), ex));
+                            new IllegalArgumentException(ListNames.maskAll("localZone '" + e.getKey() + "': "
+                                    + ex.getMessage()), ex));
                 }
             }
             return zones;

@@ -12,16 +12,28 @@ import org.jspecify.annotations.Nullable;
  */
 public final class AnswerFilter {
 
-    private static final AnswerFilter ANY = new AnswerFilter("", null, 0);
+    private static final AnswerFilter ANY = new AnswerFilter("", null, 0, false);
 
     private final String text;
     private final BitSet @Nullable [] octets; // null = any answer (mask may still apply)
     private final long mask;                    // 0 = no mask
+    private final boolean allowList;            // 127.0.0.255 is an error code too (ListAnswer.ALLOW_LIST_ERROR)
 
-    private AnswerFilter(String text, BitSet @Nullable [] octets, long mask) {
+    private AnswerFilter(String text, BitSet @Nullable [] octets, long mask, boolean allowList) {
         this.text = text;
         this.octets = octets;
         this.mask = mask;
+        this.allowList = allowList;
+    }
+
+    /** This filter for an allow list, for which 127.0.0.255 is an error code ({@link ListAnswer#ALLOW_LIST_ERROR}). */
+    public AnswerFilter forAllowList() {
+        return allowList ? this : new AnswerFilter(text, octets, mask, true);
+    }
+
+    /** Whether an answer in 127.0.0.0/8 is an error code of this list, never a listing whatever the filter. */
+    public boolean isError(long answer) {
+        return ListAnswer.isErrorCode(answer) || (allowList && answer == ListAnswer.ALLOW_LIST_ERROR);
     }
 
     /** The filter that lets every answer through. */
@@ -49,7 +61,7 @@ public final class AnswerFilter {
                     + " a listing: listings are in 127.0.0.0/8, except 127.0.0.1 and the error codes"
                     + " 127.255.255.0/24, 127.0.1.255 and 127.0.2.255, e.g. 127.0.0.[2..11]", text));
         }
-        return new AnswerFilter(text, octets, 0);
+        return new AnswerFilter(text, octets, 0, false);
     }
 
     /** Whether some answer in 127/8 that is not an error code (127.0.0.1 is one) passes the octet sets. */
@@ -91,7 +103,7 @@ public final class AnswerFilter {
         if (mask == 0) {
             throw new IllegalArgumentException("mask '" + text + "' has no bits set");
         }
-        return new AnswerFilter("&" + text, null, mask);
+        return new AnswerFilter("&" + text, null, mask, false);
     }
 
     /** Splits at the dots that are not inside brackets. */

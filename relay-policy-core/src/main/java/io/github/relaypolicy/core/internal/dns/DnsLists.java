@@ -617,12 +617,16 @@ public final class DnsLists {
      */
     private static SmtpReply render(SmtpReply template, String client, String domain, ListSpec list,
             @Nullable String txt) {
+        String secret = list.secret();
+        // The TXT is masked before it is escaped and capped: a cap that falls inside a key would leave a part of
+        // it that no longer looks like a key, and would reach the client unmasked.
         String text = template.text()
                 .replace("{client}", Text.escape(client))
                 .replace("{domain}", Text.escape(domain))
                 .replace("{zone}", list.name())
-                .replace("{txt}", txt == null || txt.isBlank() ? "" : "; " + Text.escape(stripControls(txt)));
-        return new SmtpReply(template.code(), template.enhancedStatus(), ListNames.redact(text, list.secret()));
+                .replace("{txt}", txt == null || txt.isBlank() ? ""
+                        : "; " + Text.escape(ListNames.redact(stripControls(txt), secret)));
+        return new SmtpReply(template.code(), template.enhancedStatus(), ListNames.redact(text, secret));
     }
 
     private static String stripControls(String s) {

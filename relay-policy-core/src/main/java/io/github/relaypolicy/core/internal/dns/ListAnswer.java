@@ -7,7 +7,8 @@ import java.util.Locale;
  * What one list said about one query, after RFC 5782 and real-world rules: only an A record in 127.0.0.0/8 other
  * than 127.0.0.1 that passes the list's filter is a listing; 127.255.255.0/24, DBL's 127.0.1.255 and ZRD's
  * 127.0.2.255 are the list's error codes (Spamhaus answers them to public resolvers, for excessive queries, for
- * typos in the zone, for a disabled DQS key, for an IP asked of a domain list), never listings; an answer outside
+ * typos in the zone, for a disabled DQS key, for an IP asked of a domain list), and for allow lists 127.0.0.255
+ * (dnswl.org's answer to resolvers it blocks), never listings; an answer outside
  * 127/8 means the zone is broken for this query. The table and its sources are in {@code docs/dns-lists.md}.
  *
  * @param status what the answers mean
@@ -47,10 +48,16 @@ public record ListAnswer(Status status, long answer) {
 
     private static final ListAnswer NOT_LISTED = new ListAnswer(Status.NOT_LISTED, 0);
     private static final ListAnswer UNKNOWN = new ListAnswer(Status.UNKNOWN, 0);
+    private static final ListAnswer ALLOW_LIST_ERROR_ANSWER = new ListAnswer(Status.ERROR_CODE, 0x7f0000ffL);
 
     /** Not listed. */
     public static ListAnswer notListed() {
         return NOT_LISTED;
+    }
+
+    /** An allow list's error code 127.0.0.255 ({@link #ALLOW_LIST_ERROR}). */
+    static ListAnswer allowListError() {
+        return ALLOW_LIST_ERROR_ANSWER;
     }
 
     /** Unknown. */
@@ -84,7 +91,7 @@ public record ListAnswer(Status status, long answer) {
             if ((a >>> 24) != 127) {
                 return new ListAnswer(Status.BROKEN, a); // one answer outside 127/8 spoils the query
             }
-            if (isErrorCode(a)) {
+            if (filter.isError(a)) {
                 error = error == null ? new ListAnswer(Status.ERROR_CODE, a) : error;
             } else if (listed == null && filter.test(a)) {
                 listed = new ListAnswer(Status.LISTED, a);
@@ -100,10 +107,18 @@ public record ListAnswer(Status status, long answer) {
      * the zone, .254 public resolver, .255 excessive queries; Spamhaus reserves the whole range for errors),
      * 127.0.1.255 (DBL asked about an IP) and 127.0.2.255 (ZRD: query error, e.g. asked about an IP). Sources:
      * docs.spamhaus.com "Available Zones" and spamhaus.org news article 788, quoted in {@code docs/dns-lists.md}.
+     * Allow lists have one more ({@link #ALLOW_LIST_ERROR}).
      */
     static boolean isErrorCode(long a) {
         return a == 0x7f000001L || (a & 0xffffff00L) == 0x7fffff00L || a == 0x7f0001ffL || a == 0x7f0002ffL;
     }
+
+    /**
+     * 127.0.0.255, an error code for allow lists: dnswl.org answers it to every query from a resolver it blocks
+     * (over its fair-use limit), and read as a trust listing it would vouch for every client and cancel every block
+     * listing. Block lists keep it as a listing (DroneBL lists "uncategorized threats" as 127.0.0.255).
+     */
+    static final long ALLOW_LIST_ERROR = 0x7f0000ffL;
 
     /** The answer as text for traces, e.g. {@code LISTED 127.0.0.2}. */
     @Override

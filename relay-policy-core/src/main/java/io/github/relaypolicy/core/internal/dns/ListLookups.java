@@ -161,6 +161,11 @@ public final class ListLookups {
                 return regardless;
             }
             for (ListAnswer listing : listings) {
+                if (filter.isError(listing.answer())) {
+                    return ListAnswer.allowListError(); // the one error code a filter adds, beside any listing
+                }
+            }
+            for (ListAnswer listing : listings) {
                 if (filter.test(listing.answer())) {
                     return listing;
                 }

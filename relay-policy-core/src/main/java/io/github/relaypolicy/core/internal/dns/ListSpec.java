@@ -102,7 +102,9 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
                 filter = AnswerFilter.parseMask(rest.substring(amp + 1));
                 zone = rest.substring(0, amp);
             }
-            return new ListSpec(kind, zoneName(zone), filter, weight, spec);
+            // an allow list has one more error code, which would otherwise vouch for every client
+            return new ListSpec(kind, zoneName(zone), kind == Kind.DNSWL ? filter.forAllowList() : filter, weight,
+                    spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': %s (expected zone[=filter][*weight],"
                     + " e.g. zen.spamhaus.org=127.0.0.[2..11;30]*3)", kind.setting(), ListNames.maskAll(text),
