@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A DQS key in a zone must show only masked in every error message (docs/dns-lists.md: "error messages show the key
  * masked"), also from the builder API, and also where a message echoes a long line cut at 128 characters.
  */
-final class ReviewOneKeyMessagesTest {
+final class SecretKeyMessagesTest {
 
     private static final String KEY = "k3yk3yk3ysecr3tsecr3tabcde";
     private static final String ZEN = KEY + ".zen.dq.spamhaus.net";
