@@ -42,7 +42,7 @@ class DecideFuzzTest {
                 .build();
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "15s")
     void decide(byte[] data) {
         List<@Nullable String> f = FuzzSupport.fields(data);
         String options = FuzzSupport.field(f, 0);

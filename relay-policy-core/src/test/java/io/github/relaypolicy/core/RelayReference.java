@@ -50,10 +50,10 @@ public final class RelayReference {
         if (address == null) {
             return new Outcome(false, "client is not an IP address (zones only on link-local, short names)");
         }
-        if (helo != null && (helo.length() > 255 || FuzzSupport.hasControlOrBroken(helo) || helo.indexOf('\t') >= 0)) {
+        if (helo != null && (helo.length() > 255 || hasControl(helo))) {
             return new Outcome(false, "bad HELO");
         }
-        if (user != null && (FuzzSupport.hasControlOrBroken(user) || user.indexOf('\t') >= 0)) {
+        if (user != null && (hasControl(user))) {
             return new Outcome(false, "authenticated user holds control characters");
         }
         if (user != null && user.length() > MAX_USER) {
@@ -271,7 +271,7 @@ public final class RelayReference {
          */
         public static @Nullable Path parse(String raw) {
             String s = raw.replaceAll("^[ \t]+|[ \t]+$", "");
-            if (s.isEmpty() || FuzzSupport.hasControlOrBroken(s) || s.indexOf('\t') >= 0) {
+            if (s.isEmpty() || hasControl(s)) {
                 return null;
             }
             boolean open = s.startsWith("<");
@@ -374,6 +374,22 @@ public final class RelayReference {
             }
             return -1;
         }
+    }
+
+    /** C0 (tab included), DEL, C1, or an unpaired surrogate: what SMTP input may not hold. */
+    static boolean hasControl(String s) {
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c < 0x20 || c >= 0x7f && c < 0xa0) {
+                return true;
+            }
+            if (Character.isHighSurrogate(c) && k + 1 < s.length() && Character.isLowSurrogate(s.charAt(k + 1))) {
+                k++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static int octets(String s) {
@@ -501,7 +517,7 @@ public final class RelayReference {
         for (int k = 0; k < label.length(); k++) {
             char c = label.charAt(k);
             if (c < 0x80) {
-                if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-')) {
+                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
                     return false;
                 }
                 continue;

@@ -18,7 +18,7 @@ import java.util.Arrays;
  */
 class IpTextFuzzTest {
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void parse(byte[] data) {
         String s = FuzzSupport.text(data);
         String shown = "'" + Text.escape(s) + "'";

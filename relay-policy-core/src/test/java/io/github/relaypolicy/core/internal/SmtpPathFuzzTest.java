@@ -21,7 +21,7 @@ class SmtpPathFuzzTest {
     private static final int ROUTING_FORMS = SmtpPath.SOURCE_ROUTE | SmtpPath.SEVERAL_AT | SmtpPath.PERCENT
             | SmtpPath.BANG | SmtpPath.QUOTED_AT;
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void parse(byte[] data) {
         String s = FuzzSupport.text(data);
         String shown = "'" + Text.escape(s) + "'";

@@ -20,7 +20,7 @@ class ZoneParserFuzzTest {
 
     private static final String FILE = "fuzz.zone";
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void parse(byte[] data) {
         if (data.length == 0) {
             return;
