@@ -91,7 +91,7 @@ class DecideFuzzTest {
         if (why.startsWith("client") && client != null && client.indexOf('%') >= 0) {
             return KnownDefect.CLIENT_ZONE_TRUSTED;
         }
-        if (why.startsWith("authenticated user longer") && d.rule().equals(RuleNames.AUTHENTICATED)) {
+        if (why.startsWith("authenticated user longer")) {
             return KnownDefect.AUTH_USER_UNCAPPED;
         }
         if (why.endsWith("syntax") && (ats(sender) >= 2 || ats(recipient) >= 2)) {

@@ -459,8 +459,9 @@ public final class RelayReference {
 
     /**
      * Whether a recipient domain matches one of the patterns. ASCII labels compare ignoring ASCII case; a label
-     * with non-ASCII characters matches only the one U-label of the policy, {@code bücher}, in lower or upper case
-     * (anything else non-ASCII is refused: the reference does no IDNA).
+     * with non-ASCII characters is lower-cased and composed (NFC, as IDNA2008 lookups do) and then matches only the
+     * one U-label of the policy, {@code bücher}; other U-labels can only sit below a {@code .x} or {@code *.x}
+     * pattern, and a label that folds to ASCII is refused (the reference does no IDNA).
      */
     static boolean matchesDomain(String domain, List<String> patterns) {
         if (domain.startsWith("[")) {
@@ -476,12 +477,16 @@ public final class RelayReference {
         for (String label : d.split("\\.", -1)) {
             boolean ascii = label.chars().allMatch(c -> c < 0x80);
             String l;
+            String folded = java.text.Normalizer.normalize(label.toLowerCase(Locale.ROOT),
+                    java.text.Normalizer.Form.NFC);
             if (ascii) {
                 l = asciiLower(label);
-            } else if (label.equals("bücher") || label.equals("BÜCHER") || label.equals("Bücher")) {
-                l = "xn--bcher-kva";
-            } else if (isStableULabel(label)) {
-                l = "\u0000" + label; // some other U-label: equal to no ASCII label, fine below a .x or *.x pattern
+            } else if (folded.chars().allMatch(c -> c < 0x80)) {
+                return false; // non-ASCII that folds to ASCII (U+212A KELVIN SIGN): IDNA2008 disallows it
+            } else if (folded.equals("bücher")) {
+                l = "xn--bcher-kva"; // the policy's one U-label, in any case, composed or not
+            } else if (isStableULabel(folded)) {
+                l = "\u0000" + folded; // another U-label: equal to no ASCII label, fine below a .x or *.x pattern
             } else {
                 return false;
             }
