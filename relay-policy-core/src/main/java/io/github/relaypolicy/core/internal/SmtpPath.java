@@ -262,7 +262,8 @@ public final class SmtpPath {
             while (i < to) {
                 char c = s.charAt(i);
                 if (c == '\\') {
-                    if (i + 1 >= to) {
+                    // quoted-pairSMTP is a backslash and printable ASCII; RFC 6531 extends qtext, not the pair
+                    if (i + 1 >= to || s.charAt(i + 1) >= 0x7f) {
                         return fail(SYNTAX);
                     }
                     c = s.charAt(++i);

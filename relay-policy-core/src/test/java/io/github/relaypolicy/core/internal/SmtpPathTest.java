@@ -77,6 +77,17 @@ final class SmtpPathTest {
         assertThat(SmtpPath.status(SmtpPath.parse(path))).as(path).isEqualTo(SmtpPath.SYNTAX);
     }
 
+    /**
+     * Found by {@code SmtpPathFuzzTest}: RFC 5321's quoted-pairSMTP is a backslash and printable ASCII, and RFC 6531
+     * extends qtextSMTP with UTF-8 but not the quoted pair, so {@code \\} before a non-ASCII character is malformed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"<\"pl\\\u00bb\u00a2]]\">", "<\"a\\\u00fc\"@example.org>", "\"\\\u7528\"@example.org",
+        "<\"a\\\ud83d\ude00\"@example.org>", "<\"\\\uFFFD\">"})
+    void quoted_pair_with_a_non_ascii_character_is_a_syntax_error(String path) {
+        assertThat(SmtpPath.status(SmtpPath.parse(path))).as(path).isEqualTo(SmtpPath.SYNTAX);
+    }
+
     @Test
     void null_is_a_syntax_error_and_brackets_alone_are_the_null_path() {
         assertThat(SmtpPath.status(SmtpPath.parse(null))).isEqualTo(SmtpPath.SYNTAX);

@@ -1,0 +1,126 @@
+package io.github.relaypolicy.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.RuleNames;
+import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.TraceStep;
+import io.github.relaypolicy.core.FuzzSupport.KnownDefect;
+import io.github.relaypolicy.core.internal.Text;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Fuzzes {@link RelayEngine#decide} as a whole against {@link RelayReference}, a slow independent reading of the
+ * documented rules, with a fixed policy (local and relay domains, trusted networks, authenticated relay on or off,
+ * a reply template that echoes every field).
+ *
+ * <p>Input: fields separated by byte 0xFF (see {@link FuzzSupport}): options ({@code n} turns authenticated relay
+ * off), client, HELO, MAIL FROM, RCPT TO, authenticated user. Seeds: {@code DecideFuzzTestInputs/decide/}.
+ *
+ * <p>Invariants: decide() returns (no exception, no internal error), a decision never accepts what the reference
+ * refuses, its reply has no control characters and fits in 512 octets, trace and verdict agree, bounded time.
+ */
+class DecideFuzzTest {
+
+    /** Echoes every field, so a reply that is too long or carries raw input shows up. */
+    private static final SmtpReply ECHO_ALL = SmtpReply.of(554, "5.7.1",
+            "<{recipient}>: Relay access denied for <{sender}> from [{client}] (HELO {helo})");
+
+    private static final RelayEngine PERMIT = engine(true);
+    private static final RelayEngine NO_AUTH = engine(false);
+
+    private static RelayEngine engine(boolean permitAuthenticated) {
+        return RelayEngine.builder().localDomains(RelayReference.LOCAL).relayDomains(RelayReference.RELAY)
+                .trustedNetworks(RelayReference.TRUSTED).permitAuthenticated(permitAuthenticated)
+                .reply(RuleNames.RELAY_DENIED, ECHO_ALL)
+                .reply(RuleNames.SENDER_ROUTING, SmtpReply.of(554, "5.7.1", "<{recipient}>: routing refused ({client})"))
+                .build();
+    }
+
+    @FuzzTest(maxDuration = "15s")
+    void decide(byte[] data) {
+        List<@Nullable String> f = FuzzSupport.fields(data);
+        String options = FuzzSupport.field(f, 0);
+        boolean permit = options == null || options.indexOf('n') < 0;
+        String client = FuzzSupport.field(f, 1);
+        String helo = FuzzSupport.field(f, 2);
+        String sender = FuzzSupport.field(f, 3);
+        String recipient = FuzzSupport.field(f, 4);
+        String user = FuzzSupport.field(f, 5);
+        RelayRequest request = RelayRequest.builder().client(client).helo(helo).sender(sender).recipient(recipient)
+                .authenticatedUser(user).build();
+        String context = request + (permit ? "" : " (authenticated relay off)");
+
+        long start = System.nanoTime();
+        Decision d = (permit ? PERMIT : NO_AUTH).decide(request);
+        SmtpReply reply = d.reply();
+        List<TraceStep> trace = d.trace();
+        FuzzSupport.checkTime(start, "decide " + context);
+
+        assertThat(d.rule()).as("rule of %s", context).isNotEqualTo(RuleNames.INTERNAL_ERROR);
+        assertThat(reply.verdict()).as("reply of %s", context).isEqualTo(d.verdict());
+        assertThat(trace).as("trace of %s", context).isNotEmpty();
+        assertThat(trace.get(trace.size() - 1).rule()).as("trace of %s", context).isEqualTo(d.rule());
+        for (TraceStep step : trace) {
+            assertThat(FuzzSupport.hasControlOrBroken(step.detail())).as("trace step %s of %s", step, context)
+                    .isFalse();
+        }
+        FuzzSupport.checkReply(reply, context);
+
+        RelayReference.Outcome ref = RelayReference.decide(permit, client, helo, sender, recipient, user);
+        if (d.accepted() && !ref.accept()) {
+            String detail = String.format(Locale.ROOT, "engine accepted (%s: %s), the reference refuses (%s): %s",
+                    d.rule(), Text.escape(reply.toString()), ref.why(), context);
+            KnownDefect known = knownDefect(d, ref, client, sender, recipient, user);
+            if (known == null) {
+                throw new AssertionError(detail);
+            }
+            known.violated(detail);
+        }
+    }
+
+    /** The known issue 9 defect that explains an acceptance the reference refuses, or null. */
+    private static @Nullable KnownDefect knownDefect(Decision d, RelayReference.Outcome ref, @Nullable String client,
+            @Nullable String sender, @Nullable String recipient, @Nullable String user) {
+        String why = ref.why();
+        if (why.startsWith("client") && client != null && client.indexOf('%') >= 0) {
+            return KnownDefect.CLIENT_ZONE_TRUSTED;
+        }
+        if (why.startsWith("authenticated user longer")) {
+            return KnownDefect.AUTH_USER_UNCAPPED;
+        }
+        if (why.endsWith("syntax") && (ats(sender) >= 2 || ats(recipient) >= 2)) {
+            return KnownDefect.SEVERAL_AT;
+        }
+        if (d.rule().equals(RuleNames.POSTMASTER) && recipient != null && !isAscii(recipient)) {
+            return KnownDefect.POSTMASTER_NON_ASCII;
+        }
+        boolean domainRule = d.rule().equals(RuleNames.LOCAL_DOMAINS) || d.rule().equals(RuleNames.RELAY_DOMAINS);
+        if (domainRule && recipient != null && hasUnstable(recipient)) {
+            return KnownDefect.IDN_FOLDED;
+        }
+        if (domainRule && recipient != null && recipient.toLowerCase(Locale.ROOT).contains("[ipv6:")) {
+            return KnownDefect.MAPPED_LITERAL;
+        }
+        return null;
+    }
+
+    private static int ats(@Nullable String s) {
+        return s == null ? 0 : (int) s.chars().filter(c -> c == '@').count();
+    }
+
+    private static boolean isAscii(String s) {
+        return s.chars().allMatch(c -> c < 0x80);
+    }
+
+    /** Whether a non-ASCII character of {@code s} changes under case folding or NFKC (U+212A KELVIN SIGN). */
+    static boolean hasUnstable(String s) {
+        return s.chars().anyMatch(c -> c >= 0x80 && !Character.isSurrogate((char) c)
+                && RelayReference.unstable((char) c));
+    }
+}
