@@ -8,7 +8,6 @@ import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
-import io.github.relaypolicy.core.FuzzSupport.KnownDefect;
 import io.github.relaypolicy.core.internal.Text;
 import java.util.List;
 import java.util.Locale;
@@ -76,51 +75,7 @@ class DecideFuzzTest {
         if (d.accepted() && !ref.accept()) {
             String detail = String.format(Locale.ROOT, "engine accepted (%s: %s), the reference refuses (%s): %s",
                     d.rule(), Text.escape(reply.toString()), ref.why(), context);
-            KnownDefect known = knownDefect(d, ref, client, sender, recipient, user);
-            if (known == null) {
-                throw new AssertionError(detail);
-            }
-            known.violated(detail);
+            throw new AssertionError(detail);
         }
-    }
-
-    /** The known issue 9 defect that explains an acceptance the reference refuses, or null. */
-    private static @Nullable KnownDefect knownDefect(Decision d, RelayReference.Outcome ref, @Nullable String client,
-            @Nullable String sender, @Nullable String recipient, @Nullable String user) {
-        String why = ref.why();
-        if (why.startsWith("client") && client != null && client.indexOf('%') >= 0) {
-            return KnownDefect.CLIENT_ZONE_TRUSTED;
-        }
-        if (why.startsWith("authenticated user longer")) {
-            return KnownDefect.AUTH_USER_UNCAPPED;
-        }
-        if (why.endsWith("syntax") && (ats(sender) >= 2 || ats(recipient) >= 2)) {
-            return KnownDefect.SEVERAL_AT;
-        }
-        if (d.rule().equals(RuleNames.POSTMASTER) && recipient != null && !isAscii(recipient)) {
-            return KnownDefect.POSTMASTER_NON_ASCII;
-        }
-        boolean domainRule = d.rule().equals(RuleNames.LOCAL_DOMAINS) || d.rule().equals(RuleNames.RELAY_DOMAINS);
-        if (domainRule && recipient != null && hasUnstable(recipient)) {
-            return KnownDefect.IDN_FOLDED;
-        }
-        if (domainRule && recipient != null && recipient.toLowerCase(Locale.ROOT).contains("[ipv6:")) {
-            return KnownDefect.MAPPED_LITERAL;
-        }
-        return null;
-    }
-
-    private static int ats(@Nullable String s) {
-        return s == null ? 0 : (int) s.chars().filter(c -> c == '@').count();
-    }
-
-    private static boolean isAscii(String s) {
-        return s.chars().allMatch(c -> c < 0x80);
-    }
-
-    /** Whether a non-ASCII character of {@code s} changes under case folding or NFKC (U+212A KELVIN SIGN). */
-    static boolean hasUnstable(String s) {
-        return s.chars().anyMatch(c -> c >= 0x80 && !Character.isSurrogate((char) c)
-                && RelayReference.unstable((char) c));
     }
 }

@@ -175,61 +175,9 @@ public final class FuzzSupport {
         }
         int octets = line.getBytes(StandardCharsets.UTF_8).length + 2;
         if (octets > MAX_REPLY_LINE_OCTETS) {
-            KnownDefect.REPLY_OVER_512.violated(String.format(Locale.ROOT,
+            throw new AssertionError(String.format(Locale.ROOT,
                     "SMTP reply line is %d octets with CRLF, over RFC 5321's %d: '%s...' for %s", octets,
                     MAX_REPLY_LINE_OCTETS, io.github.relaypolicy.core.internal.Text.escape(line), context));
-        }
-    }
-
-    /**
-     * Defects listed in issue 9 that other branches fix. Until the lead has merged a fix and switched its entry
-     * to {@code fixed = true}, a fuzz test that breaks only that invariant logs it (once per defect and JVM, on
-     * standard error) instead of failing; {@code -Drelaypolicy.fuzz.enforceKnownDefects=true} enforces them all.
-     * Nothing outside this list is excused.
-     */
-    public enum KnownDefect {
-        // TODO(issue 9, defect 8): switch on once "client text after % is ignored" is merged
-        CLIENT_ZONE_TRUSTED("issue 9 #8: client text after '%' is ignored, so junk can be trusted", false),
-        // TODO(issue 9, defect 9): switch on once "compare protocol keywords ASCII-only" is merged
-        POSTMASTER_NON_ASCII("issue 9 #9: Postma\\u017Fter (U+017F) accepted as the bare Postmaster", false),
-        // TODO(issue 9, defect 9): switch on once "several-@ paths are validated" is merged
-        SEVERAL_AT("issue 9 #9: several-@ paths are not validated between the @ signs", false),
-        // TODO(issue 9, defect 9): switch on once "IDN: disallowed code points refused, not folded" is merged
-        IDN_FOLDED("issue 9 #9: IDN code points that IDNA2008 disallows (they change under case folding or NFKC,"
-                + " e.g. U+212A KELVIN SIGN) are folded instead of refused", false),
-        // TODO(issue 9, defect 9): switch on once "reply lines capped at 512 octets" is merged
-        REPLY_OVER_512("issue 9 #9: a reply line can exceed RFC 5321's 512 octets", false),
-        // TODO(issue 9, defect 9): switch on once "the authenticated user has a length cap" is merged
-        AUTH_USER_UNCAPPED("issue 9 #9: the authenticated user has no length cap", false),
-        // TODO(issue 9, defect 9): switch on (or drop, if the mapped literal is decided to match) once merged
-        MAPPED_LITERAL("issue 9 #9: [IPv6:::ffff:192.0.2.25] matches the IPv4 literal [192.0.2.25]", false),
-        // TODO(issue 9, defect 5): switch on once "per-zone keys give PolicyFileException" is merged
-        POLICY_FILE_IAE("issue 9 #5: an IllegalArgumentException escapes RelayEngine.fromFile", false);
-
-        private final String description;
-        private final boolean fixed;
-
-        KnownDefect(String description, boolean fixed) {
-            this.description = description;
-            this.fixed = fixed;
-        }
-
-        private static final Set<KnownDefect> REPORTED = ConcurrentHashMap.newKeySet();
-
-        /** Whether a violation of this defect fails the test. */
-        public boolean enforced() {
-            return fixed || Boolean.getBoolean("relaypolicy.fuzz.enforceKnownDefects");
-        }
-
-        /** Reports a violation: fails when enforced, else logs it once and lets the input pass. */
-        public void violated(String detail) {
-            if (enforced()) {
-                throw new AssertionError("[" + description + "] " + detail);
-            }
-            if (REPORTED.add(this)) {
-                System.err.println("KNOWN DEFECT, not enforced yet (" + name() + ", " + description + "): "
-                        + detail);
-            }
         }
     }
 }
