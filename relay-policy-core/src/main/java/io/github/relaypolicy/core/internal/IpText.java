@@ -53,6 +53,34 @@ public final class IpText {
         return ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
     }
 
+    /**
+     * The high 64 bits of a 16-byte IPv6 address, as {@link java.net.Inet6Address#getAddress()} gives it.
+     *
+     * @param b the 16 address bytes, network order
+     * @return bytes 0 to 7 as one number
+     */
+    public static long high(byte[] b) {
+        return bits(b, 0);
+    }
+
+    /**
+     * The low 64 bits of a 16-byte IPv6 address.
+     *
+     * @param b the 16 address bytes, network order
+     * @return bytes 8 to 15 as one number
+     */
+    public static long low(byte[] b) {
+        return bits(b, 8);
+    }
+
+    private static long bits(byte[] b, int from) {
+        long v = 0;
+        for (int k = from; k < from + 8; k++) {
+            v = (v << 8) | (b[k] & 0xffL);
+        }
+        return v;
+    }
+
     private IpText() {
     }
 

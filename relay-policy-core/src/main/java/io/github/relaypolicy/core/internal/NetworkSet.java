@@ -111,13 +111,7 @@ public final class NetworkSet implements IpText.Sink6 {
             return lookup4(IpText.value(a)); // no copy of the address bytes
         }
         byte[] b = address.getAddress();
-        long hi = 0;
-        long lo = 0;
-        for (int k = 0; k < 8; k++) {
-            hi = (hi << 8) | (b[k] & 0xffL);
-            lo = (lo << 8) | (b[k + 8] & 0xffL);
-        }
-        return accept(hi, lo);
+        return accept(IpText.high(b), IpText.low(b));
     }
 
     /** Looks up an IPv4 address given as an unsigned 32-bit value. */

@@ -55,13 +55,7 @@ public final class SeededHash {
             return sip13(K0, K1, 4, IpText.value((Inet4Address) address));
         }
         byte[] b = address.getAddress();
-        long hi = 0;
-        long lo = 0;
-        for (int k = 0; k < 8; k++) {
-            hi = (hi << 8) | (b[k] & 0xffL);
-            lo = (lo << 8) | (b[k + 8] & 0xffL);
-        }
-        return sip13(K0, K1 ^ 6, hi, lo); // another key: an IPv6 address never shares an IPv4 address's hash
+        return sip13(K0, K1 ^ 6, IpText.high(b), IpText.low(b)); // another key: an IPv6 address never shares an IPv4 address's hash
     }
 
     /** A 64-bit hash folded to an {@code int} hash code. */

@@ -81,13 +81,7 @@ public final class QueryKey implements IpText.Sink6, Comparable<QueryKey> {
         }
         if (address != null) {
             byte[] b = address.getAddress();
-            long h = 0;
-            long l = 0;
-            for (int k = 0; k < 8; k++) {
-                h = (h << 8) | (b[k] & 0xffL);
-                l = (l << 8) | (b[k + 8] & 0xffL);
-            }
-            accept(h, l);
+            accept(IpText.high(b), IpText.low(b));
             return true;
         }
         if (text == null) {
