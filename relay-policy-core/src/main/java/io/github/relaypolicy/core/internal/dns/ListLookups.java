@@ -368,20 +368,20 @@ public final class ListLookups {
         try {
             f = addresses.get(key, (k, exec) -> {
                 asked[0] = true;
-                return query(k.name(), Type.A).handle((m, e) -> {
+                return releasing(sent(k.name(), Type.A).handle((m, e) -> {
                     try {
                         return e != null ? notSent(e) ? NOT_ASKED_NO_SOCKET : Raw.failure(describe(e)) : toRaw(m);
                     } catch (RuntimeException x) {
                         return Raw.failure(describe(x));
                     }
-                }).thenApplyAsync(raw -> {
-                    releaseQuery(); // dnsjava has closed the query's socket
-                    return raw;
-                }, executor);
+                }), e -> NOT_ASKED_NO_SOCKET);
             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (!asked[0]) {
                 releaseQuery();
+            }
+            if (e instanceof Error) {
+                throw e;
             }
             return CompletableFuture.completedFuture(Raw.failure(describe(e)));
         }
@@ -412,21 +412,21 @@ public final class ListLookups {
             try {
                 known = texts.get(key, (k, exec) -> {
                     asked[0] = true;
-                    return query(k.name(), Type.TXT).handle((m, e) -> {
+                    return releasing(sent(k.name(), Type.TXT).handle((m, e) -> {
                         try {
                             return e != null ? notSent(e) ? NOT_ASKED_TXT : new Txt("", FAILURE_TTL_SECONDS)
                                     : toText(m);
                         } catch (RuntimeException x) {
                             return new Txt("", FAILURE_TTL_SECONDS);
                         }
-                    }).thenApplyAsync(txt -> {
-                        releaseQuery();
-                        return txt;
-                    }, executor);
+                    }), e -> NOT_ASKED_TXT);
                 });
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (!asked[0]) {
                     releaseQuery();
+                }
+                if (e instanceof Error) {
+                    throw e;
                 }
                 return CompletableFuture.completedFuture(null);
             }
@@ -473,6 +473,50 @@ public final class ListLookups {
             return false;
         }
         return true;
+    }
+
+    /**
+     * The query sent, or a query that never left this process if sending it threw (an {@code Error} included): the
+     * caller holds the query's place, which {@link #releasing} gives back only once the future it chains exists.
+     */
+    private CompletableFuture<Message> sent(String name, int type) {
+        try {
+            return query(name, type);
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(new NotSent(e));
+        }
+    }
+
+    /**
+     * The answer, once the query's place is given back. The place is given back on the executor (by then dnsjava has
+     * closed the query's socket), but never only there: if the executor cannot take the task (refused, no thread)
+     * it is given back here, and if handling the answer failed (an {@code Error}, say) the answer is
+     * {@code failed}'s, never an exceptional completion, which would keep the place for good and break
+     * {@link #lookup}'s promise.
+     */
+    private <T> CompletableFuture<T> releasing(CompletableFuture<T> answer, java.util.function.Function<Throwable,
+            T> failed) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        answer.whenComplete((value, error) -> {
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable finish = () -> {
+                if (!once.compareAndSet(false, true)) {
+                    return;
+                }
+                releaseQuery();
+                try {
+                    done.complete(error == null ? value : failed.apply(error));
+                } catch (Throwable t) { // NOPMD: the place is back; the caller sees a failure, never a hang
+                    done.completeExceptionally(t);
+                }
+            };
+            try {
+                executor.execute(finish);
+            } catch (Throwable t) { // NOPMD: refused, or no thread for it: the place must come back all the same
+                finish.run();
+            }
+        });
+        return done;
     }
 
     private void releaseQuery() {
