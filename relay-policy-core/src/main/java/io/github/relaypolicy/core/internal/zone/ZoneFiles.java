@@ -50,6 +50,15 @@ final class ZoneFiles {
                 return t;
             });
 
+    /**
+     * Files whose last read did not return by its deadline and is still blocked (an open of a FIFO cannot be
+     * interrupted; it returns only when a writer comes, which never happens once the FIFO was renamed away), with what
+     * completes when it returns. While one is there, the file is refused at once: every check would otherwise leave
+     * one more thread blocked for good and wait out the deadline again.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.CompletableFuture<Void>>
+            BLOCKED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private ZoneFiles() {
     }
 
@@ -138,9 +147,28 @@ final class ZoneFiles {
      * @throws ZoneFileException if it takes longer, or there are more bytes than expected
      */
     static byte[] contentWithin(Path file, long expected, Duration deadline) throws IOException, ZoneFileException {
+        Path id = file.toAbsolutePath().normalize();
+        java.util.concurrent.CompletableFuture<Void> earlier = BLOCKED.get(id);
+        if (earlier != null && !earlier.isDone()) {
+            throw new ZoneFileException(file + ": an earlier read of this file has not returned (a FIFO, or a stalled"
+                    + " file system?); not read again until it does", 0);
+        }
+        // 0: not started, 1: reading, 2: returned
+        java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CompletableFuture<Void> returned = new java.util.concurrent.CompletableFuture<>();
         Future<byte[]> read;
         try {
-            read = READERS.submit(() -> readAtMost(file, expected));
+            read = READERS.submit(() -> {
+                if (!state.compareAndSet(0, 1)) {
+                    return new byte[0]; // given up before it started
+                }
+                try {
+                    return readAtMost(file, expected);
+                } finally {
+                    state.set(2);
+                    returned.complete(null);
+                }
+            });
         } catch (RejectedExecutionException e) {
             throw new ZoneFileException(file + ": cannot read: no thread to read it", e);
         }
@@ -148,6 +176,10 @@ final class ZoneFiles {
             return read.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             read.cancel(true); // ends a read; an open that waits for a FIFO's writer ends when one comes
+            if (!state.compareAndSet(0, 2)) { // it started: until it returns, the file is not read again
+                BLOCKED.put(id, returned);
+                returned.whenComplete((v, x) -> BLOCKED.remove(id, returned));
+            }
             throw new ZoneFileException(String.format(Locale.ROOT, "%s: not read within %d ms (a FIFO, or a stalled"
                     + " file system?); a local zone must be a regular file", file, deadline.toMillis()), 0);
         } catch (InterruptedException e) {
