@@ -303,12 +303,14 @@ public final class ListLookups {
      * the cache starts an answer's lifetime when it receives it, not before it was made.
      */
     long remaining(Raw raw, long now) {
-        return lifetime(raw) - (now - raw.createdAt);
+        // a not-asked answer was made at no time of the clock (0 stands for none): nothing left, whatever the clock
+        // reads (System.nanoTime() may be negative)
+        return raw.wasNotAsked() ? -1 : lifetime(raw) - (now - raw.createdAt);
     }
 
     /** Like {@link #remaining(Raw, long)}, for a TXT answer. */
     long remaining(Txt txt, long now) {
-        return lifetime(txt) - (now - txt.createdAt());
+        return txt == NOT_ASKED_TXT ? -1 : lifetime(txt) - (now - txt.createdAt());
     }
 
     /**
