@@ -69,7 +69,10 @@ final class QueryPermitTest {
         assertThat(l.inFlight()).as("places in flight after the answer").isZero();
         CompletableFuture<ListLookups.Raw> next = l.lookup(ip4(2));
         settle(next);
-        assertThat(next.join().wasNotAsked()).as("the next query is asked").isFalse();
+        // (with an executor that refuses everything, dnsjava may fail the query before sendAsync returns, which
+        // reads as "no socket"; what matters is that the limit of queries in flight does not refuse it)
+        assertThat(next.join().classify(AnswerFilter.any())).as("the next query is not refused by the limit")
+                .isNotSameAs(ListAnswer.notAsked(ListAnswer.QUERY_LIMIT));
     }
 
     @Test
