@@ -349,7 +349,14 @@ public final class ListLookups {
      */
     public @Nullable Raw cached(QueryKey key) {
         CompletableFuture<Raw> f = addresses.getIfPresent(key);
-        return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        Raw raw = f.join();
+        // Caffeine records an answer's lifetime in a completion handler of its future; until that has run (the
+        // dependents registered after it run first, on the same thread, for as long as they take) the entry has
+        // the "forever" of a pending future. An answer is never used past its TTL, whatever is recorded yet.
+        return remaining(raw, System.nanoTime()) > 0 ? raw : null;
     }
 
     /**
@@ -360,7 +367,10 @@ public final class ListLookups {
     public CompletableFuture<Raw> lookup(QueryKey key) {
         CompletableFuture<Raw> known = addresses.getIfPresent(key);
         if (known != null) {
-            return known;
+            if (!known.isDone() || known.isCompletedExceptionally() || remaining(known.join(), System.nanoTime()) > 0) {
+                return known;
+            }
+            addresses.asMap().remove(key, known); // past its TTL, though the cache has not recorded it yet: ask again
         }
         if (!acquireQuery()) {
             return CompletableFuture.completedFuture(NOT_ASKED_QUERY_LIMIT); // never cached
@@ -406,6 +416,11 @@ public final class ListLookups {
      */
     public CompletableFuture<@Nullable String> txt(QueryKey key) {
         CompletableFuture<Txt> known = texts.getIfPresent(key);
+        if (known != null && known.isDone() && !known.isCompletedExceptionally()
+                && remaining(known.join(), System.nanoTime()) <= 0) {
+            texts.asMap().remove(key, known); // past its TTL, though the cache has not recorded it yet: ask again
+            known = null;
+        }
         if (known == null) {
             if (!acquireQuery()) {
                 return CompletableFuture.completedFuture(null);
@@ -609,7 +624,11 @@ public final class ListLookups {
      */
     @Nullable Txt cachedTxt(QueryKey key) {
         CompletableFuture<Txt> f = texts.getIfPresent(key);
-        return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        Txt txt = f.join();
+        return remaining(txt, System.nanoTime()) > 0 ? txt : null; // see cached(QueryKey)
     }
 
     private CompletableFuture<Message> query(String name, int type) {
