@@ -112,14 +112,17 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     /** A background check of the zone files of {@code r}, unless a reload replaced them meanwhile. */
     private synchronized void checkZones(Rules r) {
         if (!closed && rules == r) {
-            reloadZones(r);
+            reloadZones(r, true);
         }
     }
 
-    /** Reloads the changed zone files of {@code r}; called with the lock held. */
-    private void reloadZones(Rules r) {
+    /**
+     * Reloads the changed zone files of {@code r}; called with the lock held. A background check stops once the engine
+     * is closed (close() does not wait for it).
+     */
+    private void reloadZones(Rules r, boolean background) {
         for (LocalZone zone : r.zones()) {
-            if (closed) {
+            if (background && closed) {
                 return; // closed while the previous zone was read: read no more
             }
             try {
@@ -146,7 +149,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @since 0.1.0
      */
     public synchronized void reloadZonesNow() {
-        reloadZones(rules);
+        reloadZones(rules, false);
     }
 
     /**
