@@ -74,12 +74,14 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
 
     private volatile Rules rules;
     private final Map<String, String> reloadErrors = new java.util.concurrent.ConcurrentHashMap<>();
-    private @Nullable ScheduledFuture<?> zoneWatch;
-    private @Nullable ScheduledFuture<?> fileWatch;
+    // Volatile, as is closed: close() takes no lock, so that a check in progress (a zone file read that waits for its
+    // deadline) never holds it up; whichever of close() and a new watch comes second cancels the watch.
+    private volatile @Nullable ScheduledFuture<?> zoneWatch;
+    private volatile @Nullable ScheduledFuture<?> fileWatch;
     private volatile @Nullable PolicyFile policyFile;
     private List<Path> watchedFiles = List.of();
     private @Nullable List<FileStamp> policyStamp;
-    private boolean closed;
+    private volatile boolean closed;
     private volatile @Nullable PolicyFileException policyFailure;
 
     private RelayEngine(Rules rules) {
@@ -100,19 +102,29 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (r.zones().isEmpty() || closed) {
             return;
         }
-        zoneWatch = Watch.every(r.zoneCheckInterval(), "the local zone files", () -> checkZones(r));
+        ScheduledFuture<?> watch = Watch.every(r.zoneCheckInterval(), "the local zone files", () -> checkZones(r));
+        zoneWatch = watch;
+        if (closed) { // closed meanwhile, without the lock: close() may not have seen this watch
+            watch.cancel(false);
+        }
     }
 
     /** A background check of the zone files of {@code r}, unless a reload replaced them meanwhile. */
     private synchronized void checkZones(Rules r) {
         if (!closed && rules == r) {
-            reloadZones(r);
+            reloadZones(r, true);
         }
     }
 
-    /** Reloads the changed zone files of {@code r}; called with the lock held. */
-    private void reloadZones(Rules r) {
+    /**
+     * Reloads the changed zone files of {@code r}; called with the lock held. A background check stops once the engine
+     * is closed (close() does not wait for it).
+     */
+    private void reloadZones(Rules r, boolean background) {
         for (LocalZone zone : r.zones()) {
+            if (background && closed) {
+                return; // closed while the previous zone was read: read no more
+            }
             try {
                 ReloadResult result = zone.reloadIfChanged();
                 if (result.error() != null) {
@@ -137,7 +149,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @since 0.1.0
      */
     public synchronized void reloadZonesNow() {
-        reloadZones(rules);
+        reloadZones(rules, false);
     }
 
     /**
@@ -160,20 +172,22 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     }
 
     /**
-     * Stops watching the local zone files and the policy file. Decisions keep working with the rules in force.
+     * Stops watching the local zone files and the policy file. Decisions keep working with the rules in force. Returns
+     * at once: it does not wait for a check in progress (a zone file read may take up to its deadline), which reads no
+     * further file once it sees the engine closed.
      *
      * @since 0.1.0
      */
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (fileWatch != null) {
-            fileWatch.cancel(false);
-            fileWatch = null;
+    public void close() {
+        closed = true; // before the watches are read: a watch made meanwhile sees it and cancels itself
+        ScheduledFuture<?> file = fileWatch;
+        if (file != null) {
+            file.cancel(false);
         }
-        if (zoneWatch != null) {
-            zoneWatch.cancel(false);
-            zoneWatch = null;
+        ScheduledFuture<?> zones = zoneWatch;
+        if (zones != null) {
+            zones.cancel(false);
         }
     }
 
@@ -233,13 +247,17 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         policyFile = policy;
         watchedFiles = policy.files();
         policyStamp = FileStamp.of(watchedFiles);
-        fileWatch = Watch.every(every, "policy file " + policy.file(), () -> {
+        ScheduledFuture<?> watch = Watch.every(every, "policy file " + policy.file(), () -> {
             try {
                 reloadFileNow();
             } catch (PolicyFileException | IllegalStateException e) {
                 // reported by policyFileFailure() and logged; or closed meanwhile
             }
         });
+        fileWatch = watch;
+        if (closed) {
+            watch.cancel(false);
+        }
     }
 
     /**

@@ -308,12 +308,14 @@ public final class ListLookups {
      * the cache starts an answer's lifetime when it receives it, not before it was made.
      */
     long remaining(Raw raw, long now) {
-        return lifetime(raw) - (now - raw.createdAt);
+        // a not-asked answer was made at no time of the clock (0 stands for none): nothing left, whatever the clock
+        // reads (System.nanoTime() may be negative)
+        return raw.wasNotAsked() ? -1 : lifetime(raw) - (now - raw.createdAt);
     }
 
     /** Like {@link #remaining(Raw, long)}, for a TXT answer. */
     long remaining(Txt txt, long now) {
-        return lifetime(txt) - (now - txt.createdAt());
+        return txt == NOT_ASKED_TXT ? -1 : lifetime(txt) - (now - txt.createdAt());
     }
 
     /**
@@ -352,7 +354,14 @@ public final class ListLookups {
      */
     public @Nullable Raw cached(QueryKey key) {
         CompletableFuture<Raw> f = addresses.getIfPresent(key);
-        return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        Raw raw = f.join();
+        // Caffeine records an answer's lifetime in a completion handler of its future; until that has run (the
+        // dependents registered after it run first, on the same thread, for as long as they take) the entry has
+        // the "forever" of a pending future. An answer is never used past its TTL, whatever is recorded yet.
+        return remaining(raw, System.nanoTime()) > 0 ? raw : null;
     }
 
     /**
@@ -363,7 +372,10 @@ public final class ListLookups {
     public CompletableFuture<Raw> lookup(QueryKey key) {
         CompletableFuture<Raw> known = addresses.getIfPresent(key);
         if (known != null) {
-            return known;
+            if (!known.isDone() || known.isCompletedExceptionally() || remaining(known.join(), System.nanoTime()) > 0) {
+                return known;
+            }
+            addresses.asMap().remove(key, known); // past its TTL, though the cache has not recorded it yet: ask again
         }
         if (!acquireQuery()) {
             return CompletableFuture.completedFuture(NOT_ASKED_QUERY_LIMIT); // never cached
@@ -373,20 +385,20 @@ public final class ListLookups {
         try {
             f = addresses.get(key, (k, exec) -> {
                 asked[0] = true;
-                return query(k.name(), Type.A).handle((m, e) -> {
+                return releasing(sent(k.name(), Type.A).handle((m, e) -> {
                     try {
                         return e != null ? notSent(e) ? NOT_ASKED_NO_SOCKET : Raw.failure(describe(e)) : toRaw(m);
                     } catch (RuntimeException x) {
                         return Raw.failure(describe(x));
                     }
-                }).thenApplyAsync(raw -> {
-                    releaseQuery(); // dnsjava has closed the query's socket
-                    return raw;
-                }, executor);
+                }), e -> NOT_ASKED_NO_SOCKET);
             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (!asked[0]) {
                 releaseQuery();
+            }
+            if (e instanceof Error) {
+                throw e;
             }
             return CompletableFuture.completedFuture(Raw.failure(describe(e)));
         }
@@ -409,6 +421,11 @@ public final class ListLookups {
      */
     public CompletableFuture<@Nullable String> txt(QueryKey key) {
         CompletableFuture<Txt> known = texts.getIfPresent(key);
+        if (known != null && known.isDone() && !known.isCompletedExceptionally()
+                && remaining(known.join(), System.nanoTime()) <= 0) {
+            texts.asMap().remove(key, known); // past its TTL, though the cache has not recorded it yet: ask again
+            known = null;
+        }
         if (known == null) {
             if (!acquireQuery()) {
                 return CompletableFuture.completedFuture(null);
@@ -417,21 +434,21 @@ public final class ListLookups {
             try {
                 known = texts.get(key, (k, exec) -> {
                     asked[0] = true;
-                    return query(k.name(), Type.TXT).handle((m, e) -> {
+                    return releasing(sent(k.name(), Type.TXT).handle((m, e) -> {
                         try {
                             return e != null ? notSent(e) ? NOT_ASKED_TXT : new Txt("", FAILURE_TTL_SECONDS)
                                     : toText(m);
                         } catch (RuntimeException x) {
                             return new Txt("", FAILURE_TTL_SECONDS);
                         }
-                    }).thenApplyAsync(txt -> {
-                        releaseQuery();
-                        return txt;
-                    }, executor);
+                    }), e -> NOT_ASKED_TXT);
                 });
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (!asked[0]) {
                     releaseQuery();
+                }
+                if (e instanceof Error) {
+                    throw e;
                 }
                 return CompletableFuture.completedFuture(null);
             }
@@ -478,6 +495,50 @@ public final class ListLookups {
             return false;
         }
         return true;
+    }
+
+    /**
+     * The query sent, or a query that never left this process if sending it threw (an {@code Error} included): the
+     * caller holds the query's place, which {@link #releasing} gives back only once the future it chains exists.
+     */
+    private CompletableFuture<Message> sent(String name, int type) {
+        try {
+            return query(name, type);
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(new NotSent(e));
+        }
+    }
+
+    /**
+     * The answer, once the query's place is given back. The place is given back on the executor (by then dnsjava has
+     * closed the query's socket), but never only there: if the executor cannot take the task (refused, no thread)
+     * it is given back here, and if handling the answer failed (an {@code Error}, say) the answer is
+     * {@code failed}'s, never an exceptional completion, which would keep the place for good and break
+     * {@link #lookup}'s promise.
+     */
+    private <T> CompletableFuture<T> releasing(CompletableFuture<T> answer, java.util.function.Function<Throwable,
+            T> failed) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        answer.whenComplete((value, error) -> {
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable finish = () -> {
+                if (!once.compareAndSet(false, true)) {
+                    return;
+                }
+                releaseQuery();
+                try {
+                    done.complete(error == null ? value : failed.apply(error));
+                } catch (Throwable t) { // NOPMD: the place is back; the caller sees a failure, never a hang
+                    done.completeExceptionally(t);
+                }
+            };
+            try {
+                executor.execute(finish);
+            } catch (Throwable t) { // NOPMD: refused, or no thread for it: the place must come back all the same
+                finish.run();
+            }
+        });
+        return done;
     }
 
     private void releaseQuery() {
@@ -568,7 +629,11 @@ public final class ListLookups {
      */
     @Nullable Txt cachedTxt(QueryKey key) {
         CompletableFuture<Txt> f = texts.getIfPresent(key);
-        return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        Txt txt = f.join();
+        return remaining(txt, System.nanoTime()) > 0 ? txt : null; // see cached(QueryKey)
     }
 
     private CompletableFuture<Message> query(String name, int type) {

@@ -3,6 +3,7 @@ package io.github.relaypolicy.core.internal.zone;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -140,6 +141,13 @@ public final class LocalZone {
             return ReloadResult.RELOADED;
         } catch (ZoneFileException e) {
             return new ReloadResult(false, e.getMessage());
+        } catch (OutOfMemoryError e) { // NOPMD: what is left of the parse is garbage; the previous data stays
+            s = null;
+            // refused for what it is, like a file over the cap: reported, and not tried again until it changes (a
+            // parse that exhausts the heap at every check would starve the host process)
+            return new ReloadResult(false, String.format(Locale.ROOT, "%s: more than the memory available can hold"
+                    + " (%s); give the process more heap, or lower localZoneMaxSize (local_zone_max_size) to refuse"
+                    + " such files before they are read", file, e));
         }
     }
 

@@ -50,6 +50,19 @@ final class ZoneFiles {
                 return t;
             });
 
+    /**
+     * The most reads of one file that may be blocked at once. A read that does not return by its deadline stays
+     * blocked (the open of a FIFO cannot be interrupted; it returns only when a writer comes, never once the FIFO was
+     * renamed away), and holds its thread. Each FIFO swapped in at the open would leave one more such thread; beyond
+     * this many the file is refused at once, so their number stays bounded. Below it the file is read as usual: one
+     * such swap must not stop a zone from reloading for the rest of the process's life.
+     */
+    static final int MAX_BLOCKED_READS = 4;
+
+    /** Reads of a file (by absolute path) that did not return by their deadline and have not returned since. */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.atomic.AtomicInteger>
+            BLOCKED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private ZoneFiles() {
     }
 
@@ -138,9 +151,29 @@ final class ZoneFiles {
      * @throws ZoneFileException if it takes longer, or there are more bytes than expected
      */
     static byte[] contentWithin(Path file, long expected, Duration deadline) throws IOException, ZoneFileException {
+        Path id = file.toAbsolutePath().normalize();
+        java.util.concurrent.atomic.AtomicInteger blocked = BLOCKED.get(id);
+        if (blocked != null && blocked.get() >= MAX_BLOCKED_READS) {
+            throw new ZoneFileException(String.format(Locale.ROOT, "%s: %d earlier reads of this file have not"
+                    + " returned (a FIFO, or a stalled file system?); not read again until one does", file,
+                    MAX_BLOCKED_READS), 0);
+        }
+        // 0: not started, 1: reading, 2: returned
+        java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CompletableFuture<Void> returned = new java.util.concurrent.CompletableFuture<>();
         Future<byte[]> read;
         try {
-            read = READERS.submit(() -> readAtMost(file, expected));
+            read = READERS.submit(() -> {
+                if (!state.compareAndSet(0, 1)) {
+                    return new byte[0]; // given up before it started
+                }
+                try {
+                    return readAtMost(file, expected);
+                } finally {
+                    state.set(2);
+                    returned.complete(null);
+                }
+            });
         } catch (RejectedExecutionException e) {
             throw new ZoneFileException(file + ": cannot read: no thread to read it", e);
         }
@@ -148,6 +181,16 @@ final class ZoneFiles {
             return read.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             read.cancel(true); // ends a read; an open that waits for a FIFO's writer ends when one comes
+            if (!state.compareAndSet(0, 2)) { // it started: it counts as blocked until it returns
+                BLOCKED.compute(id, (k, n) -> {
+                    java.util.concurrent.atomic.AtomicInteger count = n == null
+                            ? new java.util.concurrent.atomic.AtomicInteger() : n;
+                    count.incrementAndGet();
+                    return count;
+                });
+                returned.whenComplete((v, x) -> BLOCKED.computeIfPresent(id, (k, n) -> n.decrementAndGet() <= 0
+                        ? null : n));
+            }
             throw new ZoneFileException(String.format(Locale.ROOT, "%s: not read within %d ms (a FIFO, or a stalled"
                     + " file system?); a local zone must be a regular file", file, deadline.toMillis()), 0);
         } catch (InterruptedException e) {
