@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.dns;
 
+import io.github.relaypolicy.core.internal.Text;
 import java.util.BitSet;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -50,7 +51,7 @@ public final class AnswerFilter {
         String[] parts = octets(text);
         if (parts.length != 4) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "filter '%s' must have four octets, like 127.0.0.2 or 127.0.0.[2..11]", text));
+                    "filter '%s' must have four octets, like 127.0.0.2 or 127.0.0.[2..11]", Text.escape(text)));
         }
         BitSet[] octets = new BitSet[4];
         for (int k = 0; k < 4; k++) {
@@ -59,7 +60,7 @@ public final class AnswerFilter {
         if (!canList(octets)) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "filter '%s' matches no answer that can be"
                     + " a listing: listings are in 127.0.0.0/8, except 127.0.0.1 and the error codes"
-                    + " 127.255.255.0/24, 127.0.1.255 and 127.0.2.255, e.g. 127.0.0.[2..11]", text));
+                    + " 127.255.255.0/24, 127.0.1.255 and 127.0.2.255, e.g. 127.0.0.[2..11]", Text.escape(text)));
         }
         return new AnswerFilter(text, octets, 0, false);
     }
@@ -91,7 +92,7 @@ public final class AnswerFilter {
         if (text.indexOf('.') >= 0) {
             String[] parts = text.split("\\.", -1);
             if (parts.length != 4) {
-                throw new IllegalArgumentException("mask '" + text + "' must be a number or four octets, like 0.0.0.4");
+                throw new IllegalArgumentException("mask '" + Text.escape(text) + "' must be a number or four octets, like 0.0.0.4");
             }
             mask = 0;
             for (String p : parts) {
@@ -101,7 +102,7 @@ public final class AnswerFilter {
             mask = number(text, text, 0xffffffffL);
         }
         if (mask == 0) {
-            throw new IllegalArgumentException("mask '" + text + "' has no bits set");
+            throw new IllegalArgumentException("mask '" + Text.escape(text) + "' has no bits set");
         }
         return new AnswerFilter("&" + text, null, mask, false);
     }
@@ -136,7 +137,7 @@ public final class AnswerFilter {
                     int hi = (int) number(filter, item.substring(dots + 2), 255);
                     if (lo > hi) {
                         throw new IllegalArgumentException(String.format(Locale.ROOT,
-                                "filter '%s': range [%d..%d] is empty", filter, lo, hi));
+                                "filter '%s': range [%d..%d] is empty", Text.escape(filter), lo, hi));
                     }
                     set.set(lo, hi + 1);
                 } else {
@@ -152,12 +153,12 @@ public final class AnswerFilter {
     private static long number(String filter, String digits, long max) {
         if (digits.isEmpty() || digits.length() > 10 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "filter '%s': '%s' is not a number from 0 to %d", filter, digits, max));
+                    "filter '%s': '%s' is not a number from 0 to %d", Text.escape(filter), Text.escape(digits), max));
         }
         long v = Long.parseLong(digits);
         if (v > max) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "filter '%s': %d is greater than %d", filter, v, max));
+                    "filter '%s': %d is greater than %d", Text.escape(filter), v, max));
         }
         return v;
     }

@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.dns;
 
+import io.github.relaypolicy.core.internal.Text;
 import java.net.IDN;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -77,7 +78,7 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
             if (star >= 0) {
                 String w = spec.substring(star + 1);
                 if (!w.matches("[+-]?[0-9]{1,6}")) {
-                    throw new IllegalArgumentException("weight '" + w + "' is not a whole number");
+                    throw new IllegalArgumentException("weight '" + Text.escape(w) + "' is not a whole number");
                 }
                 weight = Integer.parseInt(w);
                 rest = spec.substring(0, star);
@@ -107,7 +108,7 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
                     spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': %s (expected zone[=filter][*weight],"
-                    + " e.g. zen.spamhaus.org=127.0.0.[2..11;30]*3)", kind.setting(), ListNames.maskAll(text),
+                    + " e.g. zen.spamhaus.org=127.0.0.[2..11;30]*3)", kind.setting(), Text.escape(ListNames.maskAll(text)),
                     ListNames.maskAll(e.getMessage())), e);
         }
     }
@@ -127,7 +128,7 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
         }
         if (ascii.isEmpty() || ascii.indexOf('.') < 0 || !ascii.matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)+")
                 || ascii.length() > 200) {
-            throw new IllegalArgumentException("zone '" + zone + "' is not a domain name with at least two labels");
+            throw new IllegalArgumentException("zone '" + Text.escape(zone) + "' is not a domain name with at least two labels");
         }
         return ascii;
     }

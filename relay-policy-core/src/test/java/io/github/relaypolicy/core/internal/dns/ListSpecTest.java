@@ -115,4 +115,18 @@ final class ListSpecTest {
                 "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ugly.example.com.");
         assertThat(QueryNames.domain("Example.NET", "dbl.example")).isEqualTo("example.net.dbl.example.");
     }
+
+    @Test
+    void an_error_message_escapes_control_characters_of_the_specification() {
+        // found by PolicyFileFuzzTest (corpus: finding_list_spec_echoes_c1_control): the zone, the filter and the
+        // weight were echoed as written, a C1 control character (U+0098) included
+        for (String spec : new String[] {"bl\u0098x&LLLmpl", "bl.test=127.0.0.\u0098", "bl.test*\u0098",
+            "bl\u0098x", "bl.test&\u0098", "bl.test=127.0.0.[9..\u00982]"}) {
+            assertThatThrownBy(() -> ListSpec.parse(Kind.DNSBL, spec)).as(spec)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("\\u0098")
+                    .satisfies(e -> assertThat(e.getMessage().chars().noneMatch(c -> c < 0x20 || c >= 0x7f))
+                            .as("printable ASCII only: %s", e.getMessage()).isTrue());
+        }
+    }
 }
