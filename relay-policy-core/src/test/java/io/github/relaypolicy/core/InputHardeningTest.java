@@ -187,6 +187,20 @@ final class InputHardeningTest {
                 .hasMessageContaining("local domain '");
     }
 
+    @Test
+    void a_code_point_that_idna2008_disallows_is_refused_below_a_local_domain_too() {
+        // found by DecideFuzzTest (corpus: finding_idna2008_disallowed_symbol): U+00F7 ÷ passed as a U-label
+        // because IDNA2003 encodes it, so a recipient below .corp.example was accepted
+        RelayEngine engine = RelayEngine.builder().localDomains(".corp.example").build();
+
+        Decision d = decide(engine, UNTRUSTED, "<u@ab\u00F7c.corp.example>");
+
+        assertThat(d.verdict()).isEqualTo(Verdict.REJECT);
+        assertThat(d.rule()).isEqualTo("recipient_syntax");
+        assertThat(d.reply()).hasToString("501 5.1.3 " + BAD_RECIPIENT);
+        assertAccepted(decide(engine, UNTRUSTED, "<u@b\u00FCcher.corp.example>"), "mydestination");
+    }
+
     // --- defect 9: reply lines fit in 512 octets --------------------------------------------------------------
 
     @Test

@@ -217,7 +217,8 @@ public final class DomainIndex {
      * maps Σ to σ wherever it stands; {@code String.toLowerCase} would make a final ς of it) and is refused, not
      * folded, where a mapping would turn it into other text: a code point that is not NFC-stable (U+212A KELVIN
      * SIGN, U+2126 OHM SIGN, U+212B ANGSTROM SIGN), one whose lower case is ASCII (U+0130 İ to i) or not
-     * NFKC-stable (U+017F ſ to s, fullwidth letters, ligatures). Then java.net.IDN, which implements IDNA2003,
+     * NFKC-stable (U+017F ſ to s, fullwidth letters, ligatures), and one that IDNA2008 disallows outright (a symbol
+     * such as U+00F7 ÷, punctuation, a space). Then java.net.IDN, which implements IDNA2003,
      * must give the label back unchanged: IDNA2003 maps some characters that IDNA2008 (what mail software uses
      * today) keeps or refuses (straße to strasse, σοφίας to σοφίασ, joiners dropped, U+2024 to "."), and a name
      * that does not come back unchanged is refused rather than matched as another domain.
@@ -243,6 +244,9 @@ public final class DomainIndex {
             if (lc >= 0x80 && !Normalizer.isNormalized(new String(Character.toChars(lc)), Normalizer.Form.NFKC)) {
                 return null;
             }
+            if (lc >= 0x80 && !isLetterDigitOrMark(lc)) {
+                return null;
+            }
             lower.appendCodePoint(lc);
         }
         String l = lower.toString();
@@ -255,6 +259,20 @@ public final class DomainIndex {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /**
+     * Whether a code point is in RFC 5892's LetterDigits categories (Ll, Lu, Lo, Nd, Lm, Mn, Mc), outside which
+     * IDNA2008 disallows every code point but a few context rules: symbols such as U+00F7 ÷, punctuation, spaces,
+     * enclosing marks. IDNA2003 encodes many of them, so the round trip below would not catch them.
+     */
+    private static boolean isLetterDigitOrMark(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.LOWERCASE_LETTER, Character.UPPERCASE_LETTER, Character.OTHER_LETTER,
+                    Character.DECIMAL_DIGIT_NUMBER, Character.MODIFIER_LETTER, Character.NON_SPACING_MARK,
+                    Character.COMBINING_SPACING_MARK -> true;
+            default -> false;
+        };
     }
 
     private static String asciiLower(String s) {

@@ -33,7 +33,8 @@ final class DomainIndexTest {
     @ParameterizedTest
     @ValueSource(strings = {"\u212Aorp.example", "\u0130stanbul.example", "po\u017Ft.example", "\uFF45xample.org",
         "x\u212Bngstrom.example", "\u2126mega.example", "straße.example", "οδος.example", "a\uFB01.example",
-        "exa\u200Dmple.org", "example\u2024org", "a\u3002b.example", "bu\u0308cher.example", "b\u00FCcher..example"})
+        "exa\u200Dmple.org", "example\u2024org", "a\u3002b.example", "bu\u0308cher.example", "b\u00FCcher..example",
+        "ab\u00F7c.corp.example", "b\u00FCcher\u2603.example", "a\u00B7b.example", "\u00E9\u20DD.example"})
     void a_label_that_a_mapping_would_fold_onto_other_text_is_refused(String domain) {
         assertThat(DomainIndex.toAscii(domain)).as(domain).isNull();
     }
