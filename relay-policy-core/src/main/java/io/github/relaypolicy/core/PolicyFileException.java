@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core;
 
+import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,8 +28,9 @@ public final class PolicyFileException extends IllegalArgumentException {
      * @param file the file, as given (a list file for list entries)
      * @param line the line, from 1; 0 when the problem concerns the whole file (it cannot be read)
      * @param column the column, from 1; 0 with line 0
-     * @param text the offending text as written, or empty; a secret key of a DNS list's zone is masked
-     * @param message what is wrong and what was expected; a secret key of a DNS list's zone is masked
+     * @param text the offending text as written, or empty; a secret key of a DNS list's zone is masked, and control
+     *     characters are escaped as {@code \}{@code uXXXX}
+     * @param message what is wrong and what was expected; masked and escaped the same way
      * @since 0.1.0
      */
     public record Problem(Path file, int line, int column, String text, String message) {
@@ -40,9 +42,10 @@ public final class PolicyFileException extends IllegalArgumentException {
          */
         public Problem {
             Objects.requireNonNull(file, "file");
-            // A list's secret key (Spamhaus DQS, Abusix) is masked: problems are printed and logged.
-            text = ListNames.maskAll(Objects.requireNonNull(text, "text"));
-            message = ListNames.maskAll(Objects.requireNonNull(message, "message"));
+            // A list's secret key (Spamhaus DQS, Abusix) is masked, and control characters escaped, whichever part
+            // of the code wrote the message: problems are printed and logged, one per line.
+            text = Text.escapeControls(ListNames.maskAll(Objects.requireNonNull(text, "text")));
+            message = Text.escapeControls(ListNames.maskAll(Objects.requireNonNull(message, "message")));
         }
 
         /** {@code file:line:column: message}, or {@code file: message} for the whole file. */

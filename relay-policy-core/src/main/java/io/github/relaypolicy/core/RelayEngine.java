@@ -954,7 +954,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 type = ZoneType.parse(ext);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
-                        "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset", zone, file)),
+                        "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset",
+                        Text.escape(zone), Text.escape(file.toString()))),
                         e);
             }
             String z = zoneName("localZone", zone);

@@ -560,4 +560,18 @@ final class PolicyFileTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void a_problem_never_carries_a_control_character_whatever_wrote_its_message() throws IOException {
+        // found by PolicyFileFuzzTest (corpus: finding_local_zone_file_echoes_c1_control): a local zone's file name
+        // was echoed as written, a C1 control character (U+0098) included
+        Path conf = write("p.conf", "local_zone.bl.local = bl\u0098x.txt\n");
+
+        Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> PolicyFile.read(conf));
+
+        assertThat(e).isInstanceOf(PolicyFileException.class);
+        PolicyFileException.Problem p = ((PolicyFileException) e).problems().get(0);
+        assertThat(p.message()).contains("bl\\u0098x.txt").doesNotContain("\u0098");
+        assertThat(e.getMessage()).doesNotContain("\u0098");
+    }
 }

@@ -57,6 +57,44 @@ public final class Text {
     }
 
     /**
+     * Escapes only what must never reach a log line or a terminal as it is: control characters but tab (C0, DEL,
+     * C1), U+2028 and U+2029, and unpaired surrogates, as {@code \}{@code uXXXX}; everything else, backslashes
+     * included, is left alone and nothing is cut. So it is safe on text that may already hold escapes: a message
+     * made of parts some of which were escaped with {@link #escape} comes out the same but for raw controls.
+     *
+     * @param s the text
+     * @return the text, or a copy with its control characters escaped
+     */
+    public static String escapeControls(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1));
+            boolean bad = (c < 0x20 && c != '\t') || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029
+                    || (!pair && Character.isSurrogate(c));
+            if (bad && sb == null) {
+                sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (sb != null) {
+                if (bad) {
+                    sb.append("\\u").append(HEX[(c >> 12) & 15]).append(HEX[(c >> 8) & 15]).append(HEX[(c >> 4) & 15])
+                            .append(HEX[c & 15]);
+                } else {
+                    sb.append(c);
+                    if (pair) {
+                        sb.append(s.charAt(i + 1));
+                    }
+                }
+            }
+            if (pair) {
+                i++;
+            }
+        }
+        return sb == null ? s : sb.toString();
+    }
+
+    /**
      * Whether {@code s} holds {@code keyword} at {@code from}, ignoring the case of ASCII letters only. Protocol
      * keywords (RFC 5321 section 2.4) are ASCII: {@link String#regionMatches(boolean, int, String, int, int)} and
      * {@code equalsIgnoreCase} also fold U+017F (long s) to {@code s}, U+212A (Kelvin sign) to {@code k} and
