@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +31,7 @@ final class ZoneFileFaultsTest {
 
     @Test
     void a_fifo_zone_file_is_refused_at_build_time_naming_the_file() throws Exception {
-        Path fifo = mkfifo(dir.resolve("bl.ip4set"));
+        Path fifo = TestFiles.mkfifo(dir.resolve("bl.ip4set"));
 
         assertTimeoutPreemptively(PROMPTLY, () -> assertThatThrownBy(
                 () -> RelayEngine.builder().localZone("bl.local", fifo).build())
@@ -159,16 +158,9 @@ final class ZoneFileFaultsTest {
         return engine.decide(RelayRequest.of(client, "<a@example.net>", "<user@example.org>"));
     }
 
-    static Path mkfifo(Path path) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("mkfifo", path.toString()).redirectErrorStream(true).start();
-        assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("mkfifo finished").isTrue();
-        assertThat(p.exitValue()).as("mkfifo " + path).isZero();
-        return path;
-    }
-
     /** Renames a new FIFO over {@code file}, so that a watch sees the file or the FIFO, never no file. */
     private static void swapForFifo(Path file) throws IOException, InterruptedException {
-        Path fifo = mkfifo(file.resolveSibling(file.getFileName() + ".fifo"));
+        Path fifo = TestFiles.mkfifo(file.resolveSibling(file.getFileName() + ".fifo"));
         Files.move(fifo, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

@@ -3,7 +3,6 @@ package io.github.relaypolicy.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,8 +29,8 @@ final class ZoneReloadErrorTest {
     @Test
     void a_zone_file_too_large_for_the_heap_is_reported_and_the_previous_data_kept() throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx64m", "-cp", classPath(), ZoneReloadErrorChild.class.getName(), dir.toString(),
-                "2500000"));
+                .toString(), "-Xmx64m", "-cp", TestFiles.classPath(), ZoneReloadErrorChild.class.getName(),
+                dir.toString(), "2500000"));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         Map<String, String> results = new HashMap<>();
         List<String> output = new ArrayList<>();
@@ -58,16 +57,5 @@ final class ZoneReloadErrorTest {
         assertThat(results.get("thrown2")).isEmpty();
         assertThat(results.get("warnings2")).as("still reported at the next check").isEqualTo(results.get(
                 "warnings1"));
-    }
-
-    private static String classPath() {
-        List<String> parts = new ArrayList<>();
-        for (String property : List.of("jdk.module.path", "java.class.path")) {
-            String value = System.getProperty(property);
-            if (value != null && !value.isBlank()) {
-                parts.add(value);
-            }
-        }
-        return String.join(File.pathSeparator, parts);
     }
 }

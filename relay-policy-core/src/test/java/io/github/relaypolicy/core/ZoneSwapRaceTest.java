@@ -54,7 +54,7 @@ final class ZoneSwapRaceTest {
                     if (n % 2 == 0) {
                         Files.writeString(next, "192.0.2." + (n % 250) + "\n");
                     } else {
-                        ZoneFileFaultsTest.mkfifo(next);
+                        TestFiles.mkfifo(next);
                     }
                     Files.move(next, zone, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 }

@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.dns;
 
+import io.github.relaypolicy.core.TestFiles;
 import static io.github.relaypolicy.core.internal.dns.FakeDnsServer.delayed;
 import static io.github.relaypolicy.core.internal.dns.FakeDnsServer.listed;
 import static io.github.relaypolicy.core.internal.dns.FakeDnsServer.nxdomain;
@@ -8,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -146,7 +146,7 @@ final class DnsOutageTest {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(options);
-        command.addAll(List.of("-cp", classPath(), main.getName()));
+        command.addAll(List.of("-cp", TestFiles.classPath(), main.getName()));
         command.addAll(List.of(args));
         return command;
     }
@@ -191,17 +191,5 @@ final class DnsOutageTest {
             }
         }
         results.put("exit", child.isAlive() ? "still running" : String.valueOf(child.exitValue()));
-    }
-
-    /** The test class path, whether surefire put the classes on the class path or the module path. */
-    private static String classPath() {
-        List<String> parts = new ArrayList<>();
-        for (String property : List.of("jdk.module.path", "java.class.path")) {
-            String value = System.getProperty(property);
-            if (value != null && !value.isBlank()) {
-                parts.add(value);
-            }
-        }
-        return String.join(File.pathSeparator, parts);
     }
 }

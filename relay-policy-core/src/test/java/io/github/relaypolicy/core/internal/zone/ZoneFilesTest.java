@@ -1,15 +1,14 @@
 package io.github.relaypolicy.core.internal.zone;
 
+import io.github.relaypolicy.core.TestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,8 +24,7 @@ final class ZoneFilesTest {
     @Test
     void an_open_that_never_returns_gives_up_at_the_deadline() throws Exception {
         Path fifo = dir.resolve("bl.ip4set");
-        Process p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-        assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).as("mkfifo").isTrue();
+        TestFiles.mkfifo(fifo);
 
         try {
             // as if the checked regular file had been swapped for a FIFO just before the open
@@ -36,17 +34,8 @@ final class ZoneFilesTest {
                     .hasMessage(fifo + ": not read within 200 ms (a FIFO, or a stalled file system?); a local zone"
                             + " must be a regular file"));
         } finally {
-            // the reader thread still waits in open(); a writer releases it (on a daemon thread: never hang here)
-            Thread release = new Thread(() -> {
-                try (OutputStream out = Files.newOutputStream(fifo)) {
-                    out.flush();
-                } catch (IOException e) {
-                    // the reader is gone already
-                }
-            });
-            release.setDaemon(true);
-            release.start();
-            release.join(5000);
+            // the reader thread still waits in open(); a writer releases it
+            TestFiles.releaseFifo(fifo, 5000);
         }
     }
 

@@ -1,10 +1,10 @@
 package io.github.relaypolicy.core.internal.zone;
 
+import io.github.relaypolicy.core.TestFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,9 +38,7 @@ final class ZoneReadGuardTest {
 
     private Path fifo(String name) throws Exception {
         Path fifo = dir.resolve(name);
-        Process p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
-        assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).as("mkfifo").isTrue();
-        return fifo;
+        return TestFiles.mkfifo(fifo);
     }
 
     /** Points the link {@code zone} at {@code target}, as a rename over the file would. */
@@ -89,7 +87,7 @@ final class ZoneReadGuardTest {
                     .isEqualTo(ZoneFiles.MAX_BLOCKED_READS);
         } finally {
             for (Path fifo : fifos) {
-                release(fifo);
+                TestFiles.releaseFifo(fifo, 2000);
             }
         }
         // once the blocked reads have returned, the file is read as any other
@@ -104,19 +102,5 @@ final class ZoneReadGuardTest {
             }
         }
         assertThat(read).hasSize(10);
-    }
-
-    /** A writer releases a reader blocked in the open of a FIFO (on a daemon thread: never hang here). */
-    private static void release(Path fifo) throws InterruptedException {
-        Thread release = new Thread(() -> {
-            try (OutputStream out = Files.newOutputStream(fifo)) {
-                out.flush();
-            } catch (IOException e) {
-                // the reader is gone already
-            }
-        });
-        release.setDaemon(true);
-        release.start();
-        release.join(2000);
     }
 }
