@@ -21,10 +21,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
@@ -44,21 +42,12 @@ final class DqsKeyTest {
     private static final String ZEN_QUERY = "10.2.0.192." + ZEN + ".";
     private static final String DBL_QUERY = "spam.example." + DBL + ".";
 
-    private final Map<String, Behaviour> zone = new ConcurrentHashMap<>();
-    private FakeDnsServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = FakeDnsServer.start(zone::get);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
+    private final Map<String, Behaviour> zone = dns.zone();
 
     private RelayEngine.Builder policy() {
-        return RelayEngine.builder().localDomains("example.org").dnsServers(server.address())
+        return RelayEngine.builder().localDomains("example.org").dnsServers(dns.server().address())
                 .dnsTimeout(Duration.ofSeconds(2));
     }
 
@@ -91,7 +80,7 @@ final class DqsKeyTest {
             assertNoKey(d);
         }
         // the list was asked under its full zone, key included
-        assertThat(server.queries(ZEN_QUERY, Type.A)).isEqualTo(1);
+        assertThat(dns.server().queries(ZEN_QUERY, Type.A)).isEqualTo(1);
     }
 
     @Test
@@ -117,7 +106,7 @@ final class DqsKeyTest {
         assertThat(d.reply()).hasToString("554 5.7.1 Service unavailable; sender domain spam.example blocked using"
                 + " dbl.dq.spamhaus.net; Spam domain");
         assertNoKey(d);
-        assertThat(server.queries(DBL_QUERY, Type.A)).isEqualTo(1);
+        assertThat(dns.server().queries(DBL_QUERY, Type.A)).isEqualTo(1);
     }
 
     @Test
@@ -224,7 +213,7 @@ final class DqsKeyTest {
         Path conf = dir.resolve("relay-policy.conf");
         Files.writeString(conf, String.join("\n", "mydestination = example.org",
                 "dnsbl_sites = " + ZEN + "=127.0.0.[2..11;30]*3", "dnsbl_threshold = 3",
-                "dns_servers = " + server.address(), "dns_list_name." + ZEN + " = Spamhaus ZEN", ""));
+                "dns_servers = " + dns.server().address(), "dns_list_name." + ZEN + " = Spamhaus ZEN", ""));
 
         PolicyFile policy = PolicyFile.read(conf);
         Decision d = policy.builder().build().decide(request("<a@example.net>"));

@@ -14,10 +14,8 @@ import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -30,18 +28,9 @@ final class ErrorCodeTest {
 
     private static final String ZRD = "k3yk3yk3ysecr3tsecr3tabcde.zrd.dq.spamhaus.net";
 
-    private final Map<String, Behaviour> zone = new ConcurrentHashMap<>();
-    private FakeDnsServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = FakeDnsServer.start(zone::get);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
+    private final Map<String, Behaviour> zone = dns.zone();
 
     private static long ip(String dotted) {
         return Arrays.stream(dotted.split("\\.")).mapToLong(Long::parseLong).reduce(0, (x, y) -> (x << 8) | y);
@@ -82,7 +71,7 @@ final class ErrorCodeTest {
 
     private RelayEngine.Builder zrdPolicy() {
         zone.put("new-domain.example." + ZRD + ".", a("127.0.2.255")); // ZRD: "query error"
-        return RelayEngine.builder().localDomains("example.org").dnsServers(server.address())
+        return RelayEngine.builder().localDomains("example.org").dnsServers(dns.server().address())
                 .dnsTimeout(Duration.ofSeconds(2)).rhsbl(ZRD);
     }
 

@@ -14,10 +14,8 @@ import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A secret key cut by the TXT cap is still masked, and an allow list's error answer (dnswl.org 127.0.0.255) is a
@@ -29,21 +27,12 @@ final class KeyedTxtAndAllowListErrorTest {
     private static final String ZEN = KEY + ".zen.dq.spamhaus.net";
     private static final String CLIENT = "192.0.2.10";
 
-    private final Map<String, Behaviour> zone = new ConcurrentHashMap<>();
-    private FakeDnsServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = FakeDnsServer.start(zone::get);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
+    private final Map<String, Behaviour> zone = dns.zone();
 
     private RelayEngine.Builder policy() {
-        return RelayEngine.builder().localDomains("example.org").dnsServers(server.address())
+        return RelayEngine.builder().localDomains("example.org").dnsServers(dns.server().address())
                 .dnsTimeout(Duration.ofSeconds(2));
     }
 
