@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -470,12 +469,12 @@ final class PolicyFileTest {
             assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict())
                     .isEqualTo(Verdict.REJECT);
 
-            change(conf, "mydestination = example.org, example.net\n");
+            TestFiles.change(conf, "mydestination = example.org, example.net\n");
             assertThat(engine.reloadFileNow()).isTrue();
             assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict())
                     .isEqualTo(Verdict.ACCEPT);
 
-            change(conf, "mydestination = example.org\nmynetworks = 0.0.0.1/0\n");
+            TestFiles.change(conf, "mydestination = example.org\nmynetworks = 0.0.0.1/0\n");
             assertThatThrownBy(engine::reloadFileNow).isInstanceOf(PolicyFileException.class)
                     .hasMessageContaining("p.conf:2:14: trusted network '0.0.0.1/0': host bits set");
             assertThat(engine.policyFileFailure()).get().extracting(Throwable::getMessage)
@@ -484,7 +483,7 @@ final class PolicyFileTest {
                     .as("previous rules kept").isEqualTo(Verdict.ACCEPT);
             assertThat(engine.reloadFileNow()).as("a broken file is reported once").isFalse();
 
-            change(conf, "mydestination = example.org\n");
+            TestFiles.change(conf, "mydestination = example.org\n");
             assertThat(engine.reloadFileNow()).isTrue();
             assertThat(engine.policyFileFailure()).isEmpty();
             assertThat(decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict())
@@ -497,7 +496,7 @@ final class PolicyFileTest {
         Path list = write("domains.txt", "example.org\n");
         Path conf = write("p.conf", "mydestination = ./domains.txt\n");
         try (RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofMillis(20))) {
-            change(list, "example.org\nexample.net\n");
+            TestFiles.change(list, "example.org\nexample.net\n");
 
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (decide(engine, "198.18.0.1", "<a@b.example>", "<u@example.net>").verdict() != Verdict.ACCEPT
@@ -514,7 +513,7 @@ final class PolicyFileTest {
         write("relay.txt", "partner.example\n");
         Path conf = write("p.conf", "relay_domains = ./relay.txt\n");
         try (RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofHours(1))) {
-            change(conf, "relay_domains = ./relay.txt, ./more.txt\n");
+            TestFiles.change(conf, "relay_domains = ./relay.txt, ./more.txt\n");
             assertThatThrownBy(engine::reloadFileNow).hasMessageContaining("cannot read list file");
 
             write("more.txt", "partner3.example\n");
@@ -544,13 +543,6 @@ final class PolicyFileTest {
             assertThatThrownBy(engine::reloadFileNow).isInstanceOf(IllegalStateException.class)
                     .hasMessage("this engine was not made by RelayEngine.fromFile(Path, Duration)");
         }
-    }
-
-    /** Rewrites a file so that its stamp changes even within one clock tick. */
-    private static void change(Path file, String text) throws IOException {
-        FileTime before = Files.getLastModifiedTime(file);
-        Files.writeString(file, text);
-        Files.setLastModifiedTime(file, FileTime.from(before.toInstant().plusSeconds(2)));
     }
 
     private static void sleep() {

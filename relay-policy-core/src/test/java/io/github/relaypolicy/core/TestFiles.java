@@ -7,11 +7,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
-/** Files and processes the fault tests make: FIFOs, and the class path a child JVM needs. */
+/** Files and processes the file and fault tests use: edits a watcher sees, polling, FIFOs, a child JVM's class path. */
 public final class TestFiles {
 
     private TestFiles() {
@@ -40,6 +43,26 @@ public final class TestFiles {
         release.setDaemon(true);
         release.start();
         release.join(millis);
+    }
+
+    /** Rewrites a file so that its stamp changes even within one clock tick. */
+    public static void change(Path file, String text) throws IOException {
+        FileTime before = Files.getLastModifiedTime(file);
+        Files.writeString(file, text);
+        Files.setLastModifiedTime(file, FileTime.from(before.toInstant().plusSeconds(2)));
+    }
+
+    /** Polls {@code condition} every 10 ms until it holds or 20 s have passed; the caller asserts what it needs. */
+    public static void waitFor(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** The test class path, whether surefire put the classes on the class path or the module path. */

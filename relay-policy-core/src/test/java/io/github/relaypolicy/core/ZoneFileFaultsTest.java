@@ -10,9 +10,7 @@ import io.github.relaypolicy.Verdict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,7 +82,7 @@ final class ZoneFileFaultsTest {
         try (RelayEngine engine = RelayEngine.fromFile(conf)) {
             assertThat(decide(engine, "192.0.2.1").verdict()).isEqualTo(Verdict.REJECT);
 
-            change(file, "192.0.2.1\n192.0.2.2\n" + "#".repeat(1100) + "\n");
+            TestFiles.change(file, "192.0.2.1\n192.0.2.2\n" + "#".repeat(1100) + "\n");
             engine.reloadZonesNow();
 
             assertThat(engine.zoneWarnings()).containsExactly("localZone 'bl.local': reload failed, previous data"
@@ -114,7 +112,7 @@ final class ZoneFileFaultsTest {
         try (RelayEngine engineA = zoneEngine(a); RelayEngine engineB = zoneEngine(b)) {
             // when engine A's zone file becomes a FIFO that nobody writes
             swapForFifo(a);
-            waitFor(() -> !engineA.zoneWarnings().isEmpty());
+            TestFiles.waitFor(() -> !engineA.zoneWarnings().isEmpty());
 
             // then A reports it and keeps its data
             assertThat(engineA.zoneWarnings()).containsExactly("localZone 'bl.local': reload failed, previous data"
@@ -122,8 +120,8 @@ final class ZoneFileFaultsTest {
             assertThat(decide(engineA, "192.0.2.1").verdict()).isEqualTo(Verdict.REJECT);
 
             // and engine B's zone still reloads on its own watch
-            change(b, "192.0.2.1\n192.0.2.2\n");
-            waitFor(() -> decide(engineB, "192.0.2.2").verdict() == Verdict.REJECT);
+            TestFiles.change(b, "192.0.2.1\n192.0.2.2\n");
+            TestFiles.waitFor(() -> decide(engineB, "192.0.2.2").verdict() == Verdict.REJECT);
             assertThat(decide(engineB, "192.0.2.2").reply()).hasToString("554 5.7.1 Service unavailable; client"
                     + " [192.0.2.2] blocked using bl.local");
             assertTimeoutPreemptively(PROMPTLY, engineA::reloadZonesNow);
@@ -138,7 +136,7 @@ final class ZoneFileFaultsTest {
         Files.writeString(conf, "mydestination = example.org\nlocal_zone.bl.local = bl.ip4set\n");
         try (RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofHours(1))) {
             swapForFifo(zone);
-            change(conf, "mydestination = example.org, example.net\nlocal_zone.bl.local = bl.ip4set\n");
+            TestFiles.change(conf, "mydestination = example.org, example.net\nlocal_zone.bl.local = bl.ip4set\n");
 
             assertTimeoutPreemptively(PROMPTLY, () -> assertThatThrownBy(engine::reloadFileNow)
                     .isInstanceOf(PolicyFileException.class)
@@ -163,24 +161,5 @@ final class ZoneFileFaultsTest {
         Path fifo = TestFiles.mkfifo(file.resolveSibling(file.getFileName() + ".fifo"));
         Files.move(fifo, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** Rewrites a file so that its stamp changes even within one clock tick. */
-    private static void change(Path file, String text) throws IOException {
-        FileTime before = Files.getLastModifiedTime(file);
-        Files.writeString(file, text);
-        Files.setLastModifiedTime(file, FileTime.from(before.toInstant().plusSeconds(2)));
-    }
-
-    private static void waitFor(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + PROMPTLY.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 }

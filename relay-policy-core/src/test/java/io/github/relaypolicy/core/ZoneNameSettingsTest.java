@@ -11,7 +11,6 @@ import io.github.relaypolicy.Verdict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -58,9 +57,9 @@ final class ZoneNameSettingsTest {
         Path conf = write("p.conf", "mydestination = example.org\ndnsbl_sites = bl.test\n");
         try (RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofMillis(10))) {
             // when an edit breaks the file with a per-zone key that names no zone
-            change(conf, "mydestination = example.org, example.net\ndnsbl_sites = bl.test\n"
+            TestFiles.change(conf, "mydestination = example.org, example.net\ndnsbl_sites = bl.test\n"
                     + "dnsbl_reply.blx = 554 5.7.1 listed\n");
-            waitFor(() -> engine.policyFileFailure().isPresent());
+            TestFiles.waitFor(() -> engine.policyFileFailure().isPresent());
 
             // then the watch reports it as a problem of the file, at its place, and keeps the rules in force
             assertThat(engine.policyFileFailure()).get().extracting(Throwable::getMessage).isEqualTo(conf
@@ -69,8 +68,8 @@ final class ZoneNameSettingsTest {
             assertThat(decide(engine, "<u@example.net>").verdict()).isEqualTo(Verdict.REJECT);
 
             // and a later good edit is still picked up by the watch
-            change(conf, "mydestination = example.org, example.net\n");
-            waitFor(() -> engine.policyFileFailure().isEmpty());
+            TestFiles.change(conf, "mydestination = example.org, example.net\n");
+            TestFiles.waitFor(() -> engine.policyFileFailure().isEmpty());
             Decision d = decide(engine, "<u@example.net>");
             assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
             assertThat(d.rule()).isEqualTo("mydestination");
@@ -128,24 +127,5 @@ final class ZoneNameSettingsTest {
 
     private static Decision decide(RelayEngine engine, String recipient) {
         return engine.decide(RelayRequest.of("198.18.0.1", "<a@b.example>", recipient));
-    }
-
-    /** Rewrites a file so that its stamp changes even within one clock tick. */
-    private static void change(Path file, String text) throws IOException {
-        FileTime before = Files.getLastModifiedTime(file);
-        Files.writeString(file, text);
-        Files.setLastModifiedTime(file, FileTime.from(before.toInstant().plusSeconds(2)));
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 }
