@@ -81,6 +81,7 @@ public final class RbldnsdServer implements AutoCloseable {
         private Duration ttl = Duration.ofSeconds(60);
         private Duration checkInterval = Duration.ofSeconds(1);
         private boolean deleteOnClose;
+        private int firstPort;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -126,6 +127,12 @@ public final class RbldnsdServer implements AutoCloseable {
             return this;
         }
 
+        /** The port of the first attempt, instead of a free one; for the launcher's own tests. */
+        Builder firstPort(int port) {
+            this.firstPort = port;
+            return this;
+        }
+
         /**
          * Starts rbldnsd on 127.0.0.1 and waits until every zone answers a query for its RFC 5782 test point
          * ({@code 2.0.0.127.ZONE}) with anything but SERVFAIL, which rbldnsd answers for a zone it has not loaded.
@@ -149,7 +156,7 @@ public final class RbldnsdServer implements AutoCloseable {
                 }
                 readableByRbldnsd(dir);
                 for (int attempt = 1; ; attempt++) {
-                    RbldnsdServer server = launch(zones);
+                    RbldnsdServer server = launch(attempt == 1 ? firstPort : 0, zones);
                     try {
                         server.awaitReady(names);
                         return server;
@@ -172,10 +179,13 @@ public final class RbldnsdServer implements AutoCloseable {
             }
         }
 
-        private RbldnsdServer launch(String... zones) throws IOException {
-            int port;
-            try (DatagramSocket probe = new DatagramSocket(0, LOOPBACK)) {
-                port = probe.getLocalPort();
+        private RbldnsdServer launch(int chosen, String... zones) throws IOException {
+            int port = chosen;
+            if (port == 0) {
+                // free now; rbldnsd binds it a moment later, unless someone else was quicker (then: PortTaken)
+                try (DatagramSocket probe = new DatagramSocket(0, LOOPBACK)) {
+                    port = probe.getLocalPort();
+                }
             }
             List<String> command = new ArrayList<>(List.of(binary.toString(), "-n", "-b",
                     LOOPBACK.getHostAddress() + "/" + port, "-w", dir.toString(), "-t",

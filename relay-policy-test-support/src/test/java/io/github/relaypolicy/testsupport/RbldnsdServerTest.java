@@ -3,6 +3,8 @@ package io.github.relaypolicy.testsupport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,6 +73,19 @@ final class RbldnsdServerTest {
 
         assertThat(server.isAlive()).isFalse();
         assertThat(data).doesNotExist();
+    }
+
+    @Test
+    @RequiresRbldnsd
+    void a_port_taken_between_choosing_and_binding_is_replaced_by_another() throws Exception {
+        Files.writeString(dir.resolve("bl.txt"), "127.0.0.2\n");
+
+        try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"));
+                RbldnsdServer server = RbldnsdServer.in(dir).firstPort(taken.getLocalPort())
+                        .start("bl.test:ip4set:bl.txt")) {
+            assertThat(server.port()).isNotEqualTo(taken.getLocalPort());
+            assertThat(ask(server, "2.0.0.127.bl.test.").getRcode()).isEqualTo(Rcode.NOERROR);
+        }
     }
 
     @Test
