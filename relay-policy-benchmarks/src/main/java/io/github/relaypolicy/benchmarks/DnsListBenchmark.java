@@ -45,8 +45,9 @@ import org.xbill.DNS.Type;
  * for a client never seen before against the same decision made the way Apache James's {@code DNSRBLHandler}
  * makes it, one blocking lookup per zone, one zone after the other.
  *
- * <p>Each trial writes two rbldnsd zones to a temporary directory and starts the real Debian rbldnsd on them,
- * {@code /usr/sbin/rbldnsd -n -b 127.0.0.1/PORT -w DIR -t 3600 bl.test:ip4set:bl.txt two.test:ip4set:two.txt},
+ * <p>Each trial writes two rbldnsd zones to a temporary directory and starts the real Debian rbldnsd on them
+ * (through the tests' launcher, {@code RbldnsdServer}), {@code /usr/sbin/rbldnsd -n -b 127.0.0.1/PORT -w DIR
+ * -t 3600 -c 60s bl.test:ip4set:bl.txt two.test:ip4set:two.txt},
  * on a free port of 127.0.0.1 (loopback only: every query of every benchmark goes to 127.0.0.1, none leaves the
  * machine), waits until both zones answer, and stops it at the end of the trial. A missing rbldnsd fails the
  * setup ({@code apt-get install -y rbldnsd}). The zones (fixed seed):
@@ -589,7 +590,7 @@ public class DnsListBenchmark {
         @Override
         void write() throws IOException {
             super.write();
-            // "test" is RFC 5782's test point for domain lists; 2.0.0.127 is what RbldnsdProcess waits for.
+            // "test" is RFC 5782's test point for domain lists; 2.0.0.127 is the name RbldnsdServer asks each zone.
             Files.write(dir.resolve("sbl.txt"), List.of("# sbl.test: benchmark data", ":127.0.1.2:Sender listed $",
                     "test", "2.0.0.127"));
         }

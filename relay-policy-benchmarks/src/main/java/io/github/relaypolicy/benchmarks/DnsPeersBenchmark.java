@@ -386,7 +386,6 @@ public class DnsPeersBenchmark {
     }
 
     /** The zone files (with SOA) in a temporary directory, the rbldnsd serving them, and the clients. */
-    @SuppressWarnings("try") // close() may throw InterruptedException: it waits for rbldnsd to exit
     static final class Zones extends RbldnsdZones {
         private static final int SINGLES = 2_000;
 

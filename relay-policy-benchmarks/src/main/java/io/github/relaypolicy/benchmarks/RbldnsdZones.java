@@ -1,16 +1,19 @@
 package io.github.relaypolicy.benchmarks;
 
+import io.github.relaypolicy.testsupport.RbldnsdServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Two rbldnsd zones, {@code bl.test} in {@code bl.txt} and {@code two.test} in {@code two.txt}, written to a
- * temporary directory by a subclass and served by the Debian rbldnsd on 127.0.0.1, with the clients a benchmark
- * asks about. {@link #close()} stops rbldnsd and deletes the directory.
+ * temporary directory by a subclass and served by the Debian rbldnsd on 127.0.0.1 ({@link RbldnsdServer}, the
+ * tests' launcher; answers without {@code $TTL} live an hour), with the clients a benchmark asks about.
+ * {@link #close()} stops rbldnsd and deletes the directory.
  */
 abstract class RbldnsdZones implements AutoCloseable {
 
@@ -19,7 +22,7 @@ abstract class RbldnsdZones implements AutoCloseable {
     final List<String> listedClients = new ArrayList<>();
     /** Clients in neither zone. */
     final List<String> unlistedClients = new ArrayList<>();
-    @Nullable RbldnsdProcess server;
+    @Nullable RbldnsdServer server;
 
     RbldnsdZones(String prefix) throws IOException {
         this.dir = Files.createTempDirectory(prefix);
@@ -41,7 +44,8 @@ abstract class RbldnsdZones implements AutoCloseable {
     static <Z extends RbldnsdZones> Z start(Z zones) throws IOException, InterruptedException {
         try {
             zones.write();
-            zones.server = RbldnsdProcess.start(zones.dir, zones.zoneSpecs());
+            zones.server = RbldnsdServer.in(zones.dir).ttl(Duration.ofHours(1)).checkInterval(Duration.ofMinutes(1))
+                    .start(zones.zoneSpecs());
             return zones;
         } catch (IOException | InterruptedException | RuntimeException e) {
             zones.close();
@@ -50,7 +54,7 @@ abstract class RbldnsdZones implements AutoCloseable {
     }
 
     /** The running rbldnsd. */
-    RbldnsdProcess server() {
+    RbldnsdServer server() {
         if (server == null) {
             throw new IllegalStateException("rbldnsd is not running");
         }
@@ -59,11 +63,11 @@ abstract class RbldnsdZones implements AutoCloseable {
 
     /** Stops rbldnsd and deletes the directory. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (server != null) {
             server.close();
             server = null;
         }
-        RbldnsdProcess.deleteDirectory(dir);
+        RbldnsdServer.deleteDirectory(dir);
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relaypolicy.core.DnsListHealth;
 import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.testsupport.RbldnsdServer;
+import io.github.relaypolicy.testsupport.RequiresRbldnsd;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -16,11 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** RFC 5782 section 5 test points, against rbldnsd on 127.0.0.1. */
+@RequiresRbldnsd
 final class DnsListHealthTest {
 
     @TempDir
     static Path dir;
-    private static Rbldnsd rbldnsd;
+    private static RbldnsdServer rbldnsd;
 
     @BeforeAll
     static void start() throws Exception {
@@ -29,7 +32,7 @@ final class DnsListHealthTest {
         Files.writeString(dir.resolve("world.txt"), "127.0.0.0/8\n"); // a lapsed list answering everything
         Files.writeString(dir.resolve("refusing.txt"), ":127.255.255.254:Query refused\n127.0.0.0/8\n");
         Files.writeString(dir.resolve("dbl.txt"), ":127.0.1.2:Test\ntest\nspam.example\n");
-        rbldnsd = Rbldnsd.start(dir, "good.test:ip4set:good.txt", "dead.test:ip4set:dead.txt",
+        rbldnsd = RbldnsdServer.in(dir).start("good.test:ip4set:good.txt", "dead.test:ip4set:dead.txt",
                 "world.test:ip4set:world.txt", "refusing.test:ip4set:refusing.txt", "dbl.test:dnset:dbl.txt");
     }
 
@@ -41,7 +44,7 @@ final class DnsListHealthTest {
     @Test
     void each_list_is_reported_healthy_dead_listing_the_world_or_answering_error_codes() {
         RelayEngine engine = RelayEngine.builder().localDomains("example.org")
-                .dnsServers("127.0.0.1:" + rbldnsd.address().getPort()).dnsTimeout(Duration.ofSeconds(2))
+                .dnsServers(rbldnsd.hostAndPort()).dnsTimeout(Duration.ofSeconds(2))
                 .dnsbl("good.test").dnsbl("dead.test").dnsbl("world.test").dnsbl("refusing.test")
                 .rhsbl("dbl.test").build();
         List<DnsListHealth> report = engine.checkDnsLists().toCompletableFuture().join();

@@ -8,6 +8,8 @@ import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.DnsFailure;
 import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.testsupport.RbldnsdServer;
+import io.github.relaypolicy.testsupport.RequiresRbldnsd;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -22,11 +24,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The engine with DNS lists, against the real rbldnsd on 127.0.0.1. */
+@RequiresRbldnsd
 final class DnsListsEngineTest {
 
     @TempDir
     static Path dir;
-    private static Rbldnsd rbldnsd;
+    private static RbldnsdServer rbldnsd;
     private static String server;
     private static String deadServer;
 
@@ -42,9 +45,9 @@ final class DnsListsEngineTest {
                 "*.spam.example", ""));
         Files.writeString(dir.resolve("six.txt"), String.join("\n", ":127.0.0.2:IPv6 listed $", "2001:db8::/32",
                 ""));
-        rbldnsd = Rbldnsd.start(dir, "bl.test:ip4set:bl.txt", "two.test:ip4set:two.txt", "wl.test:ip4set:wl.txt",
-                "dbl.test:dnset:dbl.txt", "six.test:ip6trie:six.txt");
-        server = "127.0.0.1:" + rbldnsd.address().getPort();
+        rbldnsd = RbldnsdServer.in(dir).start("bl.test:ip4set:bl.txt", "two.test:ip4set:two.txt",
+                "wl.test:ip4set:wl.txt", "dbl.test:dnset:dbl.txt", "six.test:ip6trie:six.txt");
+        server = rbldnsd.hostAndPort();
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             deadServer = "127.0.0.1:" + s.getLocalPort(); // no DNS server there
         }

@@ -3,6 +3,8 @@ package io.github.relaypolicy.core.internal.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relaypolicy.core.internal.dns.ListAnswer.Status;
+import io.github.relaypolicy.testsupport.RbldnsdServer;
+import io.github.relaypolicy.testsupport.RequiresRbldnsd;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -19,11 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Lookups against the real rbldnsd on loopback. */
+@RequiresRbldnsd
 final class ListLookupsTest {
 
     @TempDir
     static Path dir;
-    private static Rbldnsd rbldnsd;
+    private static RbldnsdServer rbldnsd;
     private static ExecutorService executor;
 
     @BeforeAll
@@ -39,7 +42,7 @@ final class ListLookupsTest {
                 ""));
         Files.writeString(dir.resolve("dbl.txt"), String.join("\n", ":127.0.1.2:Spam domain $", "spam.example",
                 "*.spam.example", ""));
-        rbldnsd = Rbldnsd.start(dir, "bl.test:ip4set:bl.txt", "dbl.test:dnset:dbl.txt");
+        rbldnsd = RbldnsdServer.in(dir).start("bl.test:ip4set:bl.txt", "dbl.test:dnset:dbl.txt");
         executor = Executors.newFixedThreadPool(2);
     }
 

@@ -3,7 +3,8 @@ package io.github.relaypolicy.core.internal.zone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relaypolicy.core.internal.IpText;
-import io.github.relaypolicy.core.internal.dns.Rbldnsd;
+import io.github.relaypolicy.testsupport.RbldnsdServer;
+import io.github.relaypolicy.testsupport.RequiresRbldnsd;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +44,7 @@ import org.xbill.DNS.Type;
  * names. rbldnsd listens on 127.0.0.1 only; a missing rbldnsd fails the test (CI installs it with {@code apt-get
  * install -y rbldnsd}), it never skips.
  */
+@RequiresRbldnsd
 final class RbldnsdDifferentialTest {
 
     private static final long SEED = 20240611L;
@@ -123,7 +125,7 @@ final class RbldnsdDifferentialTest {
     private static final List<Zone> ZONES = List.of(SET, TRIE, SIX, DN);
 
     private static @Nullable Path dir;
-    private static @Nullable Rbldnsd rbldnsd;
+    private static @Nullable RbldnsdServer rbldnsd;
     private static @Nullable SimpleResolver resolver;
 
     @BeforeAll
@@ -149,7 +151,7 @@ final class RbldnsdDifferentialTest {
         for (Zone z : ZONES) {
             zones.add(z.twinName + ":" + z.type.rbldnsdName() + ":" + z.twinFile);
         }
-        rbldnsd = Rbldnsd.start(d, zones.toArray(String[]::new));
+        rbldnsd = RbldnsdServer.in(d).start(zones.toArray(String[]::new));
         SimpleResolver res = new SimpleResolver(rbldnsd.address());
         res.setTimeout(Duration.ofSeconds(2));
         resolver = res;
@@ -157,7 +159,7 @@ final class RbldnsdDifferentialTest {
 
     @AfterAll
     static void stop_rbldnsd() throws Exception {
-        Rbldnsd server = rbldnsd;
+        RbldnsdServer server = rbldnsd;
         if (server != null) {
             server.close();
         }
