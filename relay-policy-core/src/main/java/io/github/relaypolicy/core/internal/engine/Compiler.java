@@ -10,7 +10,6 @@ import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.LocalZoneAnswers;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import io.github.relaypolicy.core.internal.zone.ZoneFileException;
-import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,7 +58,7 @@ public final class Compiler {
         List<ListSpec> all = new ArrayList<>(config.lists());
         for (Map.Entry<String, LocalZone> z : zones.entrySet()) {
             if (all.stream().noneMatch(s -> s.zone().equals(z.getKey()))) {
-                ListSpec.Kind kind = z.getValue().data().type() == ZoneType.DNSET ? ListSpec.Kind.RHSBL
+                ListSpec.Kind kind = z.getValue().data().type().holdsDomains() ? ListSpec.Kind.RHSBL
                         : ListSpec.Kind.DNSBL;
                 all.add(ListSpec.parse(kind, z.getKey()));
             }
@@ -71,8 +70,8 @@ public final class Compiler {
         all.replaceAll(spec -> names.containsKey(spec.zone()) ? spec.withName(names.get(spec.zone())) : spec);
         for (ListSpec spec : all) {
             LocalZone zone = zones.get(spec.zone());
-            boolean domains = zone != null && zone.data().type() == ZoneType.DNSET;
-            if (zone != null && domains != (spec.kind() == ListSpec.Kind.RHSBL)) {
+            boolean domains = zone != null && zone.data().type().holdsDomains();
+            if (zone != null && !spec.kind().fits(zone.data().type())) {
                 throw new SettingException(spec.zone(), String.format(Locale.ROOT, "%s '%s' names the local zone"
                         + " '%s', whose file %s holds %s; a %s list needs %s", spec.kind().setting(),
                         spec.maskedText(), spec.maskedZone(), config.localZones().get(spec.zone()).file(),

@@ -364,11 +364,9 @@ public final class ConfigBuilder {
 
     public void localZone(String zone, Path file, MalformedLines malformed) {
         Objects.requireNonNull(file, "file");
-        String name = file.getFileName() == null ? "" : file.getFileName().toString();
-        String ext = name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1);
         ZoneType type;
         try {
-            type = ZoneType.parse(ext);
+            type = ZoneType.ofFile(file);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
                     "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset",

@@ -6,6 +6,7 @@ import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
+import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +44,7 @@ public final class Applier {
         private @Nullable Duration cacheCeiling;
         private long cacheSize = -1;
         private @Nullable Origin cacheOrigin;
-        private final Map<String, String> localFiles = new LinkedHashMap<>(); // zone -> its data file's name
+        private final Map<String, Path> localFiles = new LinkedHashMap<>(); // zone -> its data file
         private final Map<String, Origin> zoneOrigins = new LinkedHashMap<>();
 
         Target(RelayEngine.Builder builder, Path policy) {
@@ -103,7 +104,7 @@ public final class Applier {
             Path file = Lexer.resolve(s.keyOrigin().file(), path);
             builder.localZone(s.suffix(), file, malformed);
             String zone = zoneName(s.suffix());
-            localFiles.put(zone, String.valueOf(file.getFileName()));
+            localFiles.put(zone, file);
             zoneOrigins.put(zone, s.valueOrigin());
         }
     }
@@ -232,14 +233,17 @@ public final class Applier {
 
     /** A list naming a local zone must fit the zone's data: domains for {@code .dnset}, addresses otherwise. */
     private static void checkLocalZoneKinds(Map<String, String> siteKinds, Map<String, Origin> siteOrigins,
-            Map<String, String> localFiles, List<PolicyFileException.Problem> problems) {
+            Map<String, Path> localFiles, List<PolicyFileException.Problem> problems) {
         for (Map.Entry<String, String> site : siteKinds.entrySet()) {
-            String file = localFiles.get(site.getKey());
-            if (file == null) {
+            Path path = localFiles.get(site.getKey());
+            if (path == null) {
                 continue;
             }
-            boolean domains = file.toLowerCase(Locale.ROOT).endsWith(".dnset");
-            if (domains != site.getValue().equals("rhsbl_sites")) {
+            String file = String.valueOf(path.getFileName());
+            ZoneType type = ZoneType.ofFile(path); // the builder took it, so it has a type
+            boolean domains = type.holdsDomains();
+            ListSpec.Kind kind = site.getValue().equals("rhsbl_sites") ? ListSpec.Kind.RHSBL : ListSpec.Kind.DNSBL;
+            if (!kind.fits(type)) {
                 problems.add(siteOrigins.get(site.getKey()).problem(String.format(Locale.ROOT,
                         "%s names the local zone '%s', whose file %s holds %s: name it in %s", site.getValue(),
                         site.getKey(), file, domains ? "domains" : "addresses",
@@ -253,7 +257,7 @@ public final class Applier {
      * take effect, or null.
      */
     private static @Nullable String zoneSettingProblem(Lexer.Setting s, String zone, Map<String, String> siteKinds,
-            Map<String, String> localFiles) {
+            Map<String, Path> localFiles) {
         String written = Text.escape(s.keyOrigin().text());
         if (!siteKinds.containsKey(zone) && !localFiles.containsKey(zone)) {
             Set<String> zones = new LinkedHashSet<>(siteKinds.keySet());
