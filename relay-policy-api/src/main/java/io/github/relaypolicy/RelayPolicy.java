@@ -1,6 +1,7 @@
 package io.github.relaypolicy;
 
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Answers, for one recipient of one message, whether this server may accept it.
@@ -23,14 +24,14 @@ public interface RelayPolicy {
      * @return the decision, never {@code null}
      * @since 0.1.0
      */
-    Decision decide(RelayRequest request);
+    Decision decide(@Nullable RelayRequest request);
 
     /**
      * Decides like {@link #decide} without blocking the calling thread on any lookup.
      *
-     * @param request what the client sent and who it is
+     * @param request what the client sent and who it is; a {@code null} request is refused like bad input
      * @return a stage completed with the decision; it never completes exceptionally because of the request
      * @since 0.1.0
      */
-    CompletionStage<Decision> decideAsync(RelayRequest request);
+    CompletionStage<Decision> decideAsync(@Nullable RelayRequest request);
 }

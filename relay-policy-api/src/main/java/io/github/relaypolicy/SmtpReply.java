@@ -21,6 +21,9 @@ public record SmtpReply(int code, String enhancedStatus, String text) {
     /**
      * Validates the parts of the reply.
      *
+     * @param code the reply code, 200 to 599
+     * @param enhancedStatus the enhanced status code, of the code's class
+     * @param text the text: one line, no control characters
      * @throws NullPointerException if {@code enhancedStatus} or {@code text} is null
      * @throws IllegalArgumentException if the code is not 200..599, the enhanced status is malformed or of
      *     another class than the code, or the text contains a control character

@@ -38,6 +38,9 @@ public record TraceStep(String rule, Outcome outcome, String detail) {
     /**
      * Validates the parts.
      *
+     * @param rule the rule's name, one of {@link RuleNames}
+     * @param outcome what the rule found
+     * @param detail a sentence for a person
      * @throws NullPointerException if a part is null
      */
     public TraceStep {

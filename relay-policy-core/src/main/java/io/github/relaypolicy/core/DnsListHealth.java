@@ -19,6 +19,11 @@ public record DnsListHealth(String setting, String zone, boolean healthy, String
     /**
      * Checks the parts.
      *
+     * @param setting {@code dnsbl}, {@code dnswl} or {@code rhsbl}
+     * @param zone the list's zone, a secret key in it masked
+     * @param healthy whether both tests passed
+     * @param problem what is wrong, or {@code ""}
+     * @param detail what each test point answered
      * @throws NullPointerException if a part is null
      */
     public DnsListHealth {

@@ -36,8 +36,14 @@ public final class PolicyFileException extends IllegalArgumentException {
     public record Problem(Path file, int line, int column, String text, String message) {
 
         /**
-         * Checks the parts.
+         * Checks the parts, masks secret keys in {@code text} and {@code message} and escapes their control
+         * characters.
          *
+         * @param file the file, as given
+         * @param line the line, from 1; 0 for the whole file
+         * @param column the column, from 1; 0 with line 0
+         * @param text the offending text as written, or empty
+         * @param message what is wrong and what was expected
          * @throws NullPointerException if a part is null
          */
         public Problem {
