@@ -381,8 +381,7 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
 
     /**
      * The largest local zone file loaded, at build time and on reloads: a larger file is refused with an error
-     * naming it, its size and this cap, and on a reload the previous data stay. Default: 256 MiB
-     * ({@link LocalZone#DEFAULT_MAX_SIZE}).
+     * naming it, its size and this cap, and on a reload the previous data stay. Default: 256 MiB.
      *
      * @param bytes from 1 byte to 1 GiB
      * @return this builder
