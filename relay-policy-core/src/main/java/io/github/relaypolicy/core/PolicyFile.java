@@ -84,8 +84,15 @@ public final class PolicyFile {
         if (!problems.isEmpty()) {
             throw new PolicyFileException(problems, null, List.copyOf(files));
         }
-        return new PolicyFile(file, List.copyOf(settings), List.copyOf(files), builder.config,
-                applied.zoneOrigins());
+        Map<String, Origin> zoneOrigins = applied.zoneOrigins();
+        builder.config.placer(e -> place(e, zoneOrigins));
+        return new PolicyFile(file, List.copyOf(settings), List.copyOf(files), builder.config, zoneOrigins);
+    }
+
+    /** A problem with a local zone, at the {@code local_zone.ZONE} line that configured it. */
+    private static IllegalArgumentException place(IllegalArgumentException e, Map<String, Origin> zoneOrigins) {
+        Origin origin = e instanceof SettingException s ? zoneOrigins.get(s.zone()) : null;
+        return origin == null ? e : new PolicyFileException(List.of(origin.problem(e.getMessage())), e);
     }
 
     /**
@@ -178,11 +185,7 @@ public final class PolicyFile {
         try {
             return Compiler.compile(config.config());
         } catch (SettingException e) {
-            Origin origin = zoneOrigins.get(e.zone());
-            if (origin == null) {
-                throw e;
-            }
-            throw new PolicyFileException(List.of(origin.problem(e.getMessage())), e);
+            throw place(e, zoneOrigins);
         } catch (PolicyFileException e) {
             throw e;
         } catch (RuntimeException e) {

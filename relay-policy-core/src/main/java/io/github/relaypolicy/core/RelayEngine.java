@@ -10,6 +10,7 @@ import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.engine.Compiler;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
 import io.github.relaypolicy.core.internal.engine.Reloader;
+import io.github.relaypolicy.core.internal.engine.SettingException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -259,8 +260,9 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     public void reload(Builder builder) {
         Objects.requireNonNull(builder, "builder");
         ConfigBuilder settings = new ConfigBuilder(builder.config); // copied now: later changes have no effect
+        settings.checkNotRefused();
         // compiled under the lock: concurrent reloads take effect in one order, each with its own zone files
-        state.install(() -> Compiler.compile(settings.config()));
+        state.install(() -> compile(settings));
     }
 
     /**
@@ -282,6 +284,15 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                 h.spec().maskedZone(), h.problem().isEmpty(), h.problem(), (h.spec().kind() == ListSpec.Kind.RHSBL
                         ? "TEST: " + h.listedPoint() + ", INVALID: " + h.unlistedPoint()
                         : "127.0.0.2: " + h.listedPoint() + ", 127.0.0.1: " + h.unlistedPoint()))).toList());
+    }
+
+    /** The rules of {@code settings}; a local zone that cannot be used is reported where it was configured. */
+    private static Rules compile(ConfigBuilder settings) {
+        try {
+            return Compiler.compile(settings.config());
+        } catch (SettingException e) {
+            throw settings.place(e);
+        }
     }
 
     @Override
@@ -311,7 +322,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @since 0.1.0
          */
         public RelayEngine build() {
-            return new RelayEngine(Compiler.compile(config.config()));
+            config.checkNotRefused();
+            return new RelayEngine(compile(config));
         }
     }
 }

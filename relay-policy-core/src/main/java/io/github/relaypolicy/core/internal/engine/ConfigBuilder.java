@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The state behind {@code RelayEngine.Builder}: every setting is checked when it is given, so that an error names
@@ -70,6 +72,14 @@ public final class ConfigBuilder {
     private final Map<String, EngineConfig.LocalZoneSpec> localZones;
     private Duration zoneCheckInterval = Duration.ofMinutes(1);
     private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
+    /**
+     * The first domain or network entry refused: {@link #checkNotRefused} throws it again at build time, so that a
+     * caller who catches and ignores the refusal (of an exclusion {@code !192.0.2.66}, say) never builds an engine
+     * that trusts more than was asked, as was the case when these entries were only checked at build time.
+     */
+    private @Nullable IllegalArgumentException refused;
+    /** Turns a problem found at build time into the caller's terms (a policy file places it at its line). */
+    private UnaryOperator<IllegalArgumentException> placer = UnaryOperator.identity();
 
     /** The defaults: no domains, no networks, authenticated relay permitted, the default replies, no lists. */
     public ConfigBuilder() {
@@ -113,6 +123,32 @@ public final class ConfigBuilder {
         localZones = new LinkedHashMap<>(o.localZones);
         zoneCheckInterval = o.zoneCheckInterval;
         zoneMaxSize = o.zoneMaxSize;
+        refused = o.refused;
+        placer = o.placer;
+    }
+
+    /**
+     * Has the problems found at build time (local zones) reported through {@code placer}, for a builder made from a
+     * policy file; copies keep it.
+     */
+    public void placer(UnaryOperator<IllegalArgumentException> placer) {
+        this.placer = Objects.requireNonNull(placer, "placer");
+    }
+
+    /** {@code e}, a problem found at build time, as the caller knows the setting that caused it. */
+    public IllegalArgumentException place(IllegalArgumentException e) {
+        return placer.apply(e);
+    }
+
+    /**
+     * Throws the first domain or network entry refused, if any, again.
+     *
+     * @throws IllegalArgumentException with the message it had when it was refused
+     */
+    public void checkNotRefused() {
+        if (refused != null) {
+            throw new IllegalArgumentException(refused.getMessage(), refused);
+        }
     }
 
     /**
@@ -158,7 +194,7 @@ public final class ConfigBuilder {
     /** Adds local ({@code relay} false) or relay domain patterns, all or none. */
     public void domains(Collection<String> patterns, boolean relay) {
         String setting = relay ? "relayDomains" : "localDomains";
-        List<String> values = checked(patterns, setting);
+        List<String> values = remember(() -> checked(patterns, setting));
         int value = relay ? Rules.RELAY : Rules.LOCAL;
         String what = relay ? "relay domain" : "local domain";
         String valueName = relay ? "relay" : "local";
@@ -171,7 +207,7 @@ public final class ConfigBuilder {
         } catch (RuntimeException e) {
             domains.reset(domainMark);
             literals.reset(literalMark);
-            throw e;
+            throw remember(e);
         }
         (relay ? relayDomains : localDomains).addAll(values);
     }
@@ -203,7 +239,7 @@ public final class ConfigBuilder {
 
     /** Adds trusted networks ({@code !} excludes), all or none. */
     public void trustedNetworks(Collection<String> networks) {
-        List<String> values = checked(networks, "trustedNetworks");
+        List<String> values = remember(() -> checked(networks, "trustedNetworks"));
         int mark = trusted.mark();
         try {
             for (String entry : values) {
@@ -213,9 +249,24 @@ public final class ConfigBuilder {
             }
         } catch (RuntimeException e) {
             trusted.reset(mark);
-            throw e;
+            throw remember(e);
         }
         trustedNetworks.addAll(values);
+    }
+
+    private RuntimeException remember(RuntimeException e) {
+        if (refused == null && e instanceof IllegalArgumentException iae) {
+            refused = iae;
+        }
+        return e;
+    }
+
+    private <T> T remember(java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (RuntimeException e) {
+            throw remember(e);
+        }
     }
 
     /** The entries of a list setting, refused with their index if null and by their text if they hold controls. */
@@ -227,14 +278,25 @@ public final class ConfigBuilder {
             if (v == null) {
                 throw new NullPointerException(setting + "[" + k + "] is null");
             }
-            if (Text.hasControlOrBrokenText(v)) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "%s entry '%s': holds a control character", setting, Text.escape(v)));
-            }
+            checkEntryText(setting, v);
             copy.add(v);
             k++;
         }
         return copy;
+    }
+
+    /**
+     * Refuses an entry of a domain or network setting that holds a control character (or broken UTF-16): it could
+     * only be a mistake, and would be echoed into messages.
+     *
+     * @param setting the builder setting, e.g. {@code trustedNetworks}
+     * @throws IllegalArgumentException naming the setting and the entry
+     */
+    public static void checkEntryText(String setting, String entry) {
+        if (Text.hasControlOrBrokenText(entry)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%s entry '%s': holds a control character", setting, Text.escape(entry)));
+        }
     }
 
     public void permitAuthenticated(boolean permit) {

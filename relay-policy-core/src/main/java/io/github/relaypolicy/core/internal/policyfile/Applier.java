@@ -137,6 +137,7 @@ public final class Applier {
                     try {
                         if (ENTRY_ORDER.contains(key.name())) {
                             checkNotAFile(t.policy, token.text());
+                            ConfigBuilder.checkEntryText(key.method(), token.text());
                             entries.computeIfAbsent(key.name(), k -> new ArrayList<>()).add(token);
                             continue;
                         }
