@@ -315,6 +315,32 @@ public final class DomainIndex {
         private final Map<String, Pattern> exactByDomain = new HashMap<>();
         private final Map<String, Pattern> subByDomain = new HashMap<>();
 
+        /** An empty builder. */
+        public Builder() {
+        }
+
+        /** A builder holding what {@code other} holds; the two are independent from then on. */
+        public Builder(Builder other) {
+            patterns.addAll(other.patterns);
+            exactByDomain.putAll(other.exactByDomain);
+            subByDomain.putAll(other.subByDomain);
+        }
+
+        /** How many patterns this builder holds now: {@link #reset} returns to this point. */
+        public int mark() {
+            return patterns.size();
+        }
+
+        /** Removes the patterns added since {@code mark}, so that a setter refused half-way changes nothing. */
+        public void reset(int mark) {
+            List<Pattern> added = patterns.subList(mark, patterns.size());
+            for (Pattern p : added) { // add() puts a pattern in the maps only once it passed every check
+                exactByDomain.remove(p.domain(), p);
+                subByDomain.remove(p.domain(), p);
+            }
+            added.clear();
+        }
+
         /**
          * Adds a pattern.
          *
@@ -348,21 +374,24 @@ public final class DomainIndex {
                         Text.escape(pattern)));
             }
             Pattern p = new Pattern(pattern, ascii, exactMatch, subdomainMatch, value);
-            boolean added = false;
-            if (exactMatch) {
-                added |= claim(exactByDomain, p, what, valueName);
-            }
-            if (subdomainMatch) {
-                added |= claim(subByDomain, p, what, valueName);
-            }
+            // checked before anything is put, so that a refused pattern leaves the builder as it was
+            boolean added = exactMatch && claimable(exactByDomain, p, what, valueName);
+            added |= subdomainMatch && claimable(subByDomain, p, what, valueName);
             if (added) {
+                if (exactMatch) {
+                    exactByDomain.putIfAbsent(p.domain(), p);
+                }
+                if (subdomainMatch) {
+                    subByDomain.putIfAbsent(p.domain(), p);
+                }
                 patterns.add(p);
             }
             return this;
         }
 
-        private boolean claim(Map<String, Pattern> byDomain, Pattern p, String what, String valueName) {
-            Pattern previous = byDomain.putIfAbsent(p.domain(), p);
+        /** Whether {@code p} is new in {@code byDomain}; throws if it conflicts with the pattern there. */
+        private static boolean claimable(Map<String, Pattern> byDomain, Pattern p, String what, String valueName) {
+            Pattern previous = byDomain.get(p.domain());
             if (previous == null) {
                 return true;
             }

@@ -164,6 +164,27 @@ public final class NetworkSet implements IpText.Sink6 {
             this.what = what;
         }
 
+        /** A builder holding what {@code other} holds; the two are independent from then on. */
+        public Builder(Builder other) {
+            this.what = other.what;
+            networks.addAll(other.networks);
+            byCidr.putAll(other.byCidr);
+        }
+
+        /** How many networks this builder holds now: {@link #reset} returns to this point. */
+        public int mark() {
+            return networks.size();
+        }
+
+        /** Removes the networks added since {@code mark}, so that a setter refused half-way changes nothing. */
+        public void reset(int mark) {
+            List<Network> added = networks.subList(mark, networks.size());
+            for (Network n : added) {
+                byCidr.remove(n.cidr(), n);
+            }
+            added.clear();
+        }
+
         /**
          * Adds a network.
          *

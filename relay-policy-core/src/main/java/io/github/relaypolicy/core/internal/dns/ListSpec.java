@@ -58,6 +58,14 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
             this.setting = setting;
         }
 
+        /**
+         * Whether this kind of list can be answered by a local zone of {@code type}: domain lists by domain zones,
+         * address lists by address zones. The one rule, checked when a policy file is read and when rules are built.
+         */
+        public boolean fits(io.github.relaypolicy.core.internal.zone.ZoneType type) {
+            return type.holdsDomains() == (this == RHSBL);
+        }
+
         /** The builder setting's name, for messages. */
         public String setting() {
             return setting;

@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.zone;
 
+import io.github.relaypolicy.core.internal.FileStamp;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -36,10 +37,10 @@ public final class LocalZone {
     private final long maxSize;
     private volatile ZoneData data;
     /** The version of the file last loaded or refused; guarded by this. */
-    private ZoneFiles.Stamp loaded;
+    private FileStamp loaded;
 
     private LocalZone(String zoneName, Path file, ZoneType type, boolean strict, long maxSize, ZoneData data,
-            ZoneFiles.Stamp loaded) {
+            FileStamp loaded) {
         this.zoneName = zoneName;
         this.file = file;
         this.type = type;
@@ -117,7 +118,7 @@ public final class LocalZone {
     public synchronized ReloadResult reloadIfChanged() {
         ZoneFiles.Snapshot s;
         try {
-            ZoneFiles.Stamp now = ZoneFiles.stamp(file);
+            FileStamp now = ZoneFiles.stamp(file);
             if (now.equals(loaded)) {
                 return ReloadResult.UNCHANGED;
             }

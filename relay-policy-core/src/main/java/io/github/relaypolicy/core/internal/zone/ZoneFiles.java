@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.zone;
 
+import io.github.relaypolicy.core.internal.FileStamp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,7 +9,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -21,7 +21,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Reads zone files whole, refusing one that changes while it is read (as rbldnsd does), one that is not a regular
@@ -70,15 +69,11 @@ final class ZoneFiles {
      * What identifies a version of a file: size, modification time, and the file key (inode), which a new file
      * renamed over the old one changes even within the same clock tick.
      */
-    record Stamp(long size, FileTime modified, @Nullable Object key) {
+    record Snapshot(byte[] content, FileStamp stamp) {
     }
 
-    record Snapshot(byte[] content, Stamp stamp) {
-    }
-
-    static Stamp stamp(Path file) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-        return new Stamp(a.size(), a.lastModifiedTime(), a.fileKey());
+    static FileStamp stamp(Path file) throws IOException {
+        return FileStamp.of(file);
     }
 
     /**
@@ -86,7 +81,7 @@ final class ZoneFiles {
      *
      * @throws ZoneFileException naming the file and what it is, or its size and the cap
      */
-    static Stamp check(Path file, long maxSize) throws IOException, ZoneFileException {
+    static FileStamp check(Path file, long maxSize) throws IOException, ZoneFileException {
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
         if (!a.isRegularFile()) {
             throw new ZoneFileException(file + ": not a regular file but " + kind(file, a)
@@ -96,7 +91,7 @@ final class ZoneFiles {
             throw new ZoneFileException(String.format(Locale.ROOT, "%s: %d bytes, more than the %d a local zone"
                     + " file may have (localZoneMaxSize, local_zone_max_size)", file, a.size(), maxSize), 0);
         }
-        return new Stamp(a.size(), a.lastModifiedTime(), a.fileKey());
+        return FileStamp.of(a);
     }
 
     /** What a file that is not a regular file is, for the message. */
@@ -130,9 +125,9 @@ final class ZoneFiles {
      */
     static Snapshot read(Path file, long maxSize, Duration deadline) throws ZoneFileException {
         try {
-            Stamp before = check(file, maxSize);
+            FileStamp before = check(file, maxSize);
             byte[] content = contentWithin(file, before.size(), deadline);
-            Stamp after = stamp(file);
+            FileStamp after = stamp(file);
             if (!before.equals(after) || content.length != before.size()) {
                 throw changed(file);
             }

@@ -55,6 +55,27 @@ public enum ZoneType {
                 "zone type '%s' is unknown: expected ip4set, ip4trie, ip6trie or dnset", Text.escape(name)));
     }
 
+    /**
+     * The type of a data file, from its name's extension: {@code blocked.ip4set}.
+     *
+     * @param file the data file
+     * @return the type
+     * @throws IllegalArgumentException if the extension is not a type's name
+     */
+    public static ZoneType ofFile(java.nio.file.Path file) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        return parse(name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1));
+    }
+
+    /**
+     * Whether the zone holds domain names, for lists of sender domains; else addresses, for lists of clients.
+     *
+     * @return true for {@link #DNSET}
+     */
+    public boolean holdsDomains() {
+        return this == DNSET;
+    }
+
     @Override
     public String toString() {
         return rbldnsdName;

@@ -1,4 +1,4 @@
-package io.github.relaypolicy.core;
+package io.github.relaypolicy.core.internal.engine;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pool, shared by every engine of the process. DNS I/O itself is asynchronous (dnsjava's NIO loop); these threads
  * only classify answers and score decisions, so two are plenty.
  */
-final class DnsExecutor {
+public final class DnsExecutor {
 
     /**
      * Tasks waiting for the pool. The queries in flight bound them already (each answer is one task); the bound

@@ -1,4 +1,4 @@
-package io.github.relaypolicy.core;
+package io.github.relaypolicy.core.internal.engine;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * running when its next turn comes is skipped, so there is at most one worker per watch, and a check that throws
  * (an error included) is logged and never stops the watch.
  */
-final class Watch {
+public final class Watch {
 
-    private static final System.Logger LOG = System.getLogger(RelayEngine.class.getName());
+    private static final System.Logger LOG = System.getLogger(Reloader.LOGGER); // where users look for reload messages
 
     private static final AtomicInteger THREADS = new AtomicInteger();
 

@@ -1,0 +1,395 @@
+package io.github.relaypolicy.core;
+
+import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.internal.dns.ListSpec;
+import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+
+/**
+ * The settings of a {@link RelayEngine.Builder}: the configuration vocabulary of the engine, one method a setting.
+ * Every setting is checked when it is given: a value that cannot be used throws at once, naming the setting and the
+ * value, and leaves the builder as it was. List settings add to what was given before. Only
+ * {@link RelayEngine.Builder#build()} reads files (the local zones).
+ *
+ * <p>Get one with {@link RelayEngine#builder()} (or {@link PolicyFile#builder()}); {@link RelayEngine.Builder} is
+ * the only subclass. Not thread-safe.
+ *
+ * @since 0.2.0
+ */
+public abstract sealed class EngineSettings permits RelayEngine.Builder {
+
+    /** The settings given so far, checked. */
+    final ConfigBuilder config;
+
+    EngineSettings(ConfigBuilder config) {
+        this.config = config;
+    }
+
+    private RelayEngine.Builder self() {
+        return (RelayEngine.Builder) this; // sealed: the only subclass
+    }
+
+    /**
+     * Adds domains we are the final destination for. {@code example.org} matches that domain only,
+     * {@code .example.org} it and all its subdomains, {@code *.example.org} only its subdomains; address
+     * literals ({@code [192.0.2.1]}, {@code [IPv6:2001:db8::1]}) make mail to that literal local.
+     *
+     * @param patterns domain patterns
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder localDomains(String... patterns) {
+        return localDomains(Arrays.asList(patterns));
+    }
+
+    /**
+     * Adds domains we are the final destination for; see {@link #localDomains(String...)}.
+     *
+     * @param patterns domain patterns
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder localDomains(Collection<String> patterns) {
+        config.domains(patterns, false);
+        return self();
+    }
+
+    /**
+     * Adds domains we relay for from any client (we are their backup MX or smarthost). Same patterns as
+     * {@link #localDomains(String...)}.
+     *
+     * @param patterns domain patterns
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder relayDomains(String... patterns) {
+        return relayDomains(Arrays.asList(patterns));
+    }
+
+    /**
+     * Adds domains we relay for; see {@link #relayDomains(String...)}.
+     *
+     * @param patterns domain patterns
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder relayDomains(Collection<String> patterns) {
+        config.domains(patterns, true);
+        return self();
+    }
+
+    /**
+     * Adds networks whose clients may relay anywhere: IPv4 or IPv6 addresses and CIDR networks; a leading
+     * {@code !} excludes. The most specific entry containing the client wins. An IPv4-mapped IPv6 network
+     * ({@code ::ffff:192.0.2.0/120}) is the IPv4 network it carries.
+     *
+     * @param networks network entries
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder trustedNetworks(String... networks) {
+        return trustedNetworks(Arrays.asList(networks));
+    }
+
+    /**
+     * Adds trusted networks; see {@link #trustedNetworks(String...)}.
+     *
+     * @param networks network entries
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder trustedNetworks(Collection<String> networks) {
+        config.trustedNetworks(networks);
+        return self();
+    }
+
+    /**
+     * Whether a client that authenticated (SMTP AUTH) may relay anywhere. Default: {@code true}.
+     *
+     * @param permit true to permit authenticated relay
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder permitAuthenticated(boolean permit) {
+        config.permitAuthenticated(permit);
+        return self();
+    }
+
+    /**
+     * Sets the reply of a rule, one of the names in {@link io.github.relaypolicy.RuleNames}. The text may
+     * name {@code {recipient}}, {@code {sender}}, {@code {client}} and {@code {helo}}; echoed values are
+     * escaped and capped, and a line that the echoes make longer than 512 octets (RFC 5321 section
+     * 4.5.3.1.5) is cut to fit, ending in {@code ...}. The code decides the verdict: a refusing rule must
+     * answer 4xx (defer) or 5xx (refuse), an accepting rule 2xx.
+     *
+     * @param rule the rule's name, e.g. {@code reject_unauth_destination}
+     * @param reply the reply
+     * @return this builder
+     * @throws IllegalArgumentException if the rule is unknown, the code does not fit the rule, the text has
+     *     an unknown placeholder, or the reply without its placeholders is longer than an SMTP reply line
+     *     (512 octets with CRLF)
+     * @throws IllegalStateException if a reply was already set for this rule
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder reply(String rule, SmtpReply reply) {
+        config.reply(rule, reply);
+        return self();
+    }
+
+    /**
+     * Adds a DNS block list of client addresses, in Postfix postscreen syntax {@code zone[=filter][*weight]}:
+     * {@code zen.spamhaus.org=127.0.0.[2..11;30]*3}. Filters: exact {@code 127.0.0.2}, ranges
+     * {@code 127.0.0.[2..11]}, lists {@code 127.0.0.[2;4;10]}, or a bit mask {@code zone&0.0.0.4}. The
+     * weight (default 1) must be positive. Lists are consulted only for untrusted, unauthenticated clients
+     * whose recipient is in a local or relay domain.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsbl(String spec) {
+        config.list(ListSpec.Kind.DNSBL, spec);
+        return self();
+    }
+
+    /**
+     * Adds a DNS allow list of client addresses: same syntax, a negative weight (default -1) that offsets
+     * block-list listings, e.g. {@code list.dnswl.org=127.0.[0..255].[2..3]*-5}.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnswl(String spec) {
+        config.list(ListSpec.Kind.DNSWL, spec);
+        return self();
+    }
+
+    /**
+     * Adds a DNS block list of sender domains, checked on the MAIL FROM domain (the null sender and address
+     * literals are not looked up): {@code dbl.spamhaus.org=127.0.1.[2..99]*3}.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rhsbl(String spec) {
+        config.list(ListSpec.Kind.RHSBL, spec);
+        return self();
+    }
+
+    /**
+     * The score at or above which listings refuse the recipient. Default: 1.
+     *
+     * @param threshold a positive score
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsblThreshold(int threshold) {
+        config.dnsblThreshold(threshold);
+        return self();
+    }
+
+    /**
+     * The DNS servers to ask, as IP addresses with an optional port: {@code 127.0.0.1:5353},
+     * {@code [::1]:53}, {@code 192.0.2.53}. Default: the system's resolvers.
+     *
+     * @param servers server addresses
+     * @return this builder
+     * @throws IllegalArgumentException naming an entry that is not an address
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsServers(String... servers) {
+        config.dnsServers(servers);
+        return self();
+    }
+
+    /**
+     * The deadline of all DNS list queries of one decision. Default: 5 seconds.
+     *
+     * @param timeout a positive duration, at most 10 minutes
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsTimeout(Duration timeout) {
+        config.dnsTimeout(timeout);
+        return self();
+    }
+
+    /**
+     * The most DNS list queries in flight at once (A and TXT queries, all lists together). Each holds one socket
+     * (one file descriptor) until it is answered or times out ({@link #dnsTimeout(Duration)}), so this bounds
+     * the descriptors and memory a slow or silent DNS server can make the engine hold, however many decisions
+     * arrive: DNS sockets stay below twice this number (a finished query's socket is closed for good by
+     * dnsjava's I/O thread on its next turn). Whatever is set here, all engines of the process together keep
+     * at most a quarter of the process's limit of open files in queries, so that DNS sockets never take more
+     * than half of it. At most four times as many decisions wait for answers (several can share a query).
+     * Default: 2000.
+     *
+     * <p>At a limit nothing waits and nothing fails: a decision that would need a new query takes the list's
+     * failure answer at once ({@link #dnsFailure(String, DnsFailure) dns_failure}: defer with 451 4.7.1, or
+     * ignore the list), and its trace says that the list was not asked because a local limit was reached.
+     * Such a refusal to ask, like a query for which no socket could be opened, is not cached: the next
+     * decision asks the list again.
+     *
+     * @param maxInFlight from 1 to 1,000,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsMaxInFlight(int maxInFlight) {
+        config.dnsMaxInFlight(maxInFlight);
+        return self();
+    }
+
+    /**
+     * What a list's failure to answer does when it could change the decision, for every list. Default:
+     * {@link DnsFailure#DEFER}.
+     *
+     * @param failure defer or ignore
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsFailure(DnsFailure failure) {
+        config.dnsFailure(failure);
+        return self();
+    }
+
+    /**
+     * What the failures of one list's zone do, overriding {@link #dnsFailure(DnsFailure)}.
+     *
+     * @param zone the list's zone, e.g. {@code bl.spamcop.net}
+     * @param failure defer or ignore
+     * @return this builder
+     * @throws IllegalStateException if it was already set for this zone
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsFailure(String zone, DnsFailure failure) {
+        config.dnsFailure(zone, failure);
+        return self();
+    }
+
+    /**
+     * The reply when a zone's listing refuses. The text may name {@code {client}}, {@code {domain}} (the
+     * sender domain, for domain lists), {@code {zone}} (the list's name: its zone without a secret key, or
+     * as {@link #dnsListName} sets it) and {@code {txt}} ({@code "; "} and the list's TXT
+     * reason, control characters stripped, or nothing). Default: {@code 554 5.7.1 Service unavailable;
+     * client [{client}] blocked using {zone}{txt}}. A 4xx reply defers listed clients (verdict TEMPFAIL)
+     * instead of refusing them.
+     *
+     * @param zone the list's zone
+     * @param reply a 4xx or 5xx reply
+     * @return this builder
+     * @throws IllegalArgumentException if the code is not 4xx or 5xx, the text names another placeholder, or
+     *     the reply without its placeholders is longer than an SMTP reply line (512 octets with CRLF)
+     * @throws IllegalStateException if it was already set for this zone
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsblReply(String zone, SmtpReply reply) {
+        config.dnsblReply(zone, reply);
+        return self();
+    }
+
+    /**
+     * The name SMTP replies give one list, for {@code {zone}} in its refusals (the default reply and
+     * {@link #dnsblReply}) and in the deferral when it fails to answer. Default: the zone, except for zones that
+     * carry a secret key, which are named without it: Spamhaus DQS {@code KEY.zen.dq.spamhaus.net} is
+     * {@code zen.dq.spamhaus.net}, Abusix {@code KEY.combined.mail.abusix.zone} is
+     * {@code combined.mail.abusix.zone}. Whatever the name, such a key is masked wherever it would appear in a
+     * reply; traces and health reports show it masked too.
+     *
+     * @param zone the list's zone, as its specification names it (key included)
+     * @param name 1 to 64 printable ASCII characters without {@code {}} or {@code }}}, e.g.
+     *     {@code Spamhaus ZEN}
+     * @return this builder
+     * @throws IllegalArgumentException if the zone or the name is invalid, or the name holds the zone's key
+     * @throws IllegalStateException if it was already set for this zone
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsListName(String zone, String name) {
+        config.dnsListName(zone, name);
+        return self();
+    }
+
+    /**
+     * How long DNS list answers are cached: their TTL, but at least {@code floor} and at most
+     * {@code ceiling} (at most 30 days); at most {@code maxEntries} answers. Defaults: 10 s, 1 h, 100,000. The
+     * outcome the lists give a client is kept with its answers (at most {@code maxEntries} outcomes, each no
+     * longer than the first of its answers expires), so that a decision made from the cache is one hash probe.
+     *
+     * @param floor the shortest time an answer is kept
+     * @param ceiling the longest time an answer is kept
+     * @param maxEntries the most answers kept
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder dnsCache(Duration floor, Duration ceiling, long maxEntries) {
+        config.dnsCache(floor, ceiling, maxEntries);
+        return self();
+    }
+
+    /**
+     * Serves a list zone from an rbldnsd data file, looked up in-process instead of by DNS. The file's type
+     * comes from its name: {@code .ip4set}, {@code .ip4trie}, {@code .ip6trie} or {@code .dnset}. A list that
+     * names the zone ({@code dnsbl("bl.local*3")}) is answered from the file; a zone no list names is a
+     * block list of weight 1 (client lists for address files, a sender-domain list for {@code .dnset}). The
+     * file is reloaded atomically when it changes; a malformed line refuses the file.
+     *
+     * @param zone the zone name, e.g. {@code bl.local}
+     * @param file the rbldnsd data file
+     * @return this builder
+     * @throws IllegalArgumentException if the file name has no known type
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder localZone(String zone, Path file) {
+        return localZone(zone, file, MalformedLines.REFUSE);
+    }
+
+    /**
+     * Serves a list zone from an rbldnsd data file, choosing what malformed lines do; see
+     * {@link #localZone(String, Path)}.
+     *
+     * @param zone the zone name
+     * @param file the rbldnsd data file, named {@code *.ip4set}, {@code *.ip4trie}, {@code *.ip6trie} or
+     *     {@code *.dnset}
+     * @param malformed refuse the file or skip the line (reported either way)
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder localZone(String zone, Path file, MalformedLines malformed) {
+        config.localZone(zone, file, malformed);
+        return self();
+    }
+
+    /**
+     * How often local zone files are checked for changes. Default: one minute, as rbldnsd.
+     *
+     * @param interval from one millisecond to one day
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder localZoneCheckInterval(Duration interval) {
+        config.localZoneCheckInterval(interval);
+        return self();
+    }
+
+    /**
+     * The largest local zone file loaded, at build time and on reloads: a larger file is refused with an error
+     * naming it, its size and this cap, and on a reload the previous data stay. Default: 256 MiB.
+     *
+     * @param bytes from 1 byte to 1 GiB
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder localZoneMaxSize(long bytes) {
+        config.localZoneMaxSize(bytes);
+        return self();
+    }
+}

@@ -1,0 +1,524 @@
+package io.github.relaypolicy.core.internal.engine;
+
+import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.DnsFailure;
+import io.github.relaypolicy.core.MalformedLines;
+import io.github.relaypolicy.core.internal.DomainIndex;
+import io.github.relaypolicy.core.internal.Formats;
+import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.NetworkSet;
+import io.github.relaypolicy.core.internal.ReplyTemplate;
+import io.github.relaypolicy.core.internal.Rules;
+import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.dns.ListLookups;
+import io.github.relaypolicy.core.internal.dns.ListNames;
+import io.github.relaypolicy.core.internal.dns.ListSpec;
+import io.github.relaypolicy.core.internal.zone.LocalZone;
+import io.github.relaypolicy.core.internal.zone.ZoneType;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The state behind {@code RelayEngine.Builder}: every setting is checked when it is given, so that an error names
+ * the setting and the value at the call that gave it, and kept in the form the engine uses (domain and network
+ * entries go into their index builders at once, parsed once). {@link #config()} takes an immutable snapshot.
+ * Not thread-safe, like the builder.
+ */
+public final class ConfigBuilder {
+
+    /** The longest interval at which files are checked for changes. */
+    public static final Duration MAX_CHECK_INTERVAL = Duration.ofDays(1);
+    static final Duration MAX_DNS_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration MAX_TTL = Duration.ofDays(30);
+    /** The default shortest time a DNS answer is cached. */
+    public static final Duration DEFAULT_TTL_FLOOR = Duration.ofSeconds(10);
+    /** The default longest time a DNS answer is cached. */
+    public static final Duration DEFAULT_TTL_CEILING = Duration.ofHours(1);
+    /** The default number of DNS answers cached. */
+    public static final long DEFAULT_CACHE_SIZE = 100_000;
+    static final int MAX_DNS_IN_FLIGHT = 1_000_000;
+
+    private final List<String> localDomains;
+    private final List<String> relayDomains;
+    private final List<String> trustedNetworks;
+    private final DomainIndex.Builder domains;
+    private final NetworkSet.Builder literals;
+    private final NetworkSet.Builder trusted;
+    private boolean permitAuthenticated = true;
+    private final Map<String, SmtpReply> replies;
+    private final List<ListSpec> lists;
+    private final List<InetSocketAddress> dnsServers;
+    private int dnsblThreshold = 1;
+    private Duration dnsTimeout = Duration.ofSeconds(5);
+    private int dnsMaxInFlight = ListLookups.DEFAULT_MAX_IN_FLIGHT;
+    private DnsFailure dnsFailure = DnsFailure.DEFER;
+    private final Map<String, DnsFailure> zoneFailures;
+    private final Map<String, SmtpReply> zoneReplies;
+    private final Map<String, String> zoneNames;
+    private Duration ttlFloor = DEFAULT_TTL_FLOOR;
+    private Duration ttlCeiling = DEFAULT_TTL_CEILING;
+    private long cacheSize = DEFAULT_CACHE_SIZE;
+    private final Map<String, EngineConfig.LocalZoneSpec> localZones;
+    private Duration zoneCheckInterval = Duration.ofMinutes(1);
+    private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
+    /**
+     * The first domain or network entry refused: {@link #checkNotRefused} throws it again at build time, so that a
+     * caller who catches and ignores the refusal (of an exclusion {@code !192.0.2.66}, say) never builds an engine
+     * that trusts more than was asked, as was the case when these entries were only checked at build time.
+     */
+    private @Nullable IllegalArgumentException refused;
+    /** Turns a problem found at build time into the caller's terms (a policy file places it at its line). */
+    private UnaryOperator<IllegalArgumentException> placer = UnaryOperator.identity();
+
+    /** The defaults: no domains, no networks, authenticated relay permitted, the default replies, no lists. */
+    public ConfigBuilder() {
+        localDomains = new ArrayList<>();
+        relayDomains = new ArrayList<>();
+        trustedNetworks = new ArrayList<>();
+        domains = new DomainIndex.Builder();
+        literals = new NetworkSet.Builder("address literal");
+        trusted = new NetworkSet.Builder("trusted network");
+        replies = new LinkedHashMap<>();
+        lists = new ArrayList<>();
+        dnsServers = new ArrayList<>();
+        zoneFailures = new LinkedHashMap<>();
+        zoneReplies = new LinkedHashMap<>();
+        zoneNames = new LinkedHashMap<>();
+        localZones = new LinkedHashMap<>();
+    }
+
+    /** A copy of {@code o}: the two are independent from then on. Nothing is parsed again. */
+    public ConfigBuilder(ConfigBuilder o) {
+        localDomains = new ArrayList<>(o.localDomains);
+        relayDomains = new ArrayList<>(o.relayDomains);
+        trustedNetworks = new ArrayList<>(o.trustedNetworks);
+        domains = new DomainIndex.Builder(o.domains);
+        literals = new NetworkSet.Builder(o.literals);
+        trusted = new NetworkSet.Builder(o.trusted);
+        permitAuthenticated = o.permitAuthenticated;
+        replies = new LinkedHashMap<>(o.replies);
+        lists = new ArrayList<>(o.lists);
+        dnsServers = new ArrayList<>(o.dnsServers);
+        dnsblThreshold = o.dnsblThreshold;
+        dnsTimeout = o.dnsTimeout;
+        dnsMaxInFlight = o.dnsMaxInFlight;
+        dnsFailure = o.dnsFailure;
+        zoneFailures = new LinkedHashMap<>(o.zoneFailures);
+        zoneReplies = new LinkedHashMap<>(o.zoneReplies);
+        zoneNames = new LinkedHashMap<>(o.zoneNames);
+        ttlFloor = o.ttlFloor;
+        ttlCeiling = o.ttlCeiling;
+        cacheSize = o.cacheSize;
+        localZones = new LinkedHashMap<>(o.localZones);
+        zoneCheckInterval = o.zoneCheckInterval;
+        zoneMaxSize = o.zoneMaxSize;
+        refused = o.refused;
+        placer = o.placer;
+    }
+
+    /**
+     * Has the problems found at build time (local zones) reported through {@code placer}, for a builder made from a
+     * policy file; copies keep it.
+     */
+    public void placer(UnaryOperator<IllegalArgumentException> placer) {
+        this.placer = Objects.requireNonNull(placer, "placer");
+    }
+
+    /** {@code e}, a problem found at build time, as the caller knows the setting that caused it. */
+    public IllegalArgumentException place(IllegalArgumentException e) {
+        return placer.apply(e);
+    }
+
+    /**
+     * Throws the first domain or network entry refused, if any, again.
+     *
+     * @throws IllegalArgumentException with the message it had when it was refused
+     */
+    public void checkNotRefused() {
+        if (refused != null) {
+            throw new IllegalArgumentException(refused.getMessage(), refused);
+        }
+    }
+
+    /**
+     * A copy of these settings without DNS lists and local zones, their settings at their defaults: the relay rules
+     * alone, for an offline audit.
+     */
+    public ConfigBuilder withoutDnsLists() {
+        ConfigBuilder b = new ConfigBuilder(this);
+        ConfigBuilder defaults = new ConfigBuilder();
+        b.lists.clear();
+        b.dnsServers.clear();
+        b.dnsblThreshold = defaults.dnsblThreshold;
+        b.dnsTimeout = defaults.dnsTimeout;
+        b.dnsMaxInFlight = defaults.dnsMaxInFlight;
+        b.dnsFailure = defaults.dnsFailure;
+        b.zoneFailures.clear();
+        b.zoneReplies.clear();
+        b.zoneNames.clear();
+        b.ttlFloor = defaults.ttlFloor;
+        b.ttlCeiling = defaults.ttlCeiling;
+        b.cacheSize = defaults.cacheSize;
+        b.localZones.clear();
+        b.zoneCheckInterval = defaults.zoneCheckInterval;
+        b.zoneMaxSize = defaults.zoneMaxSize;
+        return b;
+    }
+
+    /** An immutable snapshot of these settings. */
+    public EngineConfig config() {
+        return new EngineConfig(List.copyOf(localDomains), List.copyOf(relayDomains), List.copyOf(trustedNetworks),
+                trusted.build(), domains.build(), literals.build(), permitAuthenticated, ordered(replies),
+                List.copyOf(lists), List.copyOf(dnsServers), dnsblThreshold, dnsTimeout, dnsMaxInFlight, dnsFailure,
+                ordered(zoneFailures), ordered(zoneReplies), ordered(zoneNames), ttlFloor, ttlCeiling, cacheSize,
+                ordered(localZones), zoneCheckInterval, zoneMaxSize);
+    }
+
+    private static <V> Map<String, V> ordered(Map<String, V> m) {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));
+    }
+
+    // ------------------------------------------------------------------------------------- domains, networks
+
+    /** Adds local ({@code relay} false) or relay domain patterns, all or none. */
+    public void domains(Collection<String> patterns, boolean relay) {
+        String setting = relay ? "relayDomains" : "localDomains";
+        List<String> values = remember(() -> checked(patterns, setting));
+        int value = relay ? Rules.RELAY : Rules.LOCAL;
+        String what = relay ? "relay domain" : "local domain";
+        String valueName = relay ? "relay" : "local";
+        int domainMark = domains.mark();
+        int literalMark = literals.mark();
+        try {
+            for (String pattern : values) {
+                addDomain(pattern, value, what, valueName);
+            }
+        } catch (RuntimeException e) {
+            domains.reset(domainMark);
+            literals.reset(literalMark);
+            throw remember(e);
+        }
+        (relay ? relayDomains : localDomains).addAll(values);
+    }
+
+    private void addDomain(String pattern, int value, String what, String valueName) {
+        if (!pattern.strip().startsWith("[")) {
+            domains.add(pattern, value, what, valueName);
+            return;
+        }
+        String address = Rules.literalAddress(pattern);
+        if (address == null) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%s '%s': not an address literal (expected [192.0.2.1] or [IPv6:2001:db8::1])", what,
+                    Text.escape(pattern)));
+        }
+        long mapped = NetworkSet.mappedIpv4(address, 0, address.length());
+        if (mapped >= 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%s '%s': an IPv4-mapped IPv6 literal is not the IPv4 literal, and mail servers do not know"
+                            + " it as themselves; write [%s]", what, Text.escape(pattern), IpText.format4(mapped)));
+        }
+        try {
+            literals.add(address, value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': %s", what,
+                    Text.escape(pattern), e.getMessage()), e);
+        }
+    }
+
+    /** Adds trusted networks ({@code !} excludes), all or none. */
+    public void trustedNetworks(Collection<String> networks) {
+        List<String> values = remember(() -> checked(networks, "trustedNetworks"));
+        int mark = trusted.mark();
+        try {
+            for (String entry : values) {
+                String e = entry.strip();
+                boolean exclude = e.startsWith("!");
+                trusted.add(entry, exclude ? e.substring(1) : e, exclude ? Rules.EXCLUDED : Rules.TRUSTED);
+            }
+        } catch (RuntimeException e) {
+            trusted.reset(mark);
+            throw remember(e);
+        }
+        trustedNetworks.addAll(values);
+    }
+
+    private RuntimeException remember(RuntimeException e) {
+        if (refused == null && e instanceof IllegalArgumentException iae) {
+            refused = iae;
+        }
+        return e;
+    }
+
+    private <T> T remember(java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (RuntimeException e) {
+            throw remember(e);
+        }
+    }
+
+    /** The entries of a list setting, refused with their index if null and by their text if they hold controls. */
+    private static List<String> checked(Collection<String> values, String setting) {
+        Objects.requireNonNull(values, setting);
+        List<String> copy = new ArrayList<>(values.size());
+        int k = 0;
+        for (String v : values) {
+            if (v == null) {
+                throw new NullPointerException(setting + "[" + k + "] is null");
+            }
+            checkEntryText(setting, v);
+            copy.add(v);
+            k++;
+        }
+        return copy;
+    }
+
+    /**
+     * Refuses an entry of a domain or network setting that holds a control character (or broken UTF-16): it could
+     * only be a mistake, and would be echoed into messages.
+     *
+     * @param setting the builder setting, e.g. {@code trustedNetworks}
+     * @throws IllegalArgumentException naming the setting and the entry
+     */
+    public static void checkEntryText(String setting, String entry) {
+        if (Text.hasControlOrBrokenText(entry)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%s entry '%s': holds a control character", setting, Text.escape(entry)));
+        }
+    }
+
+    public void permitAuthenticated(boolean permit) {
+        this.permitAuthenticated = permit;
+    }
+
+    public void reply(String rule, SmtpReply reply) {
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(reply, "reply");
+        Rules.checkReply(rule, reply);
+        SmtpReply previous = replies.putIfAbsent(rule, reply);
+        if (previous != null) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "reply for rule '%s' was already set to '%s'", rule, previous));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- DNS lists
+
+    public void list(ListSpec.Kind kind, String spec) {
+        lists.add(ListSpec.parse(kind, Objects.requireNonNull(spec, "spec")));
+    }
+
+    public void dnsblThreshold(int threshold) {
+        if (threshold < 1) {
+            throw new IllegalArgumentException("dnsblThreshold " + threshold + " must be at least 1");
+        }
+        this.dnsblThreshold = threshold;
+    }
+
+    /** Adds DNS servers, all or none. */
+    public void dnsServers(String... servers) {
+        List<InetSocketAddress> parsed = new ArrayList<>(servers.length);
+        for (String s : servers) {
+            parsed.add(DnsServers.parse(Objects.requireNonNull(s, "server")));
+        }
+        dnsServers.addAll(parsed);
+    }
+
+    public void dnsTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_DNS_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("dnsTimeout " + Formats.duration(timeout)
+                    + " must be more than 0 and at most " + Formats.duration(MAX_DNS_TIMEOUT));
+        }
+        this.dnsTimeout = timeout;
+    }
+
+    public void dnsMaxInFlight(int maxInFlight) {
+        if (maxInFlight < 1 || maxInFlight > MAX_DNS_IN_FLIGHT) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "dnsMaxInFlight %d must be from 1 to %d", maxInFlight, MAX_DNS_IN_FLIGHT));
+        }
+        this.dnsMaxInFlight = maxInFlight;
+    }
+
+    public void dnsFailure(DnsFailure failure) {
+        this.dnsFailure = Objects.requireNonNull(failure, "failure");
+    }
+
+    public void dnsFailure(String zone, DnsFailure failure) {
+        String z = zoneName("dnsFailure", zone);
+        DnsFailure previous = zoneFailures.putIfAbsent(z, Objects.requireNonNull(failure, "failure"));
+        if (previous != null) {
+            throw new IllegalStateException(ListNames.maskAll("dnsFailure for zone '" + z
+                    + "' was already set to " + previous.name()));
+        }
+    }
+
+    public void dnsblReply(String zone, SmtpReply reply) {
+        int cls = reply.code() / 100;
+        if (cls != 5 && cls != 4) {
+            throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
+                    "reply for DNS list '%s' must be 4xx or 5xx, got '%s'", zone, reply)));
+        }
+        java.util.regex.Matcher placeholder = java.util.regex.Pattern.compile("\\{([^{}]*)}").matcher(reply.text());
+        while (placeholder.find()) {
+            if (!List.of("client", "domain", "zone", "txt").contains(placeholder.group(1))) {
+                throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
+                        "reply for DNS list '%s' names the unknown placeholder '{%s}'; expected {client},"
+                                + " {domain}, {zone} or {txt}", zone, Text.escape(placeholder.group(1)))));
+            }
+        }
+        ReplyTemplate.checkLineLength("DNS list '" + Text.escape(ListNames.maskAll(zone)) + "'", reply,
+                reply.text().replaceAll("\\{(client|domain|zone|txt)}", ""));
+        String z = zoneName("dnsblReply", zone);
+        SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
+        if (previous != null) {
+            throw new IllegalStateException(ListNames.maskAll("dnsblReply for zone '" + z
+                    + "' was already set to '" + previous + "'"));
+        }
+    }
+
+    public void dnsListName(String zone, String name) {
+        Objects.requireNonNull(name, "name");
+        String z = zoneName("dnsListName", Objects.requireNonNull(zone, "zone"));
+        String secret = ListNames.secret(z);
+        if (name.isEmpty() || name.length() > 64 || !name.equals(name.strip())
+                || !name.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '{' && c != '}')) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "name for DNS list '%s' must be 1 to"
+                    + " 64 printable ASCII characters without braces or surrounding spaces, got '%s'",
+                    ListNames.masked(z), Text.escape(ListNames.redact(name, secret))));
+        }
+        if (secret != null && name.toLowerCase(Locale.ROOT).contains(secret)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "name for DNS list '%s' contains the"
+                    + " zone's secret key, which SMTP clients must never see; e.g. %s", ListNames.masked(z),
+                    ListNames.displayName(z)));
+        }
+        String previous = zoneNames.putIfAbsent(z, name);
+        if (previous != null) {
+            throw new IllegalStateException(ListNames.maskAll("dnsListName for zone '" + z
+                    + "' was already set to '" + previous + "'"));
+        }
+    }
+
+    public void dnsCache(Duration floor, Duration ceiling, long maxEntries) {
+        if (floor.isNegative() || ceiling.compareTo(floor) < 0 || ceiling.compareTo(MAX_TTL) > 0 || maxEntries < 1) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "dnsCache(%s, %s, %d): need 0 <= floor <= ceiling <= %s and at least one entry",
+                    Formats.duration(floor), Formats.duration(ceiling), maxEntries, Formats.duration(MAX_TTL)));
+        }
+        this.ttlFloor = floor;
+        this.ttlCeiling = ceiling;
+        this.cacheSize = maxEntries;
+    }
+
+    // ----------------------------------------------------------------------------------------- local zones
+
+    public void localZone(String zone, Path file, MalformedLines malformed) {
+        Objects.requireNonNull(file, "file");
+        ZoneType type;
+        try {
+            type = ZoneType.ofFile(file);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
+                    "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset",
+                    Text.escape(zone), Text.escape(file.toString()))), e);
+        }
+        String z = zoneName("localZone", zone);
+        EngineConfig.LocalZoneSpec previous = localZones.putIfAbsent(z, new EngineConfig.LocalZoneSpec(file, type,
+                Objects.requireNonNull(malformed, "malformed")));
+        if (previous != null) {
+            throw new IllegalStateException(ListNames.maskAll("localZone '" + z + "' was already set to "
+                    + previous.file()));
+        }
+    }
+
+    public void localZoneCheckInterval(Duration interval) {
+        if (interval.toMillis() < 1 || interval.compareTo(MAX_CHECK_INTERVAL) > 0) {
+            throw new IllegalArgumentException("localZoneCheckInterval " + Formats.duration(interval)
+                    + " must be from 1ms to 1d");
+        }
+        this.zoneCheckInterval = interval;
+    }
+
+    public void localZoneMaxSize(long bytes) {
+        if (bytes < 1 || bytes > LocalZone.MAX_SIZE_LIMIT) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "localZoneMaxSize %d must be from 1"
+                    + " byte to %d (1 GiB)", bytes, LocalZone.MAX_SIZE_LIMIT));
+        }
+        this.zoneMaxSize = bytes;
+    }
+
+    /**
+     * {@code zone} normalised (lower case, no final dot), or an exception naming {@code setting} and the value: the
+     * one way a zone name given to a setting is read.
+     */
+    public static String zoneName(String setting, String zone) {
+        Objects.requireNonNull(zone, "zone");
+        try {
+            return ListSpec.zoneName(zone.strip());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT, "%s zone '%s' is not"
+                    + " a zone name: expected a domain name of at least two labels, e.g. bl.example.net", setting,
+                    Text.escape(zone))), e);
+        }
+    }
+
+    /** The DNS servers setting's entries: IP addresses with an optional port. */
+    static final class DnsServers {
+        private DnsServers() {
+        }
+
+        static InetSocketAddress parse(String text) {
+            String s = text.strip();
+            String host = s;
+            int port = 53;
+            if (s.startsWith("[")) {
+                int close = s.indexOf(']');
+                host = close < 0 ? "" : s.substring(1, close);
+                String rest = close < 0 ? "" : s.substring(close + 1);
+                if (rest.startsWith(":")) {
+                    port = port(text, rest.substring(1));
+                } else if (!rest.isEmpty()) {
+                    host = "";
+                }
+            } else if (s.indexOf(':') == s.lastIndexOf(':') && s.indexOf(':') >= 0) {
+                host = s.substring(0, s.indexOf(':'));
+                port = port(text, s.substring(s.indexOf(':') + 1));
+            }
+            boolean v4 = IpText.parse4(host, 0, host.length()) >= 0;
+            boolean v6 = !v4 && host.indexOf('%') < 0
+                    && IpText.parse6(host, 0, host.length(), (hi, lo) -> 0) != IpText.INVALID;
+            if (!v4 && !v6) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "dnsServers entry '%s': not an IP address with an optional port (expected 127.0.0.1:5353,"
+                                + " [::1]:53 or 192.0.2.53)", Text.escape(text)));
+            }
+            try {
+                return new InetSocketAddress(InetAddress.getByName(host), port); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException("dnsServers entry '" + Text.escape(text) + "': " + e.getMessage(),
+                        e);
+            }
+        }
+
+        private static int port(String text, String digits) {
+            if (!digits.matches("[0-9]{1,5}") || Integer.parseInt(digits) < 1 || Integer.parseInt(digits) > 65535) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "dnsServers entry '%s': port '%s' is not between 1 and 65535", Text.escape(text),
+                        Text.escape(digits)));
+            }
+            return Integer.parseInt(digits);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package io.github.relaypolicy.core.internal.policyfile;
+
+import io.github.relaypolicy.core.MalformedLines;
+import io.github.relaypolicy.core.PolicyFileException;
+import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.dns.ListSpec;
+import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
+import io.github.relaypolicy.core.internal.zone.ZoneType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Gives the settings of a policy file to a builder, once each, through its public methods only, and turns what the
+ * builder refuses into problems at the place the value was written. It also checks what only a file can get wrong:
+ * a setting for a zone that no list configures, a list whose local zone holds the other kind of data, a list entry
+ * that names a file without {@code ./}.
+ */
+public final class Applier {
+
+    /**
+     * What applying gave, besides the builder's settings.
+     *
+     * @param zoneOrigins where each local zone was configured, for problems found when its file is loaded
+     */
+    public record Result(Map<String, Origin> zoneOrigins) {
+    }
+
+    /** The builder being configured, and the settings that are given to it together at the end. */
+    static final class Target {
+        private final RelayEngine.Builder builder;
+        private final Path policy;
+        private @Nullable Duration cacheFloor;
+        private @Nullable Duration cacheCeiling;
+        private long cacheSize = -1;
+        private @Nullable Origin cacheOrigin;
+        private final Map<String, Path> localFiles = new LinkedHashMap<>(); // zone -> its data file
+        private final Map<String, Origin> zoneOrigins = new LinkedHashMap<>();
+
+        Target(RelayEngine.Builder builder, Path policy) {
+            this.builder = builder;
+            this.policy = policy;
+        }
+
+        RelayEngine.Builder builder() {
+            return builder;
+        }
+
+        void cacheFloor(Duration d, Origin origin) {
+            cacheFloor = d;
+            cacheOrigin = origin;
+        }
+
+        void cacheCeiling(Duration d, Origin origin) {
+            cacheCeiling = d;
+            cacheOrigin = origin;
+        }
+
+        void cacheSize(long n, Origin origin) {
+            cacheSize = n;
+            cacheOrigin = origin;
+        }
+
+        /**
+         * A local zone: {@code FILE [malformed=skip|refuse]}, the file in double quotes if its name holds spaces,
+         * relative to the folder of the file that names it.
+         */
+        void localZone(Lexer.Setting s) {
+            String value = s.text();
+            String path;
+            String rest;
+            if (value.startsWith("\"")) {
+                int close = value.indexOf('"', 1);
+                if (close < 0) {
+                    throw new IllegalArgumentException("'" + Text.escape(value) + "': the file name's closing \" is"
+                            + " missing");
+                }
+                path = value.substring(1, close);
+                rest = value.substring(close + 1).strip();
+            } else {
+                int space = value.indexOf(' ');
+                path = space < 0 ? value : value.substring(0, space);
+                rest = space < 0 ? "" : value.substring(space + 1).strip();
+            }
+            if (path.isEmpty()) {
+                throw Values.expected(s);
+            }
+            MalformedLines malformed = switch (rest.toLowerCase(Locale.ROOT)) {
+                case "", "malformed=refuse" -> MalformedLines.REFUSE;
+                case "malformed=skip" -> MalformedLines.SKIP;
+                default -> throw new IllegalArgumentException("'" + Text.escape(rest) + "': expected malformed=skip"
+                        + " or malformed=refuse after the file name (write a file name with spaces in double quotes)");
+            };
+            Path file = Lexer.resolve(s.keyOrigin().file(), path);
+            builder.localZone(s.suffix(), file, malformed);
+            String zone = zoneName(s.suffix());
+            localFiles.put(zone, file);
+            zoneOrigins.put(zone, s.valueOrigin());
+        }
+    }
+
+    /** The keys whose entries go into the domain and network indexes, in the order they are given. */
+    private static final List<String> ENTRY_ORDER = List.of("mynetworks", "mydestination", "relay_domains");
+
+    private Applier() {
+    }
+
+    /**
+     * Gives {@code settings} to {@code builder}, adding a problem to {@code problems} for each value it refuses and
+     * for each setting that could never take effect.
+     */
+    public static Result apply(Path policy, List<Lexer.Setting> settings, RelayEngine.Builder builder,
+            List<PolicyFileException.Problem> problems) {
+        Target t = new Target(builder, policy);
+        Map<String, String> siteKinds = new LinkedHashMap<>(); // zone -> the *_sites key that names it
+        Map<String, Origin> siteOrigins = new HashMap<>();
+        List<Lexer.Setting> zoneSettings = new ArrayList<>();
+        Map<String, List<Lexer.Segment>> entries = new HashMap<>();
+        for (Lexer.Setting s : settings) {
+            Keys.Key key = s.key();
+            if (key.zoneSetting()) {
+                zoneSettings.add(s); // once every list is known
+                continue;
+            }
+            if (key.entry() != null) {
+                for (Lexer.Segment token : Lexer.tokens(s.value())) {
+                    try {
+                        if (ENTRY_ORDER.contains(key.name())) {
+                            checkNotAFile(t.policy, token.text());
+                            ConfigBuilder.checkEntryText(key.method(), token.text());
+                            entries.computeIfAbsent(key.name(), k -> new ArrayList<>()).add(token);
+                            continue;
+                        }
+                        key.entry().add(t.builder, token.text());
+                        if (key.name().endsWith("_sites")) {
+                            String zone = zoneOf(token.text());
+                            siteKinds.putIfAbsent(zone, key.name());
+                            siteOrigins.putIfAbsent(zone, token.origin());
+                        }
+                    } catch (IllegalArgumentException | IllegalStateException e) {
+                        problems.add(token.origin().problem(e.getMessage()));
+                    }
+                }
+                continue;
+            }
+            try {
+                key.value().set(t, s);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                problems.add(s.valueOrigin().problem(s.written() + ": " + e.getMessage()));
+            }
+        }
+        checkLocalZoneKinds(siteKinds, siteOrigins, t.localFiles, problems);
+        for (Lexer.Setting s : zoneSettings) {
+            try {
+                String problem = zoneSettingProblem(s, zoneName(s.suffix()), siteKinds, t.localFiles);
+                if (problem != null) {
+                    problems.add(s.keyOrigin().problem(problem));
+                    continue;
+                }
+                s.key().value().set(t, s);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                problems.add(s.valueOrigin().problem(s.written() + ": " + e.getMessage()));
+            }
+        }
+        if (t.cacheOrigin != null) {
+            try {
+                builder.dnsCache(t.cacheFloor == null ? ConfigBuilder.DEFAULT_TTL_FLOOR : t.cacheFloor,
+                        t.cacheCeiling == null ? ConfigBuilder.DEFAULT_TTL_CEILING : t.cacheCeiling,
+                        t.cacheSize < 0 ? ConfigBuilder.DEFAULT_CACHE_SIZE : t.cacheSize);
+            } catch (IllegalArgumentException e) {
+                problems.add(t.cacheOrigin.problem(e.getMessage()));
+            }
+        }
+        addEntries(t, entries, problems);
+        return new Result(Map.copyOf(t.zoneOrigins));
+    }
+
+    /**
+     * Gives the domain and network entries to the builder: networks, then local domains, then relay domains, whatever
+     * the order in the file, so that a domain both local and relay is always reported at its relay entry. As when
+     * the engine is compiled, the first entry refused is reported, and only when the file has no other problem.
+     */
+    private static void addEntries(Target t, Map<String, List<Lexer.Segment>> entries,
+            List<PolicyFileException.Problem> problems) {
+        for (String name : ENTRY_ORDER) {
+            Keys.Key key = Keys.lookup(name);
+            for (Lexer.Segment token : entries.getOrDefault(name, List.of())) {
+                try {
+                    key.entry().add(t.builder, token.text());
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    if (problems.isEmpty()) {
+                        problems.add(token.origin().problem(e.getMessage()));
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Refuses a domain or network entry that names a file but lacks the {@code ./} of a list file. */
+    private static void checkNotAFile(Path policy, String entry) {
+        int slash = entry.indexOf('/');
+        if (slash > 0 && !entry.startsWith("!") && !entry.substring(slash + 1).matches("[0-9]{1,3}")
+                && Files.exists(Lexer.resolve(policy, entry))) {
+            throw new IllegalArgumentException("'" + Text.escape(entry) + "' names a file: write ./" + entry
+                    + " (a list file starts with /, ./ or ../)");
+        }
+    }
+
+    /** The zone of a DNS list entry the builder accepted: the text before its filter and weight. */
+    private static String zoneOf(String spec) {
+        String zone = spec.strip();
+        for (char c : new char[] {'=', '&', '*'}) {
+            int at = zone.indexOf(c);
+            zone = at < 0 ? zone : zone.substring(0, at);
+        }
+        return ListSpec.zoneName(zone);
+    }
+
+    /** The zone named after a key's dot, normalized; the lexer refused names that are not zones. */
+    private static String zoneName(String zone) {
+        return ConfigBuilder.zoneName("zone", zone);
+    }
+
+    /** A list naming a local zone must fit the zone's data: domains for {@code .dnset}, addresses otherwise. */
+    private static void checkLocalZoneKinds(Map<String, String> siteKinds, Map<String, Origin> siteOrigins,
+            Map<String, Path> localFiles, List<PolicyFileException.Problem> problems) {
+        for (Map.Entry<String, String> site : siteKinds.entrySet()) {
+            Path path = localFiles.get(site.getKey());
+            if (path == null) {
+                continue;
+            }
+            String file = String.valueOf(path.getFileName());
+            ZoneType type = ZoneType.ofFile(path); // the builder took it, so it has a type
+            boolean domains = type.holdsDomains();
+            ListSpec.Kind kind = site.getValue().equals("rhsbl_sites") ? ListSpec.Kind.RHSBL : ListSpec.Kind.DNSBL;
+            if (!kind.fits(type)) {
+                problems.add(siteOrigins.get(site.getKey()).problem(String.format(Locale.ROOT,
+                        "%s names the local zone '%s', whose file %s holds %s: name it in %s", site.getValue(),
+                        site.getKey(), file, domains ? "domains" : "addresses",
+                        domains ? "rhsbl_sites" : "dnsbl_sites or dnswl_sites")));
+            }
+        }
+    }
+
+    /**
+     * Why a {@code dns_failure.ZONE}, {@code dnsbl_reply.ZONE} or {@code dns_list_name.ZONE} setting could never
+     * take effect, or null.
+     */
+    private static @Nullable String zoneSettingProblem(Lexer.Setting s, String zone, Map<String, String> siteKinds,
+            Map<String, Path> localFiles) {
+        String written = Text.escape(s.keyOrigin().text());
+        if (!siteKinds.containsKey(zone) && !localFiles.containsKey(zone)) {
+            Set<String> zones = new LinkedHashSet<>(siteKinds.keySet());
+            zones.addAll(localFiles.keySet());
+            return String.format(Locale.ROOT, "'%s' names the zone '%s', which no dnsbl_sites, dnswl_sites,"
+                    + " rhsbl_sites or local_zone setting configures; configured zones: %s", written,
+                    Text.escape(s.suffix()), zones.isEmpty() ? "none" : String.join(", ", zones));
+        }
+        if (s.name().equals("dns_failure") && localFiles.containsKey(zone)) {
+            return "'" + written + "' names a local zone, which is answered in-process and never fails to answer";
+        }
+        if (s.name().equals("dnsbl_reply") && "dnswl_sites".equals(siteKinds.get(zone))) {
+            return "'" + written + "' names an allow list (dnswl_sites), which never refuses, so never replies";
+        }
+        return null;
+    }
+}
