@@ -5,6 +5,7 @@ import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.internal.Rules;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListNames;
+import io.github.relaypolicy.core.internal.dns.ZoneNames;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -836,7 +837,7 @@ public final class PolicyFile {
 
     /** The zone named after a key's dot, normalized; {@link #setting} refused names that are not zones. */
     private static String zoneName(String zone) {
-        return RelayEngine.Builder.zoneName("zone", zone);
+        return ZoneNames.normalize("zone", zone);
     }
 
     private static boolean bool(Setting s) {

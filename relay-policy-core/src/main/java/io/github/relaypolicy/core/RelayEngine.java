@@ -16,6 +16,7 @@ import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.LocalZoneAnswers;
+import io.github.relaypolicy.core.internal.dns.ZoneNames;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import io.github.relaypolicy.core.internal.zone.ReloadResult;
 import io.github.relaypolicy.core.internal.zone.ZoneFileException;
@@ -1205,24 +1206,12 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
          * @throws IllegalArgumentException naming the setting and the zone
          */
         static String zoneName(String setting, String zone) {
-            Objects.requireNonNull(zone, "zone");
-            try {
-                return ListSpec.zoneName(zone.strip());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT, "%s zone '%s' is not"
-                        + " a zone name: expected a domain name of at least two labels, e.g. bl.example.net", setting,
-                        Text.escape(zone))), e);
-            }
+            return ZoneNames.normalize(setting, zone);
         }
 
         /** The normalized zone of a list specification {@code zone[=filter|&mask][*weight]} or a bare zone. */
         static String zoneOf(String spec) {
-            String zone = spec.strip();
-            for (char c : new char[] {'=', '&', '*'}) {
-                int at = zone.indexOf(c);
-                zone = at < 0 ? zone : zone.substring(0, at);
-            }
-            return ListSpec.parse(ListSpec.Kind.DNSBL, zone).zone();
+            return ListSpec.zoneOf(spec);
         }
 
         /**
