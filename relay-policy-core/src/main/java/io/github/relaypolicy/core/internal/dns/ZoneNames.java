@@ -13,9 +13,11 @@ import org.jspecify.annotations.Nullable;
  * keys). A zone name is a domain name of at least two labels, normalised to lower-case ASCII without the trailing
  * dot, so that every spelling of one zone is one key.
  *
- * <p>A zone is read as IDNA2003 reads it ({@link IDN#toASCII}, which maps {@code Bl.Example} and fullwidth or
- * ideographic dots), then checked as letters, digits, hyphens (anywhere) and underscores, at most
- * {@value #MAX_LENGTH} characters ({@link DomainNames}).
+ * <p>A zone is read as IDNA2003 reads it ({@link IDN#toASCII}: U-labels to A-labels, with its mappings of
+ * fullwidth letters, ß and ideographic dots), lower-cased, then checked by {@link DomainNames} as letters, digits,
+ * hyphens (at label edges too) and underscores, at most 200 characters. Unlike a local or relay domain
+ * ({@link DomainNames#toAscii}), a zone is not also held to IDNA2008: it is read as list specifications always
+ * read it.
  */
 public final class ZoneNames {
 
