@@ -21,6 +21,10 @@ final class Text {
     /**
      * Whether {@code value} is an ASCII host name whose last label is not all digits (RFC 1123 2.1), so that an
      * IPv4 address is not taken for a domain.
+     *
+     * <p>Core's internal {@code DomainNames} with {@code ALLOW_UNDERSCORE} and 253 characters accepts the same
+     * names but for the last-label rule; the core module exports only its API, so this keeps its own check, and
+     * {@code TextTest} holds the two together.
      */
     static boolean isDomain(String value) {
         return HOST_NAME.matcher(value).matches()

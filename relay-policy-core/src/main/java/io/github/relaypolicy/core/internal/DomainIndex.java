@@ -1,12 +1,11 @@
 package io.github.relaypolicy.core.internal;
 
-import java.net.IDN;
-import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable index of domain patterns, each with a value, answering "which pattern most specifically matches
@@ -177,136 +176,10 @@ public final class DomainIndex {
 
     /**
      * Converts a domain to the lower-case A-label form the index holds, or returns null if it is not a valid
-     * domain name (LDH labels of 1 to 63 characters, at most 253 characters without the trailing dot).
-     *
-     * <p>Each label is converted alone, as IDNA does: ASCII labels (A-labels included) are kept, lower-cased, so
-     * a name may mix A-labels and U-labels ({@code münchen.xn--bcher-kva.example}). See {@link #labelToAscii}
-     * for the U-labels that are refused.
+     * domain name: {@link DomainNames#toAscii}.
      */
-    public static String toAscii(String domain) {
-        String d = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
-        if (d.isEmpty()) {
-            return null;
-        }
-        String ascii;
-        if (isAscii(d)) {
-            ascii = asciiLower(d);
-        } else {
-            StringBuilder out = new StringBuilder(d.length() + 16);
-            int labelStart = 0;
-            for (int i = 0; i <= d.length(); i++) {
-                if (i == d.length() || d.charAt(i) == '.') {
-                    String label = labelToAscii(d.substring(labelStart, i));
-                    if (label == null) {
-                        return null;
-                    }
-                    if (labelStart > 0) {
-                        out.append('.');
-                    }
-                    out.append(label);
-                    labelStart = i + 1;
-                }
-            }
-            ascii = out.toString();
-        }
-        return isHostname(ascii, 0, ascii.length()) ? ascii : null;
-    }
-
-    /**
-     * One label as a lower-case A-label, or null. A U-label is lower-cased code point by code point (as UTS 46
-     * maps Σ to σ wherever it stands; {@code String.toLowerCase} would make a final ς of it) and is refused, not
-     * folded, where a mapping would turn it into other text: a code point that is not NFC-stable (U+212A KELVIN
-     * SIGN, U+2126 OHM SIGN, U+212B ANGSTROM SIGN), one whose lower case is ASCII (U+0130 İ to i) or not
-     * NFKC-stable (U+017F ſ to s, fullwidth letters, ligatures), and one that IDNA2008 disallows outright (a symbol
-     * such as U+00F7 ÷, punctuation, a space). Then java.net.IDN, which implements IDNA2003,
-     * must give the label back unchanged: IDNA2003 maps some characters that IDNA2008 (what mail software uses
-     * today) keeps or refuses (straße to strasse, σοφίας to σοφίασ, joiners dropped, U+2024 to "."), and a name
-     * that does not come back unchanged is refused rather than matched as another domain.
-     */
-    private static String labelToAscii(String label) {
-        if (label.isEmpty()) {
-            return null;
-        }
-        if (isAscii(label)) {
-            return asciiLower(label);
-        }
-        if (!Normalizer.isNormalized(label, Normalizer.Form.NFC)) {
-            return null;
-        }
-        StringBuilder lower = new StringBuilder(label.length());
-        for (int i = 0; i < label.length(); ) {
-            int cp = label.codePointAt(i);
-            i += Character.charCount(cp);
-            int lc = Character.toLowerCase(cp);
-            if (cp >= 0x80 && lc < 0x80) {
-                return null;
-            }
-            if (lc >= 0x80 && !Normalizer.isNormalized(new String(Character.toChars(lc)), Normalizer.Form.NFKC)) {
-                return null;
-            }
-            if (lc >= 0x80 && !isLetterDigitOrMark(lc)) {
-                return null;
-            }
-            lower.appendCodePoint(lc);
-        }
-        String l = lower.toString();
-        try {
-            String ascii = IDN.toASCII(l, 0);
-            if (!IDN.toUnicode(ascii, 0).equals(l) || ascii.indexOf('.') >= 0) {
-                return null;
-            }
-            return asciiLower(ascii);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Whether a code point is in RFC 5892's LetterDigits categories (Ll, Lu, Lo, Nd, Lm, Mn, Mc), outside which
-     * IDNA2008 disallows every code point but a few context rules: symbols such as U+00F7 ÷, punctuation, spaces,
-     * enclosing marks. IDNA2003 encodes many of them, so the round trip below would not catch them.
-     */
-    private static boolean isLetterDigitOrMark(int cp) {
-        return switch (Character.getType(cp)) {
-            case Character.LOWERCASE_LETTER, Character.UPPERCASE_LETTER, Character.OTHER_LETTER,
-                    Character.DECIMAL_DIGIT_NUMBER, Character.MODIFIER_LETTER, Character.NON_SPACING_MARK,
-                    Character.COMBINING_SPACING_MARK -> true;
-            default -> false;
-        };
-    }
-
-    private static String asciiLower(String s) {
-        return s.toLowerCase(Locale.ROOT); // callers pass ASCII only: no Unicode folding can happen
-    }
-
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether {@code s[from, to)} is an ASCII host name: LDH labels of 1..63 characters, at most 253 in all. */
-    public static boolean isHostname(String s, int from, int to) {
-        if (to - from < 1 || to - from > 253) {
-            return false;
-        }
-        int labelStart = from;
-        for (int i = from; i <= to; i++) {
-            char c = i < to ? s.charAt(i) : '.';
-            if (c == '.') {
-                int len = i - labelStart;
-                if (len < 1 || len > 63 || s.charAt(labelStart) == '-' || s.charAt(i - 1) == '-') {
-                    return false;
-                }
-                labelStart = i + 1;
-            } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
-                return false;
-            }
-        }
-        return true;
+    public static @Nullable String toAscii(String domain) {
+        return DomainNames.toAscii(domain);
     }
 
     /** Collects patterns and builds the index. */
@@ -365,7 +238,7 @@ public final class DomainIndex {
                 subdomainMatch = true;
                 domain = text.substring(1);
             }
-            String ascii = text.isEmpty() ? null : toAscii(domain);
+            String ascii = text.isEmpty() ? null : DomainNames.toAscii(domain);
             if (ascii == null) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "%s '%s': not a domain name (expected example.org, .example.org or *.example.org; write an"

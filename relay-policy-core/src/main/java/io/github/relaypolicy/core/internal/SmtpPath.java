@@ -139,25 +139,8 @@ public final class SmtpPath {
         if (s.charAt(domainEnd - 1) == '.') {
             domainEnd--; // one trailing dot: the root
         }
-        if (domainEnd <= domainStart) {
-            return NOT_COMMON;
-        }
-        char prev = '.';
-        int labelStart = domainStart;
-        for (k = domainStart; k < domainEnd; k++) {
-            c = s.charAt(k);
-            if (c < 0x80 && (CLASS[c] & C_LDH) != 0) {
-                if (c == '-' && prev == '.') {
-                    return NOT_COMMON;
-                }
-            } else if (c == '.' && prev != '.' && prev != '-' && k - labelStart <= 63) {
-                labelStart = k + 1;
-            } else {
-                return NOT_COMMON;
-            }
-            prev = c;
-        }
-        if (prev == '-' || prev == '.' || domainEnd - labelStart > 63) {
+        // ASCII only: a U-label's octets are counted by parseAny
+        if (DomainNames.check(s, domainStart, domainEnd, 0, Integer.MAX_VALUE) < 0) {
             return NOT_COMMON;
         }
         return result(OK, flags | HAS_DOMAIN, domainStart, domainEnd);
@@ -382,23 +365,21 @@ public final class SmtpPath {
         }
     }
 
-    /** Character classes of ASCII: atext of RFC 5322 and letter-digit-hyphen, with routing flags in the low bits. */
+    /** Character classes of ASCII: atext of RFC 5322, with routing flags in the low bits. */
     private static final int C_ATEXT = 1 << 16;
-    private static final int C_LDH = 1 << 17;
     private static final int[] CLASS = new int[128];
 
     static {
         for (char c = 'a'; c <= 'z'; c++) {
-            CLASS[c] = C_ATEXT | C_LDH;
-            CLASS[c - 32] = C_ATEXT | C_LDH;
+            CLASS[c] = C_ATEXT;
+            CLASS[c - 32] = C_ATEXT;
         }
         for (char c = '0'; c <= '9'; c++) {
-            CLASS[c] = C_ATEXT | C_LDH;
+            CLASS[c] = C_ATEXT;
         }
         for (char c : "!#$%&'*+-/=?^_`{|}~".toCharArray()) {
             CLASS[c] = C_ATEXT;
         }
-        CLASS['-'] |= C_LDH;
         CLASS['%'] |= ROUTED | PERCENT;
         CLASS['!'] |= ROUTED | BANG;
     }
@@ -464,39 +445,14 @@ public final class SmtpPath {
 
     /**
      * Checks {@code sub-domain *("." sub-domain)} with labels of letters, digits and inner hyphens (or
-     * non-ASCII characters, to be converted to A-labels later).
+     * non-ASCII characters, to be converted to A-labels later). The length is not checked: the caller counts the
+     * domain's octets.
      *
      * @return {@link #NON_ASCII} or 0, or -1 if malformed
      */
     private static int domainSyntax(String s, int from, int to) {
-        if (from >= to) {
-            return -1;
-        }
-        int flags = 0;
-        int labelStart = from;
-        char prev = '.';
-        for (int k = from; k < to; k++) {
-            char c = s.charAt(k);
-            if (c < 0x80 && (CLASS[c] & C_LDH) != 0) {
-                if (c == '-' && prev == '.') {
-                    return -1; // a label starts with a hyphen
-                }
-            } else if (c == '.') {
-                if (prev == '.' || prev == '-' || k - labelStart > 63) {
-                    return -1; // empty label, label ending with a hyphen, label over 63
-                }
-                labelStart = k + 1;
-            } else if (c >= 0x80) {
-                flags = NON_ASCII;
-            } else {
-                return -1;
-            }
-            prev = c;
-        }
-        if (prev == '.' || prev == '-' || to - labelStart > 63) {
-            return -1;
-        }
-        return flags;
+        int r = DomainNames.check(s, from, to, DomainNames.ALLOW_NON_ASCII, Integer.MAX_VALUE);
+        return r < 0 ? -1 : r == DomainNames.NON_ASCII ? NON_ASCII : 0;
     }
 
     private static int utf8Length(String s, int from, int to) {

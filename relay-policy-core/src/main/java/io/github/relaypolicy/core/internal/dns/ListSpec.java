@@ -1,7 +1,6 @@
 package io.github.relaypolicy.core.internal.dns;
 
 import io.github.relaypolicy.core.internal.Text;
-import java.net.IDN;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
@@ -112,8 +111,8 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
                 zone = rest.substring(0, amp);
             }
             // an allow list has one more error code, which would otherwise vouch for every client
-            return new ListSpec(kind, zoneName(zone), kind == Kind.DNSWL ? filter.forAllowList() : filter, weight,
-                    spec);
+            return new ListSpec(kind, ZoneNames.forListSpec(zone),
+                    kind == Kind.DNSWL ? filter.forAllowList() : filter, weight, spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': %s (expected zone[=filter][*weight],"
                     + " e.g. zen.spamhaus.org=127.0.0.[2..11;30]*3)", kind.setting(), Text.escape(ListNames.maskAll(text)),
@@ -122,22 +121,16 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
     }
 
     /**
-     * Checks and normalizes a zone name: lower-case ASCII, no trailing dot.
+     * The normalized zone of a list specification {@code zone[=filter|&mask][*weight]} or of a bare zone.
      *
-     * @throws IllegalArgumentException if it is not a domain name of at least two labels
+     * @throws IllegalArgumentException as {@link #parse} does for the specification's zone
      */
-    public static String zoneName(String zone) {
-        String z = zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone;
-        String ascii;
-        try {
-            ascii = IDN.toASCII(z, 0).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException e) {
-            ascii = "";
+    public static String zoneOf(String spec) {
+        String zone = spec.strip();
+        for (char c : new char[] {'=', '&', '*'}) {
+            int at = zone.indexOf(c);
+            zone = at < 0 ? zone : zone.substring(0, at);
         }
-        if (ascii.isEmpty() || ascii.indexOf('.') < 0 || !ascii.matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)+")
-                || ascii.length() > 200) {
-            throw new IllegalArgumentException("zone '" + Text.escape(zone) + "' is not a domain name with at least two labels");
-        }
-        return ascii;
+        return parse(Kind.DNSBL, zone).zone();
     }
 }

@@ -13,6 +13,7 @@ import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
+import io.github.relaypolicy.core.internal.dns.ZoneNames;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.net.InetAddress;
@@ -357,7 +358,7 @@ public final class ConfigBuilder {
     }
 
     public void dnsFailure(String zone, DnsFailure failure) {
-        String z = zoneName("dnsFailure", zone);
+        String z = ZoneNames.normalize("dnsFailure", zone);
         DnsFailure previous = zoneFailures.putIfAbsent(z, Objects.requireNonNull(failure, "failure"));
         if (previous != null) {
             throw new IllegalStateException(ListNames.maskAll("dnsFailure for zone '" + z
@@ -381,7 +382,7 @@ public final class ConfigBuilder {
         }
         ReplyTemplate.checkLineLength("DNS list '" + Text.escape(ListNames.maskAll(zone)) + "'", reply,
                 reply.text().replaceAll("\\{(client|domain|zone|txt)}", ""));
-        String z = zoneName("dnsblReply", zone);
+        String z = ZoneNames.normalize("dnsblReply", zone);
         SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
         if (previous != null) {
             throw new IllegalStateException(ListNames.maskAll("dnsblReply for zone '" + z
@@ -391,7 +392,7 @@ public final class ConfigBuilder {
 
     public void dnsListName(String zone, String name) {
         Objects.requireNonNull(name, "name");
-        String z = zoneName("dnsListName", Objects.requireNonNull(zone, "zone"));
+        String z = ZoneNames.normalize("dnsListName", Objects.requireNonNull(zone, "zone"));
         String secret = ListNames.secret(z);
         if (name.isEmpty() || name.length() > 64 || !name.equals(name.strip())
                 || !name.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '{' && c != '}')) {
@@ -434,7 +435,7 @@ public final class ConfigBuilder {
                     "localZone '%s': file '%s' must end in .ip4set, .ip4trie, .ip6trie or .dnset",
                     Text.escape(zone), Text.escape(file.toString()))), e);
         }
-        String z = zoneName("localZone", zone);
+        String z = ZoneNames.normalize("localZone", zone);
         EngineConfig.LocalZoneSpec previous = localZones.putIfAbsent(z, new EngineConfig.LocalZoneSpec(file, type,
                 Objects.requireNonNull(malformed, "malformed")));
         if (previous != null) {
@@ -457,21 +458,6 @@ public final class ConfigBuilder {
                     + " byte to %d (1 GiB)", bytes, LocalZone.MAX_SIZE_LIMIT));
         }
         this.zoneMaxSize = bytes;
-    }
-
-    /**
-     * {@code zone} normalised (lower case, no final dot), or an exception naming {@code setting} and the value: the
-     * one way a zone name given to a setting is read.
-     */
-    public static String zoneName(String setting, String zone) {
-        Objects.requireNonNull(zone, "zone");
-        try {
-            return ListSpec.zoneName(zone.strip());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT, "%s zone '%s' is not"
-                    + " a zone name: expected a domain name of at least two labels, e.g. bl.example.net", setting,
-                    Text.escape(zone))), e);
-        }
     }
 
     /** The DNS servers setting's entries: IP addresses with an optional port. */

@@ -5,6 +5,7 @@ import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
+import io.github.relaypolicy.core.internal.dns.ZoneNames;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
 import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.nio.file.Files;
@@ -143,7 +144,7 @@ public final class Applier {
                         }
                         key.entry().add(t.builder, token.text());
                         if (key.name().endsWith("_sites")) {
-                            String zone = zoneOf(token.text());
+                            String zone = ListSpec.zoneOf(token.text());
                             siteKinds.putIfAbsent(zone, key.name());
                             siteOrigins.putIfAbsent(zone, token.origin());
                         }
@@ -217,19 +218,9 @@ public final class Applier {
         }
     }
 
-    /** The zone of a DNS list entry the builder accepted: the text before its filter and weight. */
-    private static String zoneOf(String spec) {
-        String zone = spec.strip();
-        for (char c : new char[] {'=', '&', '*'}) {
-            int at = zone.indexOf(c);
-            zone = at < 0 ? zone : zone.substring(0, at);
-        }
-        return ListSpec.zoneName(zone);
-    }
-
     /** The zone named after a key's dot, normalized; the lexer refused names that are not zones. */
     private static String zoneName(String zone) {
-        return ConfigBuilder.zoneName("zone", zone);
+        return ZoneNames.normalize("zone", zone);
     }
 
     /** A list naming a local zone must fit the zone's data: domains for {@code .dnset}, addresses otherwise. */

@@ -4,7 +4,7 @@ import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.internal.Rules;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListNames;
-import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
+import io.github.relaypolicy.core.internal.dns.ZoneNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
@@ -149,7 +149,7 @@ public final class Lexer {
             return s.suffix();
         }
         try {
-            return ConfigBuilder.zoneName("zone", s.suffix());
+            return ZoneNames.normalize("zone", s.suffix());
         } catch (IllegalArgumentException e) {
             return s.suffix().toLowerCase(Locale.ROOT); // reported when the setting is applied
         }
@@ -203,7 +203,7 @@ public final class Lexer {
         }
         if (key.suffixed() && !key.name().equals("reply")) {
             try {
-                ConfigBuilder.zoneName(key.name(), suffix);
+                ZoneNames.normalize(key.name(), suffix);
             } catch (IllegalArgumentException e) {
                 String example = Keys.example(key);
                 problems.add(keyOrigin.problem(String.format(Locale.ROOT, "'%s' names '%s', which is not a zone name:"

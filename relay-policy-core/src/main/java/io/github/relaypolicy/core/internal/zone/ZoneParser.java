@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.zone;
 
+import io.github.relaypolicy.core.internal.DomainNames;
 import io.github.relaypolicy.core.internal.IpText;
 import io.github.relaypolicy.core.internal.Text;
 import java.nio.ByteBuffer;
@@ -508,7 +509,7 @@ final class ZoneParser {
         while (e < t && !isSpace(b[e])) {
             e++;
         }
-        String name = domainName(p, e);
+        String name = domainName(b, p, e);
         if (name == null) {
             throw new LineError("invalid domain name");
         }
@@ -521,38 +522,19 @@ final class ZoneParser {
      * A host name, letters, digits, hyphens and underscores, labels of 1 to 63, at most 253 characters; a trailing
      * dot is dropped; lower-cased.
      *
-     * @return the name, or null if the text is not one
+     * @return the name, or null if {@code b[p, e)} is not one
      */
-    private @Nullable String domainName(int p, int e) {
+    static @Nullable String domainName(byte[] b, int p, int e) {
         if (e > p && b[e - 1] == '.') {
             e--;
         }
-        if (e <= p || e - p > 253) {
+        // bytes from 0x80 up become chars from U+0080 up, which the check refuses
+        String name = new String(b, p, e - p, StandardCharsets.ISO_8859_1);
+        if (DomainNames.check(name, 0, name.length(), DomainNames.ALLOW_UNDERSCORE | DomainNames.ALLOW_EDGE_HYPHEN,
+                DomainNames.MAX_NAME) < 0) {
             return null;
         }
-        byte[] out = new byte[e - p];
-        int label = 0;
-        for (int i = p; i < e; i++) {
-            byte c = b[i];
-            if (c == '.') {
-                if (label == 0) {
-                    return null;
-                }
-                label = 0;
-            } else if ((c >= 'a' && c <= 'z') || isDigit(c) || c == '-' || c == '_') {
-                label++;
-            } else if (c >= 'A' && c <= 'Z') {
-                c += 32;
-                label++;
-            } else {
-                return null;
-            }
-            if (label > 63) {
-                return null;
-            }
-            out[i - p] = c;
-        }
-        return label == 0 ? null : new String(out, StandardCharsets.ISO_8859_1);
+        return name.toLowerCase(Locale.ROOT); // ASCII by now
     }
 
     // ---------------------------------------------------------------- values
@@ -817,7 +799,7 @@ final class ZoneParser {
         while (e < t && !isSpace(b[e])) {
             e++;
         }
-        if (!(e == p + 1 && b[p] == '.') && domainName(p, e) == null) {
+        if (!(e == p + 1 && b[p] == '.') && domainName(b, p, e) == null) {
             return -1;
         }
         return skipSpace(e, t);
