@@ -6,6 +6,7 @@ import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.core.internal.EngineDecision;
 import io.github.relaypolicy.core.internal.Rules;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
+import io.github.relaypolicy.core.internal.dns.ListOutcome;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.engine.Compiler;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
@@ -171,7 +172,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         Rules current = state.rules();
         Rules.Ending ending = evaluate(current, request);
         DnsLists lists = request == null ? null : current.listsAfter(ending);
-        DnsLists.Outcome outcome = null;
+        ListOutcome outcome = null;
         if (lists != null) {
             outcome = cached(lists, request);
             if (outcome == null) {
@@ -187,7 +188,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     }
 
     /** The outcome kept from cached answers, or null (also if looking it up fails: the lists are then asked). */
-    private static DnsLists.@Nullable Outcome cached(DnsLists lists, RelayRequest request) {
+    private static @Nullable ListOutcome cached(DnsLists lists, RelayRequest request) {
         try {
             return lists.cached(request);
         } catch (RuntimeException e) {
@@ -199,7 +200,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * The part of {@link #decide} that waits for DNS answers; null if they could not be had (then the decision
      * defers as an internal error, never accepts).
      */
-    private static DnsLists.@Nullable Outcome awaitLists(DnsLists lists, RelayRequest request) {
+    private static @Nullable ListOutcome awaitLists(DnsLists lists, RelayRequest request) {
         try {
             // check() completes by the lists' deadline on its own; the margin only covers scheduling delays.
             return lists.check(request).get(lists.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
@@ -235,11 +236,11 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         if (lists == null) {
             return CompletableFuture.completedFuture(new EngineDecision(ending, request, current));
         }
-        DnsLists.Outcome cached = cached(lists, request);
+        ListOutcome cached = cached(lists, request);
         if (cached != null) {
             return CompletableFuture.completedFuture(new EngineDecision(ending, request, current, cached));
         }
-        CompletableFuture<DnsLists.Outcome> check;
+        CompletableFuture<ListOutcome> check;
         try {
             check = lists.check(request);
         } catch (RuntimeException e) {

@@ -5,7 +5,7 @@ import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.Verdict;
-import io.github.relaypolicy.core.internal.dns.DnsLists;
+import io.github.relaypolicy.core.internal.dns.ListOutcome;
 import io.github.relaypolicy.core.internal.dns.ListAnswer;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ public final class EngineDecision implements Decision {
     private final Rules.Ending ending;
     private final @Nullable RelayRequest request;
     private final Rules rules;
-    private final DnsLists.@Nullable Outcome lists;
+    private final @Nullable ListOutcome lists;
     // Rendered on first use. A racy write is harmless: every thread renders an equal, immutable reply.
     private @Nullable SmtpReply reply;
 
@@ -31,7 +31,7 @@ public final class EngineDecision implements Decision {
 
     /** A decision that consulted DNS lists after {@code ending} accepted the recipient domain. */
     public EngineDecision(Rules.Ending ending, @Nullable RelayRequest request, Rules rules,
-            DnsLists.@Nullable Outcome lists) {
+            @Nullable ListOutcome lists) {
         this.ending = ending;
         this.request = request;
         this.rules = rules;
@@ -39,7 +39,7 @@ public final class EngineDecision implements Decision {
     }
 
     private boolean listsDecided() {
-        return lists != null && lists.kind() != DnsLists.Kind.PASS;
+        return lists != null && lists.kind() != ListOutcome.Kind.PASS;
     }
 
     @Override
@@ -81,7 +81,7 @@ public final class EngineDecision implements Decision {
         List<TraceStep> steps = new ArrayList<>(trace.subList(0, trace.size() - 1));
         TraceStep domain = trace.get(trace.size() - 1);
         steps.add(new TraceStep(domain.rule(), TraceStep.Outcome.MATCH, domain.detail() + "; DNS lists next"));
-        for (DnsLists.Step s : lists.steps(request)) {
+        for (ListOutcome.Step s : lists.steps(request)) {
             ListAnswer a = s.answer();
             TraceStep.Outcome outcome = switch (a.status()) {
                 case LISTED -> TraceStep.Outcome.MATCH;

@@ -53,6 +53,37 @@ public final class IpText {
         return ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
     }
 
+    /** The IPv4-mapped prefix ({@code ::ffff:0:0/96}) in the low 64 bits: an IPv4 address as 128 bits. */
+    public static final long MAPPED = 0xffffL << 32;
+
+    /**
+     * Gives an address to {@code sink} as 128 bits, an IPv4 address in its IPv4-mapped form
+     * ({@code ::ffff:a.b.c.d}), which every sink takes as IPv4: the one conversion of an {@code InetAddress} for
+     * the network sets and the DNS lists. The bytes of an IPv4 address are not copied.
+     *
+     * @param address the address
+     * @param sink takes the address
+     * @return what {@code sink} returned
+     */
+    public static int address(java.net.InetAddress address, Sink6 sink) {
+        if (address instanceof java.net.Inet4Address a) {
+            return sink.accept(0, MAPPED | value(a));
+        }
+        byte[] b = address.getAddress();
+        return sink.accept(high(b), low(b));
+    }
+
+    /**
+     * Whether 128 bits are an IPv4-mapped IPv6 address, to be taken as the IPv4 address {@code lo & 0xffffffffL}.
+     *
+     * @param hi the first 64 bits
+     * @param lo the last 64 bits
+     * @return true for {@code ::ffff:0:0/96}
+     */
+    public static boolean isMapped(long hi, long lo) {
+        return hi == 0 && (lo >>> 32) == 0xffffL;
+    }
+
     /**
      * The high 64 bits of a 16-byte IPv6 address, as {@link java.net.Inet6Address#getAddress()} gives it.
      *

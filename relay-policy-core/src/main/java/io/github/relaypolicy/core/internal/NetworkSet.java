@@ -1,6 +1,5 @@
 package io.github.relaypolicy.core.internal;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -107,11 +106,7 @@ public final class NetworkSet implements IpText.Sink6 {
 
     /** Looks up an address; the same rules as for text. */
     public int lookup(InetAddress address) {
-        if (address instanceof Inet4Address a) {
-            return lookup4(IpText.value(a)); // no copy of the address bytes
-        }
-        byte[] b = address.getAddress();
-        return accept(IpText.high(b), IpText.low(b));
+        return IpText.address(address, this);
     }
 
     /** Looks up an IPv4 address given as an unsigned 32-bit value. */
@@ -122,7 +117,7 @@ public final class NetworkSet implements IpText.Sink6 {
     /** Looks up an IPv6 address; IPv4-mapped addresses are looked up as IPv4. */
     @Override
     public int accept(long hi, long lo) {
-        if (hi == 0 && (lo >>> 32) == 0xffffL) {
+        if (IpText.isMapped(hi, lo)) {
             return lookup4(lo & 0xffffffffL);
         }
         return lookup6(hi, lo);

@@ -2,18 +2,23 @@ package io.github.relaypolicy.core.internal;
 
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.internal.dns.ListNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A configured SMTP reply whose text may name parts of the request: {@code {recipient}}, {@code {sender}},
- * {@code {client}}, {@code {helo}}. A reply without placeholders is rendered once, when the rules are built.
+ * A configured SMTP reply whose text may name parts of the request: the one renderer of {@code {placeholder}}s.
+ * A rule's reply may name {@code {recipient}}, {@code {sender}}, {@code {client}}, {@code {helo}}
+ * ({@link #compile}, {@link #render}); a DNS list's reply {@code {client}}, {@code {domain}}, {@code {zone}},
+ * {@code {txt}} ({@link #compileListReply}, {@link #renderList}). A reply without placeholders is rendered once,
+ * when the rules are built.
  */
 public final class ReplyTemplate {
 
     private static final List<String> PLACEHOLDERS = List.of("recipient", "sender", "client", "helo");
+    private static final List<String> LIST_PLACEHOLDERS = List.of("client", "domain", "zone", "txt");
 
     /** The longest reply line, reply code and CRLF included (RFC 5321 section 4.5.3.1.5). */
     public static final int MAX_LINE_OCTETS = 512;
@@ -22,18 +27,20 @@ public final class ReplyTemplate {
 
     private final SmtpReply template;
     private final @Nullable SmtpReply constant;
+    private final List<String> names;  // PLACEHOLDERS or LIST_PLACEHOLDERS
     private final String[] literals;   // literals[k] precedes fields[k]; one more literal than fields
-    private final int[] fields;        // index into PLACEHOLDERS
+    private final int[] fields;        // index into names
 
-    private ReplyTemplate(SmtpReply template, String[] literals, int[] fields) {
+    private ReplyTemplate(SmtpReply template, List<String> names, List<String> literals, List<Integer> fields) {
         this.template = template;
-        this.literals = literals;
-        this.fields = fields;
-        this.constant = fields.length == 0 ? template : null;
+        this.names = names;
+        this.literals = literals.toArray(new String[0]);
+        this.fields = fields.stream().mapToInt(Integer::intValue).toArray();
+        this.constant = this.fields.length == 0 ? template : null;
     }
 
     /**
-     * Compiles a reply.
+     * Compiles a rule's reply.
      *
      * @throws IllegalArgumentException naming the rule and the placeholder if the text has an unknown or
      *     unclosed placeholder, or if the reply without its placeholders does not fit in an SMTP reply line
@@ -66,8 +73,62 @@ public final class ReplyTemplate {
         }
         literals.add(literal.toString());
         checkLineLength("rule '" + rule + "'", reply, String.join("", literals));
-        return new ReplyTemplate(reply, literals.toArray(new String[0]),
-                fields.stream().mapToInt(Integer::intValue).toArray());
+        return new ReplyTemplate(reply, PLACEHOLDERS, literals, fields);
+    }
+
+    /**
+     * Compiles a DNS list's reply. A placeholder is {@code {name}} with no brace inside; any other brace is
+     * text.
+     *
+     * @param zone the list's zone, as the caller gave it (a secret key it carries is masked in messages)
+     * @throws IllegalArgumentException naming the zone and the placeholder if the text names another
+     *     placeholder than {@code {client}}, {@code {domain}}, {@code {zone}}, {@code {txt}}, or if the reply
+     *     without its placeholders does not fit in an SMTP reply line
+     */
+    public static ReplyTemplate compileListReply(String zone, SmtpReply reply) {
+        String text = reply.text();
+        List<String> literals = new ArrayList<>();
+        List<Integer> fields = new ArrayList<>();
+        StringBuilder literal = new StringBuilder();
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            int close = c == '{' ? placeholderEnd(text, i + 1) : -1;
+            if (close < 0) {
+                literal.append(c);
+                i++;
+                continue;
+            }
+            String name = text.substring(i + 1, close);
+            int field = LIST_PLACEHOLDERS.indexOf(name);
+            if (field < 0) {
+                throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
+                        "reply for DNS list '%s' names the unknown placeholder '{%s}'; expected {client},"
+                                + " {domain}, {zone} or {txt}", zone, Text.escape(name))));
+            }
+            literals.add(literal.toString());
+            literal.setLength(0);
+            fields.add(field);
+            i = close + 1;
+        }
+        literals.add(literal.toString());
+        checkLineLength("DNS list '" + Text.escape(ListNames.maskAll(zone)) + "'", reply,
+                String.join("", literals));
+        return new ReplyTemplate(reply, LIST_PLACEHOLDERS, literals, fields);
+    }
+
+    /** The index of the {@code '}'} closing a placeholder whose name starts at {@code from}, or -1. */
+    private static int placeholderEnd(String text, int from) {
+        for (int j = from; j < text.length(); j++) {
+            char c = text.charAt(j);
+            if (c == '}') {
+                return j;
+            }
+            if (c == '{') {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -78,7 +139,7 @@ public final class ReplyTemplate {
      * @param literalText the reply text without its placeholders
      * @throws IllegalArgumentException naming the owner and the length
      */
-    public static void checkLineLength(String what, SmtpReply reply, String literalText) {
+    private static void checkLineLength(String what, SmtpReply reply, String literalText) {
         int octets = lineOctets(reply.enhancedStatus(), literalText);
         if (octets > MAX_LINE_OCTETS) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
@@ -142,6 +203,9 @@ public final class ReplyTemplate {
         if (constant != null) {
             return constant;
         }
+        if (names != PLACEHOLDERS) {
+            throw new IllegalStateException("a DNS list's reply is rendered by renderList");
+        }
         String text;
         if (fields.length == 1) {
             // The usual case, "<{recipient}>: Relay access denied": one exactly sized string.
@@ -154,6 +218,37 @@ public final class ReplyTemplate {
             text = sb.append(literals[fields.length]).toString();
         }
         return fit(new SmtpReply(template.code(), template.enhancedStatus(), text));
+    }
+
+    /**
+     * A DNS list's reply: {@code client} and {@code domain} are echoed escaped, {@code zone} and {@code txt}
+     * (already escaped by the caller) as given. The line is not cut here.
+     *
+     * @param client the client address, or {@code ""}
+     * @param domain the sender domain, or {@code ""}
+     * @param zone the list's display name
+     * @param txt what {@code {txt}} stands for, or {@code ""}
+     * @return the reply
+     */
+    public SmtpReply renderList(String client, String domain, String zone, String txt) {
+        if (constant != null) {
+            return constant;
+        }
+        if (names != LIST_PLACEHOLDERS) {
+            throw new IllegalStateException("a rule's reply is rendered by render");
+        }
+        StringBuilder sb = new StringBuilder(128);
+        for (int k = 0; k < fields.length; k++) {
+            sb.append(literals[k]);
+            switch (fields[k]) {
+                case 0 -> sb.append(Text.escape(client));
+                case 1 -> sb.append(Text.escape(domain));
+                case 2 -> sb.append(zone);
+                default -> sb.append(txt);
+            }
+        }
+        sb.append(literals[fields.length]);
+        return new SmtpReply(template.code(), template.enhancedStatus(), sb.toString());
     }
 
     private static String echo(@Nullable RelayRequest request, int field) {

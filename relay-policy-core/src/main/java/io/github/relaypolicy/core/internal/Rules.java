@@ -7,6 +7,7 @@ import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.TraceStep.Outcome;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
+import io.github.relaypolicy.core.internal.dns.ListSubjects;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import java.time.Duration;
 import java.net.InetAddress;
@@ -259,14 +260,24 @@ public final class Rules {
             return t == null ? request : end(t, request, "no request was given");
         }
 
+        // With DNS lists, the client and MAIL FROM are parsed into this thread's subjects as they are checked, so
+        // that the lists, if they come next, read them rather than parse the request again.
+        ListSubjects subjects = lists != null && t == null ? ListSubjects.forThread() : null;
+
         // The client: a grant (trusted network) is looked up now, applied after the input checks.
         InetAddress address = r.clientAddress();
         String clientText = r.client();
         int network;
-        if (address != null) {
-            network = trusted.lookup(address);
-        } else if (clientText == null) {
+        if (address == null && clientText == null) {
             return t == null ? client : end(t, client, "no client address was given");
+        } else if (subjects != null) {
+            if (!subjects.parseClient(address, clientText)) {
+                return client; // not tracing: no detail
+            }
+            network = subjects.clientIpv6() ? trusted.accept(subjects.clientHi(), subjects.clientLo())
+                    : trusted.lookup4(subjects.clientLo());
+        } else if (address != null) {
+            network = trusted.lookup(address);
         } else {
             network = trusted.lookup(clientText, 0, clientText.length());
             if (network == IpText.INVALID) {
@@ -302,6 +313,9 @@ public final class Rules {
             return t == null ? senderMissing : end(t, senderMissing, "no MAIL FROM was given");
         }
         long sender = SmtpPath.parse(senderPath);
+        if (subjects != null) {
+            subjects.sender(sender);
+        }
         switch (SmtpPath.status(sender)) {
             case SmtpPath.SYNTAX:
                 return t == null ? senderSyntax : end(t, senderSyntax,
@@ -406,6 +420,9 @@ public final class Rules {
             matched = at < 0 || t == null ? null : domains.pattern(DomainIndex.index(at)).text();
         }
         if (kind == LOCAL) {
+            if (subjects != null) {
+                subjects.filled(r); // the lists come next
+            }
             return t == null ? local : end(t, local, "recipient domain " + Text.escape(rcpt.substring(start, end))
                     + " is a local domain (matched '" + Text.escape(matched) + "')");
         }
@@ -414,6 +431,9 @@ public final class Rules {
                     + Text.escape(rcpt.substring(start, end)) + " is not a local domain"));
         }
         if (kind == RELAY) {
+            if (subjects != null) {
+                subjects.filled(r); // the lists come next
+            }
             return t == null ? relay : end(t, relay, "recipient domain " + Text.escape(rcpt.substring(start, end))
                     + " is a relay domain (matched '" + Text.escape(matched) + "')");
         }

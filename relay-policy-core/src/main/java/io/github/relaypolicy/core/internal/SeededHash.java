@@ -48,7 +48,7 @@ public final class SeededHash {
      * The 64-bit hash of an address's bytes (4 or 16), under this process's key; IPv4 and IPv6 addresses with
      * the same value hash differently. Allocates nothing for IPv4; for IPv6 it reads {@code getAddress()}, a
      * 32-byte copy that the JIT of JDK 17 does not remove: on an allocation-free path hash an
-     * {@code Inet6Address} some other way (see {@code DnsLists.RequestKey}).
+     * {@code Inet6Address} some other way (see {@code OutcomeMemo.RequestKey}).
      */
     public static long of(InetAddress address) {
         if (address instanceof Inet4Address) {

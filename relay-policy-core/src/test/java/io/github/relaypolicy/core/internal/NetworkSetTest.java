@@ -186,4 +186,22 @@ final class NetworkSetTest {
         assertThat(set.network(NetworkSet.index(i)).value()).isEqualTo(NetworkSet.value(i));
         return NetworkSet.value(i);
     }
+
+    @Test
+    void an_inet_address_is_given_as_128_bits_with_ipv4_in_its_mapped_form() throws Exception {
+        long[] seen = new long[2];
+        IpText.Sink6 sink = (hi, lo) -> {
+            seen[0] = hi;
+            seen[1] = lo;
+            return 7;
+        };
+
+        assertThat(IpText.address(InetAddress.getByName("192.0.2.1"), sink)).isEqualTo(7);
+        assertThat(seen).containsExactly(0L, 0xffff_c000_0201L);
+        assertThat(IpText.isMapped(seen[0], seen[1])).isTrue();
+
+        IpText.address(InetAddress.getByName("2001:db8::1"), sink);
+        assertThat(seen).containsExactly(0x2001_0db8_0000_0000L, 1L);
+        assertThat(IpText.isMapped(seen[0], seen[1])).isFalse();
+    }
 }

@@ -2,14 +2,14 @@ package io.github.relaypolicy.core.internal.dns;
 
 import io.github.relaypolicy.core.internal.IpText;
 import io.github.relaypolicy.core.internal.SeededHash;
-import java.net.InetAddress;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One DNS list query: a zone and what it is asked about, an IPv4 or IPv6 address or a domain. It keys the answer
- * caches: hashing and comparing it costs a few field reads, where a query name would first have to be built as a
- * string. The name ({@link #name()}) is built only when a query is sent or a trace is shown.
+ * What a DNS list is asked about, an IPv4 or IPv6 address or a domain, and in which zone: one query. A key whose
+ * zone is empty is a subject, not yet a query: {@link #in} makes the query about it in a zone. It keys the
+ * answer caches: hashing and comparing it costs a few field reads, where a query name would first have to be
+ * built as a string. The name ({@link #name()}) is built only when a query is sent or a trace is shown.
  *
  * <p>Keys held by a cache are never changed after construction. A decision made from the cache probes it with
  * its thread's {@link #probe()}, which it changes before each probe; a probe is never stored anywhere, so
@@ -19,9 +19,8 @@ import org.jspecify.annotations.Nullable;
  * prefix), so the hash is {@link SeededHash}'s, not a function of {@code String.hashCode()}, and keys are
  * {@link Comparable}, so that the caches' bins stay logarithmic even if hashes collided.
  */
-public final class QueryKey implements IpText.Sink6, Comparable<QueryKey> {
+public final class QueryKey implements Comparable<QueryKey> {
 
-    private static final byte NONE = 0;
     private static final byte IP4 = 4;
     private static final byte IP6 = 6;
     private static final byte DOMAIN = 1;
@@ -48,16 +47,24 @@ public final class QueryKey implements IpText.Sink6, Comparable<QueryKey> {
         this.domain = domain;
     }
 
-    /** The query about {@code subject} in {@code zone}. */
-    public static QueryKey of(String zone, DnsLists.Subject subject) {
-        String domain = subject.domain();
-        return domain != null ? new QueryKey(zone, DOMAIN, 0, 0, domain)
-                : new QueryKey(zone, subject.ipv6() ? IP6 : IP4, subject.ipv6() ? subject.hi() : 0, subject.lo(), null);
+    /** The query about an IPv4 address (an unsigned 32-bit value) in {@code zone}; {@code ""} for a subject. */
+    public static QueryKey ip4(String zone, long address) {
+        return new QueryKey(zone, IP4, 0, address, null);
     }
 
-    /** A key to be set by {@link #client}, for one caller's own use. */
-    static QueryKey blank() {
-        return new QueryKey();
+    /** The query about an IPv6 address in {@code zone}; {@code ""} for a subject. */
+    public static QueryKey ip6(String zone, long hi, long lo) {
+        return new QueryKey(zone, IP6, hi, lo, null);
+    }
+
+    /** The query about a domain (lower-case A-labels) in {@code zone}; {@code ""} for a subject. */
+    public static QueryKey domain(String zone, String domain) {
+        return new QueryKey(zone, DOMAIN, 0, 0, domain);
+    }
+
+    /** The query about the same subject in {@code zone}. */
+    public QueryKey in(String zone) {
+        return new QueryKey(zone, family, hi, lo, domain);
     }
 
     /** This thread's probe; valid until the thread's next call. */
@@ -65,59 +72,8 @@ public final class QueryKey implements IpText.Sink6, Comparable<QueryKey> {
         return PROBES.get();
     }
 
-    /**
-     * Sets this probe to the request's client address, IPv4-mapped addresses as IPv4, with no zone yet.
-     *
-     * @return false if the client is not an address (the probe is then unset)
-     */
-    boolean client(@Nullable InetAddress address, @Nullable String text) {
-        zone = "";
-        domain = null;
-        family = NONE;
-        hash = 0;
-        if (address instanceof java.net.Inet4Address a) {
-            accept4(IpText.value(a)); // no copy of the address bytes
-            return true;
-        }
-        if (address != null) {
-            byte[] b = address.getAddress();
-            accept(IpText.high(b), IpText.low(b));
-            return true;
-        }
-        if (text == null) {
-            return false;
-        }
-        long v4 = IpText.parse4(text, 0, text.length());
-        if (v4 >= 0) {
-            accept4(v4);
-            return true;
-        }
-        return IpText.parse6(text, 0, text.length(), this) != IpText.INVALID;
-    }
-
-    private void accept4(long v4) {
-        hash = 0;
-        family = IP4;
-        hi = 0;
-        lo = v4;
-    }
-
-    /** Takes a parsed IPv6 client address; IPv4-mapped is IPv4. Part of parsing in {@link #client}. */
-    @Override
-    public int accept(long h, long l) {
-        if (h == 0 && (l >>> 32) == 0xffffL) {
-            accept4(l & 0xffffffffL);
-        } else {
-            hash = 0;
-            family = IP6;
-            hi = h;
-            lo = l;
-        }
-        return 0;
-    }
-
     /** Sets this probe to a domain in a zone. */
-    void domain(String zone, String domain) {
+    void setDomain(String zone, String domain) {
         this.zone = zone;
         this.family = DOMAIN;
         this.hi = 0;
@@ -126,10 +82,10 @@ public final class QueryKey implements IpText.Sink6, Comparable<QueryKey> {
         this.hash = 0;
     }
 
-    /** Sets this probe to an address, as saved by {@link #family()}, {@link #hi()} and {@link #lo()}. */
-    void address(String zone, byte family, long hi, long lo) {
+    /** Sets this probe to an address in a zone: IPv6 {@code (hi, lo)}, or IPv4 {@code lo} with {@code hi} 0. */
+    void setAddress(String zone, boolean ipv6, long hi, long lo) {
         this.zone = zone;
-        this.family = family;
+        this.family = ipv6 ? IP6 : IP4;
         this.hi = hi;
         this.lo = lo;
         this.domain = null;
@@ -139,10 +95,6 @@ public final class QueryKey implements IpText.Sink6, Comparable<QueryKey> {
     /** The zone asked, lower case without the trailing dot. */
     public String zone() {
         return zone;
-    }
-
-    byte family() {
-        return family;
     }
 
     /** Whether the query is about an IPv6 address. */

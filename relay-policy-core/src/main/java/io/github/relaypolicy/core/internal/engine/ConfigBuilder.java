@@ -372,16 +372,7 @@ public final class ConfigBuilder {
             throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
                     "reply for DNS list '%s' must be 4xx or 5xx, got '%s'", zone, reply)));
         }
-        java.util.regex.Matcher placeholder = java.util.regex.Pattern.compile("\\{([^{}]*)}").matcher(reply.text());
-        while (placeholder.find()) {
-            if (!List.of("client", "domain", "zone", "txt").contains(placeholder.group(1))) {
-                throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
-                        "reply for DNS list '%s' names the unknown placeholder '{%s}'; expected {client},"
-                                + " {domain}, {zone} or {txt}", zone, Text.escape(placeholder.group(1)))));
-            }
-        }
-        ReplyTemplate.checkLineLength("DNS list '" + Text.escape(ListNames.maskAll(zone)) + "'", reply,
-                reply.text().replaceAll("\\{(client|domain|zone|txt)}", ""));
+        ReplyTemplate.compileListReply(zone, reply); // its placeholders and its length
         String z = ZoneNames.normalize("dnsblReply", zone);
         SmtpReply previous = zoneReplies.putIfAbsent(z, reply);
         if (previous != null) {

@@ -40,7 +40,7 @@ final class AnswerWindowTest {
     }
 
     private static QueryKey key() {
-        return QueryKey.of("bl.test", new DnsLists.Subject(false, 0, 0xC0000201L, null));
+        return QueryKey.ip4("bl.test", 0xC0000201L);
     }
 
     @Test

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * Hash flooding (issue 9, defect 7): keys an SMTP client chooses, here MAIL FROM domains whose
  * {@code String.hashCode()} collide and IPv6 addresses of one /64, must spread over the bins of the caches'
  * {@code ConcurrentHashMap}s (the DNS answer and TXT caches, keyed by {@link QueryKey}, and the outcome memo,
- * keyed by {@link DnsLists.RequestKey}), and the keys must be {@code Comparable} so that a bin that fills anyway
+ * keyed by {@link OutcomeMemo.RequestKey}), and the keys must be {@code Comparable} so that a bin that fills anyway
  * stays a tree. No timing: the test counts how many keys share a bin.
  */
 final class HashFloodTest {
@@ -52,7 +52,7 @@ final class HashFloodTest {
     void answer_cache_keys_of_colliding_sender_domains_spread_over_the_bins() {
         List<QueryKey> keys = new ArrayList<>();
         for (String d : collidingDomains()) {
-            keys.add(QueryKey.of("dbl.example.invalid", new DnsLists.Subject(false, 0, 0, d)));
+            keys.add(QueryKey.domain("dbl.example.invalid", d));
         }
 
         assertThat(maxBinLoad(keys)).isLessThanOrEqualTo(MOST_PER_BIN);
@@ -69,7 +69,7 @@ final class HashFloodTest {
         for (long x = 1; x <= KEYS; x++) {
             long m = (x << 32) | (x ^ 0x5a5a5a5aL);
             long lo = (m ^ (hi * 0xC2B2AE3D27D4EB4FL)) * inverse;
-            keys.add(QueryKey.of("bl.example.invalid", new DnsLists.Subject(true, hi, lo, null)));
+            keys.add(QueryKey.ip6("bl.example.invalid", hi, lo));
         }
 
         assertThat(maxBinLoad(keys)).isLessThanOrEqualTo(MOST_PER_BIN);
@@ -78,8 +78,8 @@ final class HashFloodTest {
     @Test
     void memo_keys_of_one_client_and_colliding_senders_spread_over_the_bins() throws Exception {
         InetAddress address = InetAddress.getByName("192.0.2.7");
-        List<DnsLists.RequestKey> byText = new ArrayList<>();
-        List<DnsLists.RequestKey> byAddress = new ArrayList<>();
+        List<OutcomeMemo.RequestKey> byText = new ArrayList<>();
+        List<OutcomeMemo.RequestKey> byAddress = new ArrayList<>();
         for (String d : collidingDomains()) {
             byText.add(key("192.0.2.7", "<a@" + d + ">"));
             byAddress.add(key(address, "<a@" + d + ">"));
@@ -91,7 +91,7 @@ final class HashFloodTest {
 
     @Test
     void memo_keys_of_ipv6_text_clients_of_one_64_spread_over_the_bins() {
-        List<DnsLists.RequestKey> keys = new ArrayList<>();
+        List<OutcomeMemo.RequestKey> keys = new ArrayList<>();
         for (int x = 0; x < KEYS; x++) {
             keys.add(key(ipv6Client(x), null));
         }
@@ -102,7 +102,7 @@ final class HashFloodTest {
     @Test
     @SuppressWarnings({"unchecked", "rawtypes"})
     void memo_keys_of_ipv6_addresses_whose_hash_codes_collide_are_strictly_ordered() throws Exception {
-        List<DnsLists.RequestKey> keys = new ArrayList<>();
+        List<OutcomeMemo.RequestKey> keys = new ArrayList<>();
         List<Integer> plainHashes = new ArrayList<>();
         for (int x = 0; x < KEYS; x++) {
             InetAddress a = InetAddress.getByName(ipv6Client(x));
@@ -124,7 +124,7 @@ final class HashFloodTest {
 
     @Test
     void a_concurrent_hash_map_finds_every_colliding_ipv6_memo_key_through_its_tree_bin() throws Exception {
-        java.util.concurrent.ConcurrentHashMap<DnsLists.RequestKey, Integer> map =
+        java.util.concurrent.ConcurrentHashMap<OutcomeMemo.RequestKey, Integer> map =
                 new java.util.concurrent.ConcurrentHashMap<>();
         for (int x = 0; x < KEYS; x++) {
             map.put(key(InetAddress.getByName(ipv6Client(x)), "<a@example.net>"), x);
@@ -147,22 +147,22 @@ final class HashFloodTest {
 
     @Test
     void keys_are_comparable_consistently_with_equals_so_full_bins_stay_trees() throws Exception {
-        QueryKey domain = QueryKey.of("z.example", new DnsLists.Subject(false, 0, 0, "c0an.example"));
-        QueryKey sameDomain = QueryKey.of("z.example", new DnsLists.Subject(false, 0, 0, "c0an.example"));
-        QueryKey otherDomain = QueryKey.of("z.example", new DnsLists.Subject(false, 0, 0, "anc0.example"));
-        QueryKey ip4 = QueryKey.of("z.example", new DnsLists.Subject(false, 0, 0xc0000201L, null));
-        QueryKey ip6 = QueryKey.of("z.example", new DnsLists.Subject(true, 0, 0xc0000201L, null));
+        QueryKey domain = QueryKey.domain("z.example", "c0an.example");
+        QueryKey sameDomain = QueryKey.domain("z.example", "c0an.example");
+        QueryKey otherDomain = QueryKey.domain("z.example", "anc0.example");
+        QueryKey ip4 = QueryKey.ip4("z.example", 0xc0000201L);
+        QueryKey ip6 = QueryKey.ip6("z.example", 0, 0xc0000201L);
         assertThat(domain).isEqualTo(sameDomain).isEqualByComparingTo(sameDomain).hasSameHashCodeAs(sameDomain);
         assertThat(Integer.signum(domain.compareTo(otherDomain)))
                 .isEqualTo(-Integer.signum(otherDomain.compareTo(domain))).isNotZero();
         assertThat(ip4).isNotEqualTo(ip6);
         assertThat(ip4.compareTo(ip6)).isNotZero();
 
-        DnsLists.RequestKey text = key("2001:db8::1", "<a@c0an.example>");
-        DnsLists.RequestKey address = key(InetAddress.getByName("2001:db8::1"), "<a@c0an.example>");
-        DnsLists.RequestKey address2 = key(InetAddress.getByName("2001:db8:0::1"), "<a@c0an.example>");
-        DnsLists.RequestKey other = key(InetAddress.getByName("2001:db8::2"), "<a@c0an.example>");
-        DnsLists.RequestKey noSender = key(InetAddress.getByName("2001:db8::1"), null);
+        OutcomeMemo.RequestKey text = key("2001:db8::1", "<a@c0an.example>");
+        OutcomeMemo.RequestKey address = key(InetAddress.getByName("2001:db8::1"), "<a@c0an.example>");
+        OutcomeMemo.RequestKey address2 = key(InetAddress.getByName("2001:db8:0::1"), "<a@c0an.example>");
+        OutcomeMemo.RequestKey other = key(InetAddress.getByName("2001:db8::2"), "<a@c0an.example>");
+        OutcomeMemo.RequestKey noSender = key(InetAddress.getByName("2001:db8::1"), null);
         assertThat(address).isEqualTo(address2).isEqualByComparingTo(address2).hasSameHashCodeAs(address2);
         assertThat(text).isNotEqualTo(address);
         assertThat(text.compareTo(address)).isNegative();
@@ -172,8 +172,8 @@ final class HashFloodTest {
         assertThat(address.copy()).isEqualTo(address).isEqualByComparingTo(address).hasSameHashCodeAs(address);
     }
 
-    private static DnsLists.RequestKey key(Object client, String sender) {
-        DnsLists.RequestKey k = new DnsLists.RequestKey();
+    private static OutcomeMemo.RequestKey key(Object client, String sender) {
+        OutcomeMemo.RequestKey k = new OutcomeMemo.RequestKey();
         k.set(client, sender);
         return k.copy();
     }

@@ -64,11 +64,11 @@ final class ListLookupsTest {
     }
 
     private static QueryKey ip4(String dotted, String zone) {
-        return QueryKey.of(zone, new DnsLists.Subject(false, 0, ip(dotted), null));
+        return QueryKey.ip4(zone, ip(dotted));
     }
 
     private static QueryKey domain(String domain, String zone) {
-        return QueryKey.of(zone, new DnsLists.Subject(false, 0, 0, domain));
+        return QueryKey.domain(zone, domain);
     }
 
     @Test

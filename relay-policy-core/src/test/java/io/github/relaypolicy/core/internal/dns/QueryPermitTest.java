@@ -41,7 +41,7 @@ final class QueryPermitTest {
     }
 
     private static QueryKey ip4(long last) {
-        return QueryKey.of("bl.test", new DnsLists.Subject(false, 0, 0xC0000200L | last, null));
+        return QueryKey.ip4("bl.test", 0xC0000200L | last);
     }
 
     private static final Executor REFUSING = task -> {

@@ -1,0 +1,223 @@
+package io.github.relaypolicy.core.internal.dns;
+
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.core.internal.dns.ListAnswer.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Asks the lists of one rule set about a request: from the caches (and the in-process zones) on the calling
+ * thread without waiting ({@link #compose}), or all lists at once under one deadline ({@link #check}).
+ */
+final class ListQueries {
+
+    private static final ListLookups.Raw NO_RESOLVER = ListLookups.Raw.failure("no DNS resolver configured");
+    private static final ListLookups.Raw NOT_ADMITTED = ListLookups.Raw.notAsked(ListAnswer.WAITING_LIMIT);
+
+    private final ListSet set;
+    private final @Nullable ListLookups lookups;
+    private final DnsLists.LocalAnswers local;
+    /**
+     * Indexed by {@link #present}: every list that has something to ask about answered "not listed" (null for
+     * the others), and the pass outcome those answers make, shared by all such decisions.
+     */
+    private final ListAnswer[][] unlisted = new ListAnswer[4][];
+    private final ListOutcome[] passes = new ListOutcome[4];
+
+    ListQueries(ListSet set) {
+        this.set = set;
+        this.lookups = set.lookups;
+        this.local = set.local;
+        int n = set.size();
+        for (int p = 0; p < 4; p++) {
+            unlisted[p] = new ListAnswer[n];
+            for (int i = 0; i < n; i++) {
+                boolean asked = set.domainList[i] ? (p & 2) != 0 : (p & 1) != 0;
+                unlisted[p][i] = asked ? ListAnswer.notListed() : null;
+            }
+            passes[p] = new ListOutcome(set, unlisted[p], ListScore.tally(set, unlisted[p]), null);
+        }
+    }
+
+    /** The index into {@link #unlisted} and {@link #passes}: which subjects a request has for the lists. */
+    private static int present(boolean client, boolean sender) {
+        return (client ? 1 : 0) | (sender ? 2 : 0);
+    }
+
+    /**
+     * The outcome from each list's cached (or in-process) answer, probing the caches with this thread's
+     * {@link QueryKey#probe()}: no query name is built, and when no list has anything against the request
+     * nothing is allocated. Null if an answer is not cached; kept in {@code memo} under {@code memoKey} if
+     * they are not null and every answer came from the DNS cache.
+     */
+    @Nullable ListOutcome compose(RelayRequest request, @Nullable OutcomeMemo memo,
+            OutcomeMemo.@Nullable RequestKey memoKey) {
+        ListSubjects subjects = ListSubjects.of(request);
+        boolean hasClient = subjects.hasClient();
+        String sender = set.domainLists ? subjects.senderDomain() : null;
+        QueryKey probe = QueryKey.probe();
+        boolean keep = memo != null && memoKey != null;
+        long now = keep ? System.nanoTime() : 0;
+        long remaining = Long.MAX_VALUE; // until the first answer used leaves the cache
+        ListAnswer[] answers = null; // made only when a list answers anything but "not listed"
+        for (int i = 0; i < set.size(); i++) {
+            String zone = set.lists[i].zone();
+            if (set.domainList[i]) {
+                if (sender == null) {
+                    continue;
+                }
+                probe.setDomain(zone, sender);
+            } else {
+                if (!hasClient) {
+                    continue;
+                }
+                subjects.clientIn(probe, zone);
+            }
+            ListLookups.Raw raw;
+            if (set.served[i] || lookups == null) {
+                raw = set.served[i] ? local.lookup(probe) : NO_RESOLVER;
+                keep = false;
+            } else {
+                raw = lookups.cached(probe);
+                if (raw == null) {
+                    return null;
+                }
+                remaining = keep ? Math.min(remaining, lookups.remaining(raw, now)) : remaining;
+            }
+            ListAnswer a = raw.classify(set.lists[i].filter());
+            if (a.status() != Status.NOT_LISTED) {
+                if (answers == null) {
+                    answers = unlisted[present(hasClient, sender != null)].clone();
+                }
+                answers[i] = a;
+            }
+        }
+        ListOutcome outcome;
+        if (answers == null) {
+            outcome = passes[present(hasClient, sender != null)];
+        } else {
+            long tally = ListScore.tally(set, answers);
+            String txt = null;
+            if (ListScore.kindOf(tally) == ListOutcome.Kind.REJECT) {
+                int d = ListScore.decidedOf(tally);
+                if (set.domainList[d]) {
+                    probe.setDomain(set.lists[d].zone(), sender);
+                } else {
+                    subjects.clientIn(probe, set.lists[d].zone());
+                }
+                if (set.served[d] || lookups == null) {
+                    txt = local.txt(probe);
+                } else {
+                    ListLookups.Txt t = lookups.cachedTxt(probe);
+                    if (t == null) {
+                        return null; // the reason is not cached yet: ask for it under the deadline
+                    }
+                    remaining = keep ? Math.min(remaining, lookups.remaining(t, now)) : remaining;
+                    txt = t.text().isEmpty() ? null : t.text();
+                }
+            }
+            outcome = new ListOutcome(set, answers, tally, txt);
+        }
+        if (keep) {
+            remaining -= System.nanoTime() - now; // the time spent composing: never outlive an answer
+            if (remaining > 0) {
+                memo.keep(memoKey, outcome, remaining);
+            }
+        }
+        return outcome;
+    }
+
+    /**
+     * Checks a request whose recipient is already acceptable; never completes exceptionally. The decision waits
+     * for DNS only if {@link ListLookups#admit() admitted}; else, and for every query the limit of queries in
+     * flight refuses, it takes what is cached and the other lists are {@link Status#NOT_ASKED not asked}: it
+     * completes at once, as if those lists had failed.
+     */
+    CompletableFuture<ListOutcome> check(RelayRequest request) {
+        boolean admitted = lookups != null && lookups.admit();
+        try {
+            CompletableFuture<ListOutcome> outcome = check(request, admitted);
+            if (admitted) {
+                outcome.whenComplete((o, e) -> lookups.leave());
+            }
+            return outcome;
+        } catch (RuntimeException | Error e) {
+            if (admitted) {
+                lookups.leave();
+            }
+            throw e;
+        }
+    }
+
+    private CompletableFuture<ListOutcome> check(RelayRequest request, boolean admitted) {
+        ListSubjects subjects = ListSubjects.of(request);
+        QueryKey client = subjects.client();
+        QueryKey sender = set.domainLists ? subjects.sender() : null;
+        int n = set.size();
+        QueryKey[] keys = new QueryKey[n];
+        List<CompletableFuture<ListLookups.Raw>> futures = new ArrayList<>(n);
+        long deadlineMillis = set.deadline.toMillis();
+        for (int i = 0; i < n; i++) {
+            QueryKey subject = set.domainList[i] ? sender : client;
+            if (subject == null) {
+                futures.add(null); // null sender, address literal, no domain: nothing to ask a domain list
+                continue;
+            }
+            QueryKey key = subject.in(set.lists[i].zone());
+            keys[i] = key;
+            ListLookups.Raw inProcess = set.served[i] ? local.lookup(key) : null;
+            CompletableFuture<ListLookups.Raw> f;
+            if (inProcess != null) {
+                f = CompletableFuture.completedFuture(inProcess);
+            } else if (lookups == null) {
+                f = CompletableFuture.completedFuture(NO_RESOLVER);
+            } else if (!admitted) {
+                ListLookups.Raw known = lookups.cached(key);
+                f = CompletableFuture.completedFuture(known != null ? known : NOT_ADMITTED);
+            } else {
+                f = lookups.lookup(key).copy().completeOnTimeout(
+                        ListLookups.Raw.failure("no answer within " + deadlineMillis + " ms"),
+                        deadlineMillis, TimeUnit.MILLISECONDS);
+            }
+            futures.add(f);
+        }
+        long started = System.nanoTime();
+        CompletableFuture<?>[] all = futures.stream().filter(f -> f != null).toArray(CompletableFuture<?>[]::new);
+        return CompletableFuture.allOf(all).handle((v, e) -> {
+            ListAnswer[] answers = new ListAnswer[n];
+            for (int i = 0; i < n; i++) {
+                CompletableFuture<ListLookups.Raw> f = futures.get(i);
+                if (f != null) {
+                    answers[i] = f.getNow(ListLookups.Raw.failure("no answer")).classify(set.lists[i].filter());
+                }
+            }
+            return answers;
+        }).thenCompose(answers -> judge(answers, keys, started, admitted));
+    }
+
+    private CompletableFuture<ListOutcome> judge(ListAnswer[] answers, QueryKey[] keys, long started,
+            boolean admitted) {
+        long tally = ListScore.tally(set, answers);
+        if (ListScore.kindOf(tally) != ListOutcome.Kind.REJECT) {
+            return CompletableFuture.completedFuture(new ListOutcome(set, answers, tally, null));
+        }
+        int d = ListScore.decidedOf(tally);
+        return txt(d, keys[d], started, admitted).thenApply(text -> new ListOutcome(set, answers, tally, text));
+    }
+
+    /** The TXT of a listing, asked for within what is left of the deadline. */
+    private CompletableFuture<@Nullable String> txt(int list, QueryKey key, long started, boolean admitted) {
+        if (set.served[list] || lookups == null) {
+            return CompletableFuture.completedFuture(local.txt(key));
+        }
+        if (!admitted) { // a listing from the cache: its reason only if that is cached too
+            ListLookups.Txt t = lookups.cachedTxt(key);
+            return CompletableFuture.completedFuture(t == null || t.text().isEmpty() ? null : t.text());
+        }
+        long left = set.deadline.toNanos() - (System.nanoTime() - started);
+        return lookups.txt(key).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
+    }
+}

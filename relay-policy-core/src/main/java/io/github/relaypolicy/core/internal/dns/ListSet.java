@@ -1,0 +1,72 @@
+package io.github.relaypolicy.core.internal.dns;
+
+import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.internal.ReplyTemplate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The DNS lists of one rule set as the decision path reads them: per configured list, by index, so that a
+ * decision made from the cache looks nothing up by name. Immutable.
+ */
+final class ListSet {
+
+    private static final SmtpReply DNSBL_REPLY = SmtpReply.of(554, "5.7.1",
+            "Service unavailable; client [{client}] blocked using {zone}{txt}");
+    private static final SmtpReply RHSBL_REPLY = SmtpReply.of(554, "5.7.1",
+            "Service unavailable; sender domain {domain} blocked using {zone}{txt}");
+    private static final SmtpReply DEFER_REPLY = SmtpReply.of(451, "4.7.1",
+            "Service unavailable; client [{client}] could not be checked against {zone}, try again later");
+
+    /** The reply when a list that could change the outcome did not answer. */
+    static final ReplyTemplate DEFERRAL = ReplyTemplate.compileListReply("", DEFER_REPLY);
+
+    final List<ListSpec> specs;
+    final ListSpec[] lists;
+    final int threshold;
+    final Duration deadline;
+    final @Nullable ListLookups lookups;
+    final DnsLists.LocalAnswers local;
+    final boolean domainLists;   // any list about the sender domain: only then is the sender domain worked out
+    final boolean[] domainList;  // asks about the sender domain, not the client
+    final boolean[] softListing; // its listing reply is 4xx: a listing defers instead of refusing
+    final boolean[] ignores;     // its failures are ignored rather than deferring
+    final boolean[] served;      // served in-process, never asked by DNS
+    final ReplyTemplate[] listed; // its reply to a listing, configured or the default
+
+    ListSet(List<ListSpec> specs, Map<String, Boolean> ignoreFailures, boolean ignoreByDefault, int threshold,
+            Duration deadline, Map<String, SmtpReply> replies, @Nullable ListLookups lookups,
+            DnsLists.LocalAnswers local) {
+        this.specs = List.copyOf(specs);
+        this.lists = this.specs.toArray(new ListSpec[0]);
+        this.threshold = threshold;
+        this.deadline = deadline;
+        this.lookups = lookups;
+        this.local = local;
+        int n = lists.length;
+        this.domainList = new boolean[n];
+        this.softListing = new boolean[n];
+        this.ignores = new boolean[n];
+        this.served = new boolean[n];
+        this.listed = new ReplyTemplate[n];
+        boolean anyDomain = false;
+        for (int i = 0; i < n; i++) {
+            String zone = lists[i].zone();
+            domainList[i] = lists[i].kind() == ListSpec.Kind.RHSBL;
+            anyDomain |= domainList[i];
+            SmtpReply configured = replies.get(zone);
+            softListing[i] = configured != null && configured.code() / 100 == 4;
+            listed[i] = ReplyTemplate.compileListReply(zone, configured != null ? configured
+                    : domainList[i] ? RHSBL_REPLY : DNSBL_REPLY);
+            ignores[i] = ignoreFailures.getOrDefault(zone, ignoreByDefault);
+            served[i] = local.serves(zone);
+        }
+        this.domainLists = anyDomain;
+    }
+
+    int size() {
+        return lists.length;
+    }
+}

@@ -1,0 +1,131 @@
+package io.github.relaypolicy.core.internal.dns;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Policy;
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.core.internal.SeededHash;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Outcomes made from cached DNS answers, kept (the memo) by the request's client and, if there are domain lists,
+ * its MAIL FROM, for as long as the first of those answers would still be cached: a later decision for the same
+ * client is one hash probe, whatever the number of lists, and allocates nothing. The key is the client as the
+ * request holds it (its {@code InetAddress}, else its text), so that a hit needs no parsing (the subject the
+ * lists are asked about is a function of it).
+ */
+final class OutcomeMemo {
+
+    private final Policy<Object, ListOutcome> policy;
+    private final Policy.VarExpiration<Object, ListOutcome> expiry;
+
+    OutcomeMemo(Cache<Object, ListOutcome> memo) {
+        this.policy = memo.policy();
+        this.expiry = memo.policy().expireVariably().orElseThrow();
+    }
+
+    /**
+     * This thread's probe set to {@code request}'s key: valid until the thread's next call, never stored.
+     *
+     * @param withSender whether the sender is part of the key (there are domain lists)
+     */
+    static RequestKey probe(RelayRequest request, boolean withSender) {
+        RequestKey probe = RequestKey.PROBES.get();
+        probe.set(request.clientAddress() != null ? request.clientAddress() : request.client(),
+                withSender ? request.sender() : null);
+        return probe;
+    }
+
+    /** The outcome kept under {@code key}, or null. */
+    @Nullable ListOutcome get(RequestKey key) {
+        // Quietly: lock-free, and no read is recorded for the memo's eviction policy (recording schedules
+        // buffer drains on the DNS executor). A memo miss costs a recomposition from the answer caches,
+        // whose reads are recorded, never a DNS query.
+        return policy.getIfPresentQuietly(key);
+    }
+
+    /** Keeps {@code outcome} under a copy of {@code key} (perhaps a probe) for {@code nanos}. */
+    void keep(RequestKey key, ListOutcome outcome, long nanos) {
+        expiry.put(key.copy(), outcome, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The memo's key: the client (its {@code InetAddress}, else its text) and, with domain lists, the MAIL FROM,
+     * as the request gave them. Keys in the memo are never changed; each thread probes the memo with its own
+     * instance, changed before each probe and never stored. Both parts are chosen by SMTP clients, so the hash
+     * is {@link SeededHash}'s and keys are {@link Comparable} (see {@link QueryKey}).
+     */
+    static final class RequestKey implements Comparable<RequestKey> {
+        static final ThreadLocal<RequestKey> PROBES = ThreadLocal.withInitial(RequestKey::new);
+
+        private @Nullable Object client;
+        private @Nullable String sender;
+        private int hash; // 0: not computed yet
+
+        /** Sets this probe. */
+        void set(@Nullable Object client, @Nullable String sender) {
+            this.client = client;
+            this.sender = sender;
+            this.hash = 0;
+        }
+
+        RequestKey copy() {
+            RequestKey k = new RequestKey();
+            k.client = client;
+            k.sender = sender;
+            k.hash = hash;
+            return k;
+        }
+
+        @Override
+        public boolean equals(@Nullable Object o) {
+            return o instanceof RequestKey k && Objects.equals(client, k.client) && Objects.equals(sender, k.sender);
+        }
+
+        @Override
+        public int hashCode() {
+            int h = hash;
+            if (h == 0) {
+                // An Inet6Address's bytes cannot be read without a copy (32 B per memo hit), so it is hashed by
+                // its own hashCode(), the sum of its words, which clients of one /64 can make collide: for them
+                // the keys being Comparable keeps the bin a tree. Text and IPv4 clients hash by content.
+                long c = client instanceof java.net.Inet4Address a ? SeededHash.of(a)
+                        : client instanceof java.net.InetAddress a ? SeededHash.of(6, a.hashCode())
+                        : client instanceof String s ? SeededHash.of(s) : 0;
+                h = SeededHash.fold(c * 0x9E3779B97F4A7C15L + (sender == null ? 0 : SeededHash.of(sender)));
+                h = h == 0 ? 1 : h;
+                hash = h;
+            }
+            return h;
+        }
+
+        /** An order consistent with {@link #equals}: the client (text, then IPv4, then IPv6), the sender. */
+        @Override
+        public int compareTo(RequestKey o) {
+            int c = compareClients(client, o.client);
+            if (c == 0 && sender != o.sender) {
+                c = sender == null ? -1 : o.sender == null ? 1 : sender.compareTo(o.sender);
+            }
+            return c;
+        }
+
+        private static int compareClients(@Nullable Object a, @Nullable Object b) {
+            int c = Integer.compare(rank(a), rank(b));
+            if (c != 0 || a == b) {
+                return c;
+            }
+            if (a instanceof String s) {
+                return s.compareTo((String) b);
+            }
+            // Only on equal hashes in one bin, so the copies of the addresses' bytes do not touch the hot path.
+            return java.util.Arrays.compareUnsigned(((java.net.InetAddress) a).getAddress(),
+                    ((java.net.InetAddress) b).getAddress());
+        }
+
+        private static int rank(@Nullable Object client) {
+            return client == null ? 0 : client instanceof String ? 1 : client instanceof java.net.Inet4Address ? 2
+                    : 3;
+        }
+    }
+}
