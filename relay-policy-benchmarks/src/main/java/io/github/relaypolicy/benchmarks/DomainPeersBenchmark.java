@@ -1,7 +1,7 @@
 package io.github.relaypolicy.benchmarks;
 
 import com.google.common.net.InternetDomainName;
-import io.github.relaypolicy.core.internal.DomainIndex;
+import io.github.relaypolicy.core.internal.match.DomainIndex;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;

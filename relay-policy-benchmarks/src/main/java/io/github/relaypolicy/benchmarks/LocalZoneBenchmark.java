@@ -1,6 +1,6 @@
 package io.github.relaypolicy.benchmarks;
 
-import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.zone.ZoneAnswer;
 import io.github.relaypolicy.core.internal.zone.ZoneData;
 import io.github.relaypolicy.core.internal.zone.ZoneFileException;

@@ -1,9 +1,9 @@
 package io.github.relaypolicy.benchmarks;
 
 import io.github.relaypolicy.RelayRequest;
-import io.github.relaypolicy.core.internal.DomainIndex;
-import io.github.relaypolicy.core.internal.NetworkSet;
-import io.github.relaypolicy.core.internal.SmtpPath;
+import io.github.relaypolicy.core.internal.match.DomainIndex;
+import io.github.relaypolicy.core.internal.match.NetworkSet;
+import io.github.relaypolicy.core.internal.match.SmtpPath;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,6 +1,6 @@
 package io.github.relaypolicy.benchmarks;
 
-import io.github.relaypolicy.core.internal.SmtpPath;
+import io.github.relaypolicy.core.internal.match.SmtpPath;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import java.util.ArrayList;

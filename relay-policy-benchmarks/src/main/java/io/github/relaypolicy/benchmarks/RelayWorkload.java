@@ -3,7 +3,7 @@ package io.github.relaypolicy.benchmarks;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.Verdict;
-import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.match.IpText;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;

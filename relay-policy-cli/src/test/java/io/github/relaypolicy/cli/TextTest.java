@@ -2,7 +2,7 @@ package io.github.relaypolicy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.relaypolicy.core.internal.DomainNames;
+import io.github.relaypolicy.core.internal.match.DomainNames;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.github.relaypolicy.core;
 
-import io.github.relaypolicy.core.internal.Rules;
+import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.engine.Compiler;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
 import io.github.relaypolicy.core.internal.engine.Reloader;

@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal;
 
+import io.github.relaypolicy.core.internal.match.IpText;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.security.SecureRandom;

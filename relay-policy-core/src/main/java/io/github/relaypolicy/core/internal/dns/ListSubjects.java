@@ -1,9 +1,9 @@
 package io.github.relaypolicy.core.internal.dns;
 
 import io.github.relaypolicy.RelayRequest;
-import io.github.relaypolicy.core.internal.DomainIndex;
-import io.github.relaypolicy.core.internal.IpText;
-import io.github.relaypolicy.core.internal.SmtpPath;
+import io.github.relaypolicy.core.internal.match.DomainIndex;
+import io.github.relaypolicy.core.internal.match.IpText;
+import io.github.relaypolicy.core.internal.match.SmtpPath;
 import java.net.InetAddress;
 import org.jspecify.annotations.Nullable;
 

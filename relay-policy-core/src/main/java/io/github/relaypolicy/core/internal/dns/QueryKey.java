@@ -1,6 +1,6 @@
 package io.github.relaypolicy.core.internal.dns;
 
-import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.SeededHash;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

@@ -1,6 +1,6 @@
 package io.github.relaypolicy.core.internal.dns;
 
-import io.github.relaypolicy.core.internal.DomainNames;
+import io.github.relaypolicy.core.internal.match.DomainNames;
 import io.github.relaypolicy.core.internal.Text;
 import java.net.IDN;
 import java.util.Locale;

@@ -2,7 +2,7 @@ package io.github.relaypolicy.core.internal.engine;
 
 import io.github.relaypolicy.core.DnsFailure;
 import io.github.relaypolicy.core.MalformedLines;
-import io.github.relaypolicy.core.internal.Rules;
+import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;

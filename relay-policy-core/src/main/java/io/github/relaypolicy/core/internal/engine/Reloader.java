@@ -2,7 +2,7 @@ package io.github.relaypolicy.core.internal.engine;
 
 import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.internal.FileStamp;
-import io.github.relaypolicy.core.internal.Rules;
+import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import io.github.relaypolicy.core.internal.zone.ReloadResult;

@@ -4,7 +4,7 @@ import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.internal.Formats;
-import io.github.relaypolicy.core.internal.Rules;
+import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;

@@ -1,7 +1,7 @@
 package io.github.relaypolicy.core.internal.policyfile;
 
 import io.github.relaypolicy.core.PolicyFileException;
-import io.github.relaypolicy.core.internal.Rules;
+import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ZoneNames;

@@ -1,6 +1,6 @@
 package io.github.relaypolicy.core.internal.zone;
 
-import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.Text;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

@@ -1,7 +1,7 @@
 package io.github.relaypolicy.core.internal.zone;
 
-import io.github.relaypolicy.core.internal.DomainNames;
-import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.match.DomainNames;
+import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.Text;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

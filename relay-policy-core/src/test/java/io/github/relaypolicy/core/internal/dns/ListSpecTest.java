@@ -106,7 +106,7 @@ final class ListSpecTest {
         assertThat(QueryNames.ip4(ip("192.0.2.99"), "bad.example.com")).isEqualTo("99.2.0.192.bad.example.com.");
         // RFC 5782 section 2.4's example
         long[] v6 = new long[2];
-        io.github.relaypolicy.core.internal.IpText.parse6("2001:db8:1:2:3:4:567:89ab", 0, 25, (hi, lo) -> {
+        io.github.relaypolicy.core.internal.match.IpText.parse6("2001:db8:1:2:3:4:567:89ab", 0, 25, (hi, lo) -> {
             v6[0] = hi;
             v6[1] = lo;
             return 0;

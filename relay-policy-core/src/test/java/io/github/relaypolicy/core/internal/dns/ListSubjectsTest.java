@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.core.RelayEngine;
-import io.github.relaypolicy.core.internal.SmtpPath;
+import io.github.relaypolicy.core.internal.match.SmtpPath;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;

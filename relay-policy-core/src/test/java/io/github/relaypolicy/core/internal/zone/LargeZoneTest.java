@@ -2,7 +2,7 @@ package io.github.relaypolicy.core.internal.zone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.match.IpText;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.github.relaypolicy.core.internal.zone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.testsupport.RbldnsdServer;
 import io.github.relaypolicy.testsupport.RequiresRbldnsd;
 import java.io.IOException;

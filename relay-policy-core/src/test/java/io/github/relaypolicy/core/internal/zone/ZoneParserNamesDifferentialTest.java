@@ -2,7 +2,7 @@ package io.github.relaypolicy.core.internal.zone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.relaypolicy.core.internal.LegacyValidators;
+import io.github.relaypolicy.core.internal.match.LegacyValidators;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.github.relaypolicy.core.internal.zone;
 
-import io.github.relaypolicy.core.internal.IpText;
+import io.github.relaypolicy.core.internal.match.IpText;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 

@@ -1,5 +1,6 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.match;
 
+import io.github.relaypolicy.core.internal.Text;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,6 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.match;
+
+import io.github.relaypolicy.core.internal.Text;
 
 /**
  * Parses an SMTP path argument ({@code <local@domain>}, {@code local@domain}, {@code <>}) by the RFC 5321

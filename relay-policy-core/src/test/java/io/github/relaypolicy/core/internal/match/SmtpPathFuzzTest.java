@@ -1,5 +1,6 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.match;
 
+import io.github.relaypolicy.core.internal.Text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;

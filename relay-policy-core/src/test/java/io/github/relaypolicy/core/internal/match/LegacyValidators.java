@@ -1,5 +1,6 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.match;
 
+import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import java.net.IDN;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.match;
 
 import java.util.Arrays;
 

@@ -1,5 +1,7 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.engine;
 
+import io.github.relaypolicy.core.internal.ReplyTemplate;
+import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.SmtpReply;

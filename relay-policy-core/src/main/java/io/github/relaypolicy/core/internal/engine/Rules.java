@@ -1,5 +1,11 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.engine;
 
+import io.github.relaypolicy.core.internal.ReplyTemplate;
+import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.match.DomainIndex;
+import io.github.relaypolicy.core.internal.match.IpText;
+import io.github.relaypolicy.core.internal.match.NetworkSet;
+import io.github.relaypolicy.core.internal.match.SmtpPath;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;

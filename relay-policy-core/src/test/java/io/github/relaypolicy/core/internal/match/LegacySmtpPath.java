@@ -1,4 +1,6 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.match;
+
+import io.github.relaypolicy.core.internal.Text;
 
 /**
  * A frozen copy of {@code SmtpPath} as it was before its domain checks moved to {@link DomainNames} (commit

@@ -1,10 +1,10 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.match;
 
-import static io.github.relaypolicy.core.internal.DomainNames.ALLOW_EDGE_HYPHEN;
-import static io.github.relaypolicy.core.internal.DomainNames.ALLOW_NON_ASCII;
-import static io.github.relaypolicy.core.internal.DomainNames.ALLOW_UNDERSCORE;
-import static io.github.relaypolicy.core.internal.DomainNames.MAX_NAME;
-import static io.github.relaypolicy.core.internal.DomainNames.MIN_TWO_LABELS;
+import static io.github.relaypolicy.core.internal.match.DomainNames.ALLOW_EDGE_HYPHEN;
+import static io.github.relaypolicy.core.internal.match.DomainNames.ALLOW_NON_ASCII;
+import static io.github.relaypolicy.core.internal.match.DomainNames.ALLOW_UNDERSCORE;
+import static io.github.relaypolicy.core.internal.match.DomainNames.MAX_NAME;
+import static io.github.relaypolicy.core.internal.match.DomainNames.MIN_TWO_LABELS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

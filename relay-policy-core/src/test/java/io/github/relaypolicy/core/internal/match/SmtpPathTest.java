@@ -1,15 +1,15 @@
-package io.github.relaypolicy.core.internal;
+package io.github.relaypolicy.core.internal.match;
 
-import static io.github.relaypolicy.core.internal.SmtpPath.BANG;
-import static io.github.relaypolicy.core.internal.SmtpPath.HAS_DOMAIN;
-import static io.github.relaypolicy.core.internal.SmtpPath.LITERAL;
-import static io.github.relaypolicy.core.internal.SmtpPath.NON_ASCII;
-import static io.github.relaypolicy.core.internal.SmtpPath.PERCENT;
-import static io.github.relaypolicy.core.internal.SmtpPath.POSTMASTER;
-import static io.github.relaypolicy.core.internal.SmtpPath.QUOTED_AT;
-import static io.github.relaypolicy.core.internal.SmtpPath.ROUTED;
-import static io.github.relaypolicy.core.internal.SmtpPath.SEVERAL_AT;
-import static io.github.relaypolicy.core.internal.SmtpPath.SOURCE_ROUTE;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.BANG;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.HAS_DOMAIN;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.LITERAL;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.NON_ASCII;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.PERCENT;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.POSTMASTER;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.QUOTED_AT;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.ROUTED;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.SEVERAL_AT;
+import static io.github.relaypolicy.core.internal.match.SmtpPath.SOURCE_ROUTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.stream.Stream;
