@@ -11,6 +11,7 @@ import io.github.relaypolicy.core.internal.Rules;
 import io.github.relaypolicy.core.internal.IpText;
 import io.github.relaypolicy.core.internal.ReplyTemplate;
 import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.TimeSource;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;
@@ -36,6 +37,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -534,6 +536,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         private final Map<String, LocalZoneSpec> localZones = new LinkedHashMap<>();
         private Duration zoneCheckInterval = Duration.ofMinutes(1);
         private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
+        private @Nullable Executor executor; // null: the engine's own threads
+        private TimeSource time = TimeSource.system();
 
         private Builder() {
         }
@@ -771,6 +775,40 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                         "dnsMaxInFlight %d must be from 1 to %d", maxInFlight, MAX_DNS_IN_FLIGHT));
             }
             this.dnsMaxInFlight = maxInFlight;
+            return this;
+        }
+
+        /**
+         * Where DNS list answers complete, and so where the stages chained to {@link RelayEngine#decideAsync} run
+         * when the decision waited for DNS; a decision whose lists' deadline passed is completed there too, and the
+         * DNS caches do their upkeep there. A decision made without waiting (no list, or every answer cached) is
+         * complete when {@code decideAsync} returns: stages chained to it run on the caller's thread. Default: the
+         * engine's own two daemon threads, shared by every engine of the process (a deadline then completes the
+         * decision on the JDK's timer thread).
+         *
+         * <p>The executor must run each task soon and must not reject tasks while the engine is in use: a list whose
+         * answer cannot be handed over counts as failing to answer. A direct executor ({@code Runnable::run}) works:
+         * answers are then handled on dnsjava's I/O thread and deadlines on a timer thread, so stages chained to
+         * {@code decideAsync} must not block. {@link RelayEngine#decide} waits for the answers on its own thread:
+         * do not call it from the threads of a bounded executor given here (a single-threaded one, say), whose
+         * answers would queue behind the very decisions waiting for them until the deadline plus one second,
+         * when they defer as an internal error.
+         *
+         * <p>It applies to the engine built, or reloaded, with this builder; the engine never shuts it down.
+         *
+         * @param executor where answers complete and {@code decideAsync}'s dependent stages run
+         * @return this builder
+         * @throws NullPointerException if {@code executor} is null
+         * @since 0.2.0
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** The clock of DNS answer lifetimes and deadlines, for tests that advance it instead of sleeping. */
+        Builder timeSource(TimeSource time) {
+            this.time = Objects.requireNonNull(time, "time");
             return this;
         }
 
@@ -1119,7 +1157,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             }
             boolean allLocal = all.stream().allMatch(s -> zones.containsKey(s.zone()));
             ListLookups lookups = allLocal ? null : new ListLookups(List.copyOf(dnsServers), dnsTimeout, ttlFloor,
-                    ttlCeiling, cacheSize, dnsMaxInFlight, DnsExecutor.get());
+                    ttlCeiling, cacheSize, dnsMaxInFlight, executor != null ? executor : DnsExecutor.get(),
+                    executor != null, time);
             return new DnsLists(all, zoneFailures, dnsFailure == DnsFailure.IGNORE, dnsblThreshold, dnsTimeout,
                     zoneReplies, lookups, new LocalZoneAnswers(zones));
         }

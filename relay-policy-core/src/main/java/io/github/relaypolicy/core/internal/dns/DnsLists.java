@@ -309,7 +309,7 @@ public final class DnsLists {
         long lo = probe.lo();
         String sender = domainLists ? senderDomain(request.sender()) : null;
         boolean keep = memoKey != null;
-        long now = keep ? System.nanoTime() : 0;
+        long now = keep ? lookups.nanoTime() : 0;
         long remaining = Long.MAX_VALUE; // until the first answer used leaves the cache
         ListAnswer[] answers = null; // made only when a list answers anything but "not listed"
         for (int i = 0; i < lists.length; i++) {
@@ -371,7 +371,7 @@ public final class DnsLists {
             outcome = new Outcome(this, answers, tally, txt);
         }
         if (keep) {
-            remaining -= System.nanoTime() - now; // the time spent composing: never outlive an answer
+            remaining -= lookups.nanoTime() - now; // the time spent composing: never outlive an answer
         }
         if (keep && remaining > 0) {
             memoExpiry.put(memoKey instanceof RequestKey k ? k.copy() : memoKey, outcome, remaining,
@@ -505,13 +505,13 @@ public final class DnsLists {
                 ListLookups.Raw known = lookups.cached(key);
                 f = CompletableFuture.completedFuture(known != null ? known : NOT_ADMITTED);
             } else {
-                f = lookups.lookup(key).copy().completeOnTimeout(
+                f = lookups.completeOnTimeout(lookups.lookup(key).copy(),
                         ListLookups.Raw.failure("no answer within " + deadline.toMillis() + " ms"),
                         deadline.toMillis(), TimeUnit.MILLISECONDS);
             }
             futures.add(f);
         }
-        long started = System.nanoTime();
+        long started = lookups == null ? 0 : lookups.nanoTime();
         CompletableFuture<?>[] all = futures.stream().filter(f -> f != null).toArray(CompletableFuture<?>[]::new);
         return CompletableFuture.allOf(all).handle((v, e) -> {
             ListAnswer[] answers = new ListAnswer[n];
@@ -606,8 +606,8 @@ public final class DnsLists {
             ListLookups.Txt t = lookups.cachedTxt(key);
             return CompletableFuture.completedFuture(t == null || t.text().isEmpty() ? null : t.text());
         }
-        long left = deadline.toNanos() - (System.nanoTime() - started);
-        return lookups.txt(key).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
+        long left = deadline.toNanos() - (lookups.nanoTime() - started);
+        return lookups.completeOnTimeout(lookups.txt(key).copy(), null, Math.max(0, left), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -689,9 +689,8 @@ public final class DnsLists {
         if (lookups == null) {
             return CompletableFuture.completedFuture(ListAnswer.unknown());
         }
-        return lookups.lookup(key).copy()
-                .completeOnTimeout(ListLookups.Raw.failure("no answer"), deadline.toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(raw -> raw.classify(AnswerFilter.any()));
+        return lookups.completeOnTimeout(lookups.lookup(key).copy(), ListLookups.Raw.failure("no answer"),
+                deadline.toMillis(), TimeUnit.MILLISECONDS).thenApply(raw -> raw.classify(AnswerFilter.any()));
     }
 
     /** The query name of a subject in a zone (RFC 5782). */

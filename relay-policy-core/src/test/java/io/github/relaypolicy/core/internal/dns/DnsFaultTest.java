@@ -15,7 +15,9 @@ import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.DnsFailure;
+import io.github.relaypolicy.core.EngineTestHooks;
 import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.core.internal.ManualClock;
 import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -60,6 +62,8 @@ final class DnsFaultTest {
     private static final String ALLOW = "10.2.0.192.wl.test.";
 
     private final Map<String, Behaviour> zone = new ConcurrentHashMap<>();
+    /** The clock of the engines that {@link #policy(ManualClock)} makes: TTLs pass when the test says so. */
+    private final ManualClock clock = new ManualClock();
     private FakeDnsServer server;
 
     /** One way a list can fail; a null behaviour means no server at all, on a closed port. */
@@ -113,6 +117,11 @@ final class DnsFaultTest {
 
     private RelayEngine.Builder policy() {
         return policy(server.address(), DEADLINE);
+    }
+
+    /** {@link #policy()} on the test's {@link #clock}. */
+    private RelayEngine.Builder policy(ManualClock time) {
+        return EngineTestHooks.timeSource(policy(), time);
     }
 
     private RelayEngine.Builder policyWith(Fault fault) throws Exception {
@@ -341,8 +350,9 @@ final class DnsFaultTest {
         zone.put("11.2.0.192.bl.test.", new FakeDnsServer.NxDomain(300, 1)); // negative TTL: min(TTL, minimum)
         zone.put("12.2.0.192.bl.test.", new FakeDnsServer.NxDomain(300, 300));
         zone.put("13.2.0.192.bl.test.", new FakeDnsServer.Answer(List.of("127.0.0.2"), 300, "Listed for long"));
-        RelayEngine byTtl = policy().dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000).build();
-        RelayEngine byCeiling = policy().dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofSeconds(1), 1000)
+        RelayEngine byTtl = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000)
+                .build();
+        RelayEngine byCeiling = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofSeconds(1), 1000)
                 .build();
         Runnable all = () -> {
             assertRefusedBy(byTtl.decide(client("192.0.2.10")), "192.0.2.10", "bl.test");
@@ -351,7 +361,7 @@ final class DnsFaultTest {
             assertRefusedBy(byCeiling.decide(client("192.0.2.13")), "192.0.2.13", "bl.test");
         };
         assertTimeoutPreemptively(BOUND, all::run);
-        Thread.sleep(2500); // well past the one-second TTLs and ceiling
+        clock.advance(Duration.ofMillis(2500)); // well past the one-second TTLs and ceiling
         assertTimeoutPreemptively(BOUND, all::run);
         for (String name : List.of("10", "11", "12", "13")) {
             assertThat(server.queries(name + ".2.0.192.bl.test.", Type.A)).as(name).isEqualTo(2);
@@ -363,14 +373,14 @@ final class DnsFaultTest {
     void a_decision_from_the_cache_lasts_no_longer_than_the_shortest_ttl_of_its_answers() throws Exception {
         zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
         zone.put(SECOND, new FakeDnsServer.NxDomain(300, 300));
-        RelayEngine engine = policy().dnsbl("bl.test").dnsbl("two.test")
+        RelayEngine engine = policy(clock).dnsbl("bl.test").dnsbl("two.test")
                 .dnsCache(Duration.ZERO, Duration.ofHours(1), 1000).build();
         // asked, then made from the cached answers, then from the outcome kept with them
         for (int i = 0; i < 3; i++) {
             assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.test");
         }
         zone.put(QUERY, new FakeDnsServer.NxDomain(300, 300)); // bl.test no longer lists the client
-        Thread.sleep(2500); // well past bl.test's one-second TTL, well within two.test's 300 seconds
+        clock.advance(Duration.ofMillis(2500)); // well past bl.test's one-second TTL, well within two.test's 300 s
 
         Decision later = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertThat(later.verdict()).isEqualTo(Verdict.ACCEPT);
@@ -402,9 +412,10 @@ final class DnsFaultTest {
     @Test
     void a_txt_reason_is_asked_again_once_its_ttl_has_expired() throws Exception {
         zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
-        RelayEngine engine = policy().dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000).build();
+        RelayEngine engine = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000)
+                .build();
         assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.test");
-        Thread.sleep(2500); // well past the one-second TTL of both the A and the TXT record
+        clock.advance(Duration.ofMillis(2500)); // well past the one-second TTL of both the A and the TXT record
         zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed again, for another reason"));
         Decision later = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertThat(server.queries(QUERY, Type.A)).isEqualTo(2);
