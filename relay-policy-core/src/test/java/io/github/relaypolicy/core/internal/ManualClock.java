@@ -57,6 +57,11 @@ public final class ManualClock implements TimeSource {
         due.forEach(t -> t.future().complete(null));
     }
 
+    /** The timers ever set on this clock. */
+    public synchronized long timersSet() {
+        return created;
+    }
+
     /** The timers set and neither fired nor cancelled yet. */
     public synchronized int pendingTimers() {
         return (int) timers.stream().filter(t -> !t.future().isDone()).count();

@@ -290,12 +290,11 @@ public final class ListLookups {
      * @return {@code f}
      */
     public <T> CompletableFuture<T> completeOnTimeout(CompletableFuture<T> f, T value, long timeout, TimeUnit unit) {
-        if (f.isDone()) {
-            return f;
-        }
         if (!deadlinesOnExecutor && time == TimeSource.system()) {
             return f.completeOnTimeout(value, timeout, unit); // as ever: the JDK's timer thread completes it
         }
+        // a timer even for a future already complete (cancelled at once): every deadline is set on the clock, which
+        // a test that advances the clock counts on
         CompletableFuture<@Nullable Void> timer = time.after(unit.toNanos(timeout));
         timer.thenRun(() -> {
             if (f.isDone()) {

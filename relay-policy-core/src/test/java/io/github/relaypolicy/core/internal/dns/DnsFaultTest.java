@@ -68,6 +68,11 @@ final class DnsFaultTest {
 
     /** One way a list can fail; a null behaviour means no server at all, on a closed port. */
     record Fault(String description, Behaviour behaviour) {
+        /** Whether only the deadline ends the query: no reply, or one too late. */
+        boolean silent() {
+            return behaviour instanceof FakeDnsServer.Silence || behaviour instanceof FakeDnsServer.Delayed;
+        }
+
         @Override
         public String toString() {
             return description;
@@ -126,10 +131,10 @@ final class DnsFaultTest {
 
     private RelayEngine.Builder policyWith(Fault fault) throws Exception {
         if (fault.behaviour() == null) {
-            return policy(closedPort(), DEADLINE);
+            return EngineTestHooks.timeSource(policy(closedPort(), DEADLINE), clock);
         }
         zone.put(QUERY, fault.behaviour());
-        return policy();
+        return policy(clock);
     }
 
     private static String closedPort() throws Exception {
@@ -138,13 +143,58 @@ final class DnsFaultTest {
         }
     }
 
-    /** decide() on one engine while decideAsync() runs on another: both within the bound. */
-    private static Decision[] decideBothWays(RelayEngine sync, RelayEngine async) {
+    /**
+     * decide() on one engine while decideAsync() runs on another, both on {@link #clock}: both within the bound. If
+     * only the deadline ends the fault, it is passed at once on the clock.
+     */
+    private Decision[] decideBothWays(RelayEngine sync, RelayEngine async, Fault fault) {
         return assertTimeoutPreemptively(BOUND, () -> {
+            long before = clock.timersSet();
             CompletableFuture<Decision> later = async.decideAsync(request()).toCompletableFuture();
-            Decision now = sync.decide(request());
-            return new Decision[] {now, later.get()};
+            CompletableFuture<Decision> now = onAnotherThread(() -> sync.decide(request()));
+            passDeadline(before, 2, fault.silent() ? 2 : 0, now, later);
+            return new Decision[] {now.get(), later.get()};
         });
+    }
+
+    /** The decision of {@code engine} on {@link #clock}, with {@code silent} of its {@code lists} never answering. */
+    private Decision decideSilently(RelayEngine engine, int lists, int silent) {
+        return assertTimeoutPreemptively(BOUND, () -> {
+            long before = clock.timersSet();
+            CompletableFuture<Decision> d = onAnotherThread(() -> engine.decide(request()));
+            passDeadline(before, lists, silent, d);
+            return d.get();
+        });
+    }
+
+    /**
+     * Passes the lists' deadline on {@link #clock} once every list of the decisions under way has set its deadline
+     * ({@code set} since {@code before}) and only the silent lists' deadlines are left (an answer, a failure
+     * included, cancels its list's): the answers that come are used, and the silent lists end without a wait.
+     * Waits in real time until then, or until the {@code decisions} are complete, for at most the bound.
+     */
+    private void passDeadline(long before, int set, int silent, CompletableFuture<?>... decisions)
+            throws InterruptedException {
+        long until = System.nanoTime() + BOUND.toNanos();
+        while ((clock.timersSet() - before < set || clock.pendingTimers() > silent)
+                && !CompletableFuture.allOf(decisions).isDone() && System.nanoTime() < until) {
+            Thread.sleep(2);
+        }
+        clock.advance(DEADLINE);
+    }
+
+    private static CompletableFuture<Decision> onAnotherThread(java.util.function.Supplier<Decision> decide) {
+        CompletableFuture<Decision> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(decide.get());
+            } catch (Throwable e) { // NOPMD: the test sees it
+                f.completeExceptionally(e);
+            }
+        }, "dns-fault-test-decide");
+        t.setDaemon(true);
+        t.start();
+        return f;
     }
 
     private static void assertDeferred(Decision d) {
@@ -178,7 +228,7 @@ final class DnsFaultTest {
     void a_list_that_fails_to_answer_defers_with_451_4_7_1_by_default_and_never_refuses(Fault fault)
             throws Exception {
         RelayEngine.Builder builder = policyWith(fault).dnsbl("bl.test");
-        Decision[] d = decideBothWays(builder.build(), builder.build());
+        Decision[] d = decideBothWays(builder.build(), builder.build(), fault);
         assertDeferred(d[0]);
         assertThat(d[0].reply().text()).contains("bl.test");
         assertDeferred(d[1]);
@@ -190,7 +240,7 @@ final class DnsFaultTest {
     void a_list_that_fails_to_answer_is_ignored_when_configured_so_and_the_recipient_accepted(Fault fault)
             throws Exception {
         RelayEngine.Builder builder = policyWith(fault).dnsbl("bl.test").dnsFailure(DnsFailure.IGNORE);
-        Decision[] d = decideBothWays(builder.build(), builder.build());
+        Decision[] d = decideBothWays(builder.build(), builder.build(), fault);
         for (Decision each : d) {
             assertThat(each.verdict()).isEqualTo(Verdict.ACCEPT);
             assertThat(each.rule()).isEqualTo("mydestination");
@@ -202,7 +252,7 @@ final class DnsFaultTest {
     @MethodSource("faults")
     void a_failure_ignored_for_its_zone_alone_accepts_the_recipient(Fault fault) throws Exception {
         RelayEngine engine = policyWith(fault).dnsbl("bl.test").dnsFailure("bl.test", DnsFailure.IGNORE).build();
-        Decision d = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
+        Decision d = decideSilently(engine, 1, fault.silent() ? 1 : 0);
         assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
         assertThat(d.rule()).isEqualTo("mydestination");
     }
@@ -220,12 +270,16 @@ final class DnsFaultTest {
     void a_listing_that_reaches_the_threshold_alone_refuses_although_a_second_list_times_out() {
         zone.put(QUERY, listed("Listed"));
         zone.put(SECOND, silence());
-        RelayEngine engine = policy().dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2).build();
-        Decision d = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
+        RelayEngine engine = policy(clock).dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2).build();
+        Decision d = decideSilently(engine, 2, 1);
         assertRefusedBy(d, "bl.test");
-        Decision async = assertTimeoutPreemptively(BOUND,
-                () -> policy().dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2).build()
-                        .decideAsync(request()).toCompletableFuture().get());
+        Decision async = assertTimeoutPreemptively(BOUND, () -> {
+            long before = clock.timersSet();
+            CompletableFuture<Decision> f = policy(clock).dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2)
+                    .build().decideAsync(request()).toCompletableFuture();
+            passDeadline(before, 2, 1, f);
+            return f.get();
+        });
         assertRefusedBy(async, "bl.test");
         assertThat(server.queries(SECOND, Type.A)).isEqualTo(2);
     }
@@ -234,20 +288,20 @@ final class DnsFaultTest {
     void a_listing_below_the_threshold_defers_when_a_second_list_that_could_reach_it_times_out() {
         zone.put(QUERY, listed("Listed"));
         zone.put(SECOND, silence());
-        RelayEngine engine = policy().dnsbl("bl.test").dnsbl("two.test").dnsblThreshold(2).build();
-        assertDeferred(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())));
+        RelayEngine engine = policy(clock).dnsbl("bl.test").dnsbl("two.test").dnsblThreshold(2).build();
+        assertDeferred(decideSilently(engine, 2, 1));
     }
 
     @Test
     void an_unanswered_allow_list_defers_a_client_a_block_list_listed_because_it_could_have_vouched() {
         zone.put(QUERY, listed("Listed"));
         zone.put(ALLOW, silence());
-        RelayEngine engine = policy().dnsbl("bl.test").dnswl("wl.test*-5").build();
-        assertDeferred(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())));
+        RelayEngine engine = policy(clock).dnsbl("bl.test").dnswl("wl.test*-5").build();
+        assertDeferred(decideSilently(engine, 2, 1));
 
-        RelayEngine ignoring = policy().dnsbl("bl.test").dnswl("wl.test*-5")
+        RelayEngine ignoring = policy(clock).dnsbl("bl.test").dnswl("wl.test*-5")
                 .dnsFailure("wl.test", DnsFailure.IGNORE).build();
-        assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> ignoring.decide(request())), "bl.test");
+        assertRefusedBy(decideSilently(ignoring, 2, 1), "bl.test");
     }
 
     @Test
