@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,31 +153,40 @@ final class DnsFaultTest {
             long before = clock.timersSet();
             CompletableFuture<Decision> later = async.decideAsync(request()).toCompletableFuture();
             CompletableFuture<Decision> now = onAnotherThread(() -> sync.decide(request()));
-            passDeadline(before, 2, fault.silent() ? 2 : 0, now, later);
+            passDeadline(before, 2, fault.silent() ? 2 : 0, asked(QUERY, fault.silent() ? 2 : 0), now, later);
             return new Decision[] {now.get(), later.get()};
         });
     }
 
-    /** The decision of {@code engine} on {@link #clock}, with {@code silent} of its {@code lists} never answering. */
-    private Decision decideSilently(RelayEngine engine, int lists, int silent) {
+    /**
+     * The decision of {@code engine} on {@link #clock}, with {@code silent} of its {@code lists} never answering,
+     * once {@code asked} says the server has their queries.
+     */
+    private Decision decideSilently(RelayEngine engine, int lists, int silent, BooleanSupplier asked) {
         return assertTimeoutPreemptively(BOUND, () -> {
             long before = clock.timersSet();
             CompletableFuture<Decision> d = onAnotherThread(() -> engine.decide(request()));
-            passDeadline(before, lists, silent, d);
+            passDeadline(before, lists, silent, asked, d);
             return d.get();
         });
     }
 
+    /** Whether the server has received {@code n} A queries for {@code name}. */
+    private BooleanSupplier asked(String name, int n) {
+        return () -> server.queries(name, Type.A) >= n;
+    }
+
     /**
      * Passes the lists' deadline on {@link #clock} once every list of the decisions under way has set its deadline
-     * ({@code set} since {@code before}) and only the silent lists' deadlines are left (an answer, a failure
-     * included, cancels its list's): the answers that come are used, and the silent lists end without a wait.
-     * Waits in real time until then, or until the {@code decisions} are complete, for at most the bound.
+     * ({@code set} since {@code before}), only the silent lists' deadlines are left (an answer, a failure included,
+     * cancels its list's) and the server has their queries ({@code asked}): the answers that come are used, and the
+     * silent lists end without a wait. Waits in real time until then, or until the {@code decisions} are complete,
+     * for at most the bound.
      */
-    private void passDeadline(long before, int set, int silent, CompletableFuture<?>... decisions)
-            throws InterruptedException {
+    private void passDeadline(long before, int set, int silent, BooleanSupplier asked,
+            CompletableFuture<?>... decisions) throws InterruptedException {
         long until = System.nanoTime() + BOUND.toNanos();
-        while ((clock.timersSet() - before < set || clock.pendingTimers() > silent)
+        while ((clock.timersSet() - before < set || clock.pendingTimers() > silent || !asked.getAsBoolean())
                 && !CompletableFuture.allOf(decisions).isDone() && System.nanoTime() < until) {
             Thread.sleep(2);
         }
@@ -252,7 +262,7 @@ final class DnsFaultTest {
     @MethodSource("faults")
     void a_failure_ignored_for_its_zone_alone_accepts_the_recipient(Fault fault) throws Exception {
         RelayEngine engine = policyWith(fault).dnsbl("bl.test").dnsFailure("bl.test", DnsFailure.IGNORE).build();
-        Decision d = decideSilently(engine, 1, fault.silent() ? 1 : 0);
+        Decision d = decideSilently(engine, 1, fault.silent() ? 1 : 0, asked(QUERY, fault.silent() ? 1 : 0));
         assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
         assertThat(d.rule()).isEqualTo("mydestination");
     }
@@ -271,13 +281,13 @@ final class DnsFaultTest {
         zone.put(QUERY, listed("Listed"));
         zone.put(SECOND, silence());
         RelayEngine engine = policy(clock).dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2).build();
-        Decision d = decideSilently(engine, 2, 1);
+        Decision d = decideSilently(engine, 2, 1, asked(SECOND, 1));
         assertRefusedBy(d, "bl.test");
         Decision async = assertTimeoutPreemptively(BOUND, () -> {
             long before = clock.timersSet();
             CompletableFuture<Decision> f = policy(clock).dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2)
                     .build().decideAsync(request()).toCompletableFuture();
-            passDeadline(before, 2, 1, f);
+            passDeadline(before, 2, 1, asked(SECOND, 2), f);
             return f.get();
         });
         assertRefusedBy(async, "bl.test");
@@ -289,7 +299,7 @@ final class DnsFaultTest {
         zone.put(QUERY, listed("Listed"));
         zone.put(SECOND, silence());
         RelayEngine engine = policy(clock).dnsbl("bl.test").dnsbl("two.test").dnsblThreshold(2).build();
-        assertDeferred(decideSilently(engine, 2, 1));
+        assertDeferred(decideSilently(engine, 2, 1, asked(SECOND, 1)));
     }
 
     @Test
@@ -297,11 +307,11 @@ final class DnsFaultTest {
         zone.put(QUERY, listed("Listed"));
         zone.put(ALLOW, silence());
         RelayEngine engine = policy(clock).dnsbl("bl.test").dnswl("wl.test*-5").build();
-        assertDeferred(decideSilently(engine, 2, 1));
+        assertDeferred(decideSilently(engine, 2, 1, asked(ALLOW, 1)));
 
         RelayEngine ignoring = policy(clock).dnsbl("bl.test").dnswl("wl.test*-5")
                 .dnsFailure("wl.test", DnsFailure.IGNORE).build();
-        assertRefusedBy(decideSilently(ignoring, 2, 1), "bl.test");
+        assertRefusedBy(decideSilently(ignoring, 2, 1, asked(ALLOW, 2)), "bl.test");
     }
 
     @Test
