@@ -270,7 +270,11 @@ public final class ListLookups {
                 .buildAsync();
     }
 
-    /** The time now on this instance's clock, which the answers' lifetimes are counted by. */
+    /**
+     * The time now on this instance's clock, which the answers' lifetimes are counted by.
+     *
+     * @return the reading, in nanoseconds from an arbitrary origin
+     */
     public long nanoTime() {
         return time.nanoTime();
     }
@@ -287,6 +291,11 @@ public final class ListLookups {
      * {@code decideAsync}) runs there too, never on a timer thread. The timer is cancelled once {@code f} completes
      * otherwise.
      *
+     * @param f the future, typically a copy of a shared lookup's
+     * @param value what it completes with at the deadline
+     * @param timeout how long from now, on this instance's clock
+     * @param unit the unit of {@code timeout}
+     * @param <T> the type of the value
      * @return {@code f}
      */
     public <T> CompletableFuture<T> completeOnTimeout(CompletableFuture<T> f, T value, long timeout, TimeUnit unit) {
