@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.concurrent.Executor;
 
 /**
  * The settings of a {@link RelayEngine.Builder}: the configuration vocabulary of the engine, one method a setting.
@@ -245,6 +246,34 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      */
     public RelayEngine.Builder dnsMaxInFlight(int maxInFlight) {
         config.dnsMaxInFlight(maxInFlight);
+        return self();
+    }
+
+    /**
+     * Where DNS list answers complete, and so where the stages chained to {@link RelayEngine#decideAsync} run
+     * when the decision waited for DNS; a decision whose lists' deadline passed is completed there too, and the
+     * DNS caches do their upkeep there. A decision made without waiting (no list, or every answer cached) is
+     * complete when {@code decideAsync} returns: stages chained to it run on the caller's thread. Default: the
+     * engine's own two daemon threads, shared by every engine of the process (a deadline then completes the
+     * decision on the JDK's timer thread).
+     *
+     * <p>The executor must run each task soon and must not reject tasks while the engine is in use: a list whose
+     * answer cannot be handed over counts as failing to answer. A direct executor ({@code Runnable::run}) works:
+     * answers are then handled on dnsjava's I/O thread and deadlines on a timer thread, so stages chained to
+     * {@code decideAsync} must not block. {@link RelayEngine#decide} waits for the answers on its own thread:
+     * do not call it from the threads of a bounded executor given here (a single-threaded one, say), whose
+     * answers would queue behind the very decisions waiting for them until the deadline plus one second,
+     * when they defer as an internal error.
+     *
+     * <p>It applies to the engine built, or reloaded, with this builder; the engine never shuts it down.
+     *
+     * @param executor where answers complete and {@code decideAsync}'s dependent stages run
+     * @return this builder
+     * @throws NullPointerException if {@code executor} is null
+     * @since 0.2.0
+     */
+    public RelayEngine.Builder executor(Executor executor) {
+        config.executor(executor);
         return self();
     }
 

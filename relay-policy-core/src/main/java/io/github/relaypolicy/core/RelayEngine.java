@@ -222,7 +222,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
 
     /**
      * Decides like {@link #decide} without blocking the caller: DNS list queries run on the engine's own
-     * threads, all lists of a decision in parallel under one deadline. Without lists the stage is complete.
+     * threads (or the {@link Builder#executor(java.util.concurrent.Executor) executor} given), all lists of a
+     * decision in parallel under one deadline. Without lists the stage is complete.
      *
      * @param request the request
      * @return a stage completed with the decision; never completed exceptionally

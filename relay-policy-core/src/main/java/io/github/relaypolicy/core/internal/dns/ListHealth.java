@@ -65,9 +65,7 @@ public record ListHealth(ListSpec spec, ListAnswer listedPoint, ListAnswer unlis
         if (set.lookups == null) {
             return CompletableFuture.completedFuture(ListAnswer.unknown());
         }
-        return set.lookups.lookup(key).copy()
-                .completeOnTimeout(ListLookups.Raw.failure("no answer"), set.deadline.toMillis(),
-                        TimeUnit.MILLISECONDS)
-                .thenApply(raw -> raw.classify(AnswerFilter.any()));
+        return set.lookups.completeOnTimeout(set.lookups.lookup(key).copy(), ListLookups.Raw.failure("no answer"),
+                set.deadline.toMillis(), TimeUnit.MILLISECONDS).thenApply(raw -> raw.classify(AnswerFilter.any()));
     }
 }

@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.relaypolicy.core.internal.TimeSource;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -63,7 +65,7 @@ public final class ListLookups {
         private final boolean failed;
         private final String failure;
         private final long ttlSeconds;
-        private final long createdAt; // System.nanoTime(), the cache's clock
+        private final long createdAt; // TimeSource.nanoTime(), the cache's clock
         /** The answer whatever the filter: the first answer outside 127/8, else the first error code; or null. */
         private final @Nullable ListAnswer regardless;
         /** A listing for each A record, in order: the first that passes a list's filter is its answer. */
@@ -110,12 +112,14 @@ public final class ListLookups {
             this.listings = n == 0 ? NO_LISTINGS : n == found.length ? found : Arrays.copyOf(found, n);
         }
 
+        /** NXDOMAIN, made in-process for no cache (a local zone's answer): made at no time of the clock. */
         static Raw nxdomain(long ttl) {
-            return new Raw(NONE, false, "", ttl, System.nanoTime());
+            return new Raw(NONE, false, "", ttl, 0);
         }
 
+        /** A failure made in-process for no cache (a fallback of a decision): made at no time of the clock. */
         static Raw failure(String why) {
-            return new Raw(NONE, true, why, 0, System.nanoTime());
+            return new Raw(NONE, true, why, 0, 0);
         }
 
         /** The answer when the list was not asked, for {@link ListAnswer#notAsked(int) why}; never cached. */
@@ -193,6 +197,8 @@ public final class ListLookups {
 
     private final Resolver resolver;
     private final Executor executor;
+    private final boolean deadlinesOnExecutor;
+    private final TimeSource time;
     private final long maxEntries;
     private final long floor;
     private final long ceiling;
@@ -203,12 +209,9 @@ public final class ListLookups {
 
     /**
      * A TXT answer ({@code ""} for none: Caffeine keeps no null values), its TTL, and when it was made
-     * ({@link System#nanoTime()}, the cache's clock).
+     * ({@link TimeSource#nanoTime()}, the cache's clock).
      */
     record Txt(String text, long ttlSeconds, long createdAt) {
-        Txt(String text, long ttlSeconds) {
-            this(text, ttlSeconds, System.nanoTime());
-        }
     }
 
     /**
@@ -227,6 +230,20 @@ public final class ListLookups {
      */
     public ListLookups(List<InetSocketAddress> servers, Duration timeout, Duration ttlFloor, Duration ttlCeiling,
             long maxEntries, int maxInFlight, Executor executor) {
+        this(servers, timeout, ttlFloor, ttlCeiling, maxEntries, maxInFlight, executor, false, TimeSource.system());
+    }
+
+    /**
+     * @param servers the DNS servers to ask; empty for the system resolvers
+     * @param timeout how long one query may take, retries included (dnsjava's own timer: the system clock's)
+     * @param maxInFlight the most queries in flight at once (A and TXT); see {@link #maxWaiting(int)}
+     * @param executor where answers complete and the caches do their upkeep
+     * @param deadlinesOnExecutor whether a {@link #completeOnTimeout deadline} completes its future on the executor
+     *     too (a host's executor, which it expects every stage to run on), or on the timer's thread
+     * @param time the clock of the answers' lifetimes and of the deadlines
+     */
+    public ListLookups(List<InetSocketAddress> servers, Duration timeout, Duration ttlFloor, Duration ttlCeiling,
+            long maxEntries, int maxInFlight, Executor executor, boolean deadlinesOnExecutor, TimeSource time) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight " + maxInFlight + " must be at least 1");
         }
@@ -234,22 +251,79 @@ public final class ListLookups {
         this.queries = new Limit(maxInFlight);
         this.waiting = new Limit(maxWaiting(maxInFlight));
         this.executor = executor;
+        this.deadlinesOnExecutor = deadlinesOnExecutor;
+        this.time = time;
         this.maxEntries = maxEntries;
         this.floor = ttlFloor.toNanos();
         this.ceiling = ttlCeiling.toNanos();
         this.addresses = Caffeine.newBuilder()
                 .maximumSize(maxEntries)
                 .executor(executor)
+                .ticker(ticker())
                 .expireAfter(new AnswerExpiry<Raw>(this::remaining))
                 .buildAsync();
         this.texts = Caffeine.newBuilder()
                 .maximumSize(Math.max(16, maxEntries / 16))
                 .executor(executor)
+                .ticker(ticker())
                 .expireAfter(new AnswerExpiry<Txt>(this::remaining))
                 .buildAsync();
     }
 
-    /** How much longer an answer may be kept at a time ({@link System#nanoTime()}), in nanoseconds. */
+    /**
+     * The time now on this instance's clock, which the answers' lifetimes are counted by.
+     *
+     * @return the reading, in nanoseconds from an arbitrary origin
+     */
+    public long nanoTime() {
+        return time.nanoTime();
+    }
+
+    /** The caches' clock: this instance's; Caffeine's own for the system clock, as without one. */
+    private Ticker ticker() {
+        return time == TimeSource.system() ? Ticker.systemTicker() : time::nanoTime;
+    }
+
+    /**
+     * Completes {@code f} with {@code value} once {@code timeout} has passed on this instance's clock, unless it is
+     * complete by then, like {@link CompletableFuture#completeOnTimeout}. With {@code deadlinesOnExecutor}, {@code f}
+     * is completed on the executor, where answers complete, so that what depends on it (a caller's stages of
+     * {@code decideAsync}) runs there too, never on a timer thread. The timer is cancelled once {@code f} completes
+     * otherwise.
+     *
+     * @param f the future, typically a copy of a shared lookup's
+     * @param value what it completes with at the deadline
+     * @param timeout how long from now, on this instance's clock
+     * @param unit the unit of {@code timeout}
+     * @param <T> the type of the value
+     * @return {@code f}
+     */
+    public <T> CompletableFuture<T> completeOnTimeout(CompletableFuture<T> f, T value, long timeout, TimeUnit unit) {
+        if (!deadlinesOnExecutor && time == TimeSource.system()) {
+            return f.completeOnTimeout(value, timeout, unit); // as ever: the JDK's timer thread completes it
+        }
+        // a timer even for a future already complete (cancelled at once): every deadline is set on the clock, which
+        // a test that advances the clock counts on
+        CompletableFuture<@Nullable Void> timer = time.after(unit.toNanos(timeout));
+        timer.thenRun(() -> {
+            if (f.isDone()) {
+                return;
+            }
+            if (!deadlinesOnExecutor) {
+                f.complete(value);
+                return;
+            }
+            try {
+                executor.execute(() -> f.complete(value));
+            } catch (Throwable t) { // NOPMD: refused, or no thread for it: the deadline holds all the same
+                f.complete(value);
+            }
+        });
+        f.whenComplete((v, e) -> timer.cancel(false));
+        return f;
+    }
+
+    /** How much longer an answer may be kept at a time ({@link TimeSource#nanoTime()}), in nanoseconds. */
     @FunctionalInterface
     interface Remaining<V> {
         long at(V answer, long now);
@@ -304,12 +378,12 @@ public final class ListLookups {
     }
 
     /**
-     * How much longer, at most, the cache keeps an answer it holds, at {@code now} ({@link System#nanoTime()}):
+     * How much longer, at most, the cache keeps an answer it holds, at {@code now} ({@link #nanoTime()}):
      * the cache starts an answer's lifetime when it receives it, not before it was made.
      */
     long remaining(Raw raw, long now) {
         // a not-asked answer was made at no time of the clock (0 stands for none): nothing left, whatever the clock
-        // reads (System.nanoTime() may be negative)
+        // reads (like System.nanoTime(), it may be negative)
         return raw.wasNotAsked() ? -1 : lifetime(raw) - (now - raw.createdAt);
     }
 
@@ -327,6 +401,7 @@ public final class ListLookups {
         return Caffeine.newBuilder()
                 .maximumSize(maxEntries)
                 .executor(executor)
+                .ticker(ticker())
                 .expireAfter(Expiry.<K, V>creating((key, value) -> Duration.ZERO))
                 .build();
     }
@@ -361,7 +436,7 @@ public final class ListLookups {
         // Caffeine records an answer's lifetime in a completion handler of its future; until that has run (the
         // dependents registered after it run first, on the same thread, for as long as they take) the entry has
         // the "forever" of a pending future. An answer is never used past its TTL, whatever is recorded yet.
-        return remaining(raw, System.nanoTime()) > 0 ? raw : null;
+        return remaining(raw, time.nanoTime()) > 0 ? raw : null;
     }
 
     /**
@@ -372,7 +447,7 @@ public final class ListLookups {
     public CompletableFuture<Raw> lookup(QueryKey key) {
         CompletableFuture<Raw> known = addresses.getIfPresent(key);
         if (known != null) {
-            if (!known.isDone() || known.isCompletedExceptionally() || remaining(known.join(), System.nanoTime()) > 0) {
+            if (!known.isDone() || known.isCompletedExceptionally() || remaining(known.join(), time.nanoTime()) > 0) {
                 return known;
             }
             addresses.asMap().remove(key, known); // past its TTL, though the cache has not recorded it yet: ask again
@@ -387,9 +462,9 @@ public final class ListLookups {
                 asked[0] = true;
                 return releasing(sent(k.name(), Type.A).handle((m, e) -> {
                     try {
-                        return e != null ? notSent(e) ? NOT_ASKED_NO_SOCKET : Raw.failure(describe(e)) : toRaw(m);
+                        return e != null ? notSent(e) ? NOT_ASKED_NO_SOCKET : failure(describe(e)) : toRaw(m);
                     } catch (RuntimeException x) {
-                        return Raw.failure(describe(x));
+                        return failure(describe(x));
                     }
                 }), e -> NOT_ASKED_NO_SOCKET);
             });
@@ -422,7 +497,7 @@ public final class ListLookups {
     public CompletableFuture<@Nullable String> txt(QueryKey key) {
         CompletableFuture<Txt> known = texts.getIfPresent(key);
         if (known != null && known.isDone() && !known.isCompletedExceptionally()
-                && remaining(known.join(), System.nanoTime()) <= 0) {
+                && remaining(known.join(), time.nanoTime()) <= 0) {
             texts.asMap().remove(key, known); // past its TTL, though the cache has not recorded it yet: ask again
             known = null;
         }
@@ -436,10 +511,10 @@ public final class ListLookups {
                     asked[0] = true;
                     return releasing(sent(k.name(), Type.TXT).handle((m, e) -> {
                         try {
-                            return e != null ? notSent(e) ? NOT_ASKED_TXT : new Txt("", FAILURE_TTL_SECONDS)
+                            return e != null ? notSent(e) ? NOT_ASKED_TXT : txt("", FAILURE_TTL_SECONDS)
                                     : toText(m);
                         } catch (RuntimeException x) {
-                            return new Txt("", FAILURE_TTL_SECONDS);
+                            return txt("", FAILURE_TTL_SECONDS);
                         }
                     }), e -> NOT_ASKED_TXT);
                 });
@@ -633,7 +708,7 @@ public final class ListLookups {
             return null;
         }
         Txt txt = f.join();
-        return remaining(txt, System.nanoTime()) > 0 ? txt : null; // see cached(QueryKey)
+        return remaining(txt, time.nanoTime()) > 0 ? txt : null; // see cached(QueryKey)
     }
 
     private CompletableFuture<Message> query(String name, int type) {
@@ -675,16 +750,16 @@ public final class ListLookups {
         return false;
     }
 
-    private static Raw toRaw(Message m) {
+    private Raw toRaw(Message m) {
         int rcode = m.getRcode();
         if (rcode == Rcode.NXDOMAIN) {
-            return Raw.nxdomain(negativeTtl(m));
+            return nxdomain(negativeTtl(m));
         }
         if (rcode != Rcode.NOERROR) {
-            return Raw.failure(Rcode.string(rcode));
+            return failure(Rcode.string(rcode));
         }
         if (m.getHeader().getFlag(org.xbill.DNS.Flags.TC)) {
-            return Raw.failure("truncated answer");
+            return failure("truncated answer");
         }
         List<Long> found = new ArrayList<>();
         long ttl = Long.MAX_VALUE;
@@ -696,9 +771,24 @@ public final class ListLookups {
             }
         }
         if (found.isEmpty()) {
-            return Raw.nxdomain(negativeTtl(m)); // NODATA: not listed
+            return nxdomain(negativeTtl(m)); // NODATA: not listed
         }
-        return new Raw(found.stream().mapToLong(Long::longValue).toArray(), false, "", ttl, System.nanoTime());
+        return new Raw(found.stream().mapToLong(Long::longValue).toArray(), false, "", ttl, time.nanoTime());
+    }
+
+    /** NXDOMAIN or NODATA, for the cache: made now. */
+    private Raw nxdomain(long ttl) {
+        return new Raw(Raw.NONE, false, "", ttl, time.nanoTime());
+    }
+
+    /** A failure, for the cache: made now. */
+    private Raw failure(String why) {
+        return new Raw(Raw.NONE, true, why, 0, time.nanoTime());
+    }
+
+    /** A TXT answer, for the cache: made now. */
+    private Txt txt(String text, long ttlSeconds) {
+        return new Txt(text, ttlSeconds, time.nanoTime());
     }
 
     private static String describe(Throwable e) {
@@ -717,13 +807,13 @@ public final class ListLookups {
         return 0; // no SOA: the floor applies
     }
 
-    private static Txt toText(Message m) {
+    private Txt toText(Message m) {
         for (Record r : m.getSection(Section.ANSWER)) {
             if (r instanceof TXTRecord t) {
-                return new Txt(String.join("", t.getStrings()), r.getTTL());
+                return txt(String.join("", t.getStrings()), r.getTTL());
             }
         }
-        return new Txt("", m.getRcode() == Rcode.NOERROR || m.getRcode() == Rcode.NXDOMAIN ? negativeTtl(m)
+        return txt("", m.getRcode() == Rcode.NOERROR || m.getRcode() == Rcode.NXDOMAIN ? negativeTtl(m)
                 : FAILURE_TTL_SECONDS);
     }
 }

@@ -60,7 +60,7 @@ final class ListQueries {
         String sender = set.domainLists ? subjects.senderDomain() : null;
         QueryKey probe = QueryKey.probe();
         boolean keep = memo != null && memoKey != null;
-        long now = keep ? System.nanoTime() : 0;
+        long now = keep ? clock() : 0;
         long remaining = Long.MAX_VALUE; // until the first answer used leaves the cache
         ListAnswer[] answers = null; // made only when a list answers anything but "not listed"
         for (int i = 0; i < set.size(); i++) {
@@ -122,7 +122,7 @@ final class ListQueries {
             outcome = new ListOutcome(set, answers, tally, txt);
         }
         if (keep) {
-            remaining -= System.nanoTime() - now; // the time spent composing: never outlive an answer
+            remaining -= clock() - now; // the time spent composing: never outlive an answer
             if (remaining > 0) {
                 memo.keep(memoKey, outcome, remaining);
             }
@@ -178,13 +178,13 @@ final class ListQueries {
                 ListLookups.Raw known = lookups.cached(key);
                 f = CompletableFuture.completedFuture(known != null ? known : NOT_ADMITTED);
             } else {
-                f = lookups.lookup(key).copy().completeOnTimeout(
+                f = lookups.completeOnTimeout(lookups.lookup(key).copy(),
                         ListLookups.Raw.failure("no answer within " + deadlineMillis + " ms"),
                         deadlineMillis, TimeUnit.MILLISECONDS);
             }
             futures.add(f);
         }
-        long started = System.nanoTime();
+        long started = clock();
         CompletableFuture<?>[] all = futures.stream().filter(f -> f != null).toArray(CompletableFuture<?>[]::new);
         return CompletableFuture.allOf(all).handle((v, e) -> {
             ListAnswer[] answers = new ListAnswer[n];
@@ -217,7 +217,12 @@ final class ListQueries {
             ListLookups.Txt t = lookups.cachedTxt(key);
             return CompletableFuture.completedFuture(t == null || t.text().isEmpty() ? null : t.text());
         }
-        long left = set.deadline.toNanos() - (System.nanoTime() - started);
-        return lookups.txt(key).copy().completeOnTimeout(null, Math.max(0, left), TimeUnit.NANOSECONDS);
+        long left = set.deadline.toNanos() - (lookups.nanoTime() - started);
+        return lookups.completeOnTimeout(lookups.txt(key).copy(), null, Math.max(0, left), TimeUnit.NANOSECONDS);
+    }
+
+    /** The lists' clock: the lookups' time source (which tests advance), or the system's without lookups. */
+    private long clock() {
+        return lookups != null ? lookups.nanoTime() : System.nanoTime();
     }
 }

@@ -81,7 +81,8 @@ public final class Compiler {
         boolean allLocal = all.stream().allMatch(s -> zones.containsKey(s.zone()));
         ListLookups lookups = allLocal ? null : new ListLookups(List.copyOf(config.dnsServers()), config.dnsTimeout(),
                 config.ttlFloor(), config.ttlCeiling(), config.cacheSize(), config.dnsMaxInFlight(),
-                DnsExecutor.get());
+                config.executor() != null ? config.executor() : DnsExecutor.get(), config.executor() != null,
+                config.time());
         Map<String, Boolean> ignore = new LinkedHashMap<>();
         config.zoneFailures().forEach((zone, failure) -> ignore.put(zone, failure == DnsFailure.IGNORE));
         return new DnsLists(all, ignore, config.dnsFailure() == DnsFailure.IGNORE, config.dnsblThreshold(),

@@ -10,6 +10,7 @@ import io.github.relaypolicy.core.internal.match.NetworkSet;
 import io.github.relaypolicy.core.internal.ReplyTemplate;
 import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.TimeSource;
 import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
@@ -73,6 +75,8 @@ public final class ConfigBuilder {
     private final Map<String, EngineConfig.LocalZoneSpec> localZones;
     private Duration zoneCheckInterval = Duration.ofMinutes(1);
     private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
+    private @Nullable Executor executor; // null: the engine's own threads
+    private TimeSource time = TimeSource.system();
     /**
      * The first domain or network entry refused: {@link #checkNotRefused} throws it again at build time, so that a
      * caller who catches and ignores the refusal (of an exclusion {@code !192.0.2.66}, say) never builds an engine
@@ -124,6 +128,8 @@ public final class ConfigBuilder {
         localZones = new LinkedHashMap<>(o.localZones);
         zoneCheckInterval = o.zoneCheckInterval;
         zoneMaxSize = o.zoneMaxSize;
+        executor = o.executor;
+        time = o.time;
         refused = o.refused;
         placer = o.placer;
     }
@@ -183,7 +189,7 @@ public final class ConfigBuilder {
                 trusted.build(), domains.build(), literals.build(), permitAuthenticated, ordered(replies),
                 List.copyOf(lists), List.copyOf(dnsServers), dnsblThreshold, dnsTimeout, dnsMaxInFlight, dnsFailure,
                 ordered(zoneFailures), ordered(zoneReplies), ordered(zoneNames), ttlFloor, ttlCeiling, cacheSize,
-                ordered(localZones), zoneCheckInterval, zoneMaxSize);
+                ordered(localZones), zoneCheckInterval, zoneMaxSize, executor, time);
     }
 
     private static <V> Map<String, V> ordered(Map<String, V> m) {
@@ -433,6 +439,15 @@ public final class ConfigBuilder {
             throw new IllegalStateException(ListNames.maskAll("localZone '" + z + "' was already set to "
                     + previous.file()));
         }
+    }
+
+    public void executor(Executor executor) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+    }
+
+    /** The clock of DNS answer lifetimes and deadlines, for tests that advance it instead of sleeping. */
+    public void timeSource(TimeSource time) {
+        this.time = Objects.requireNonNull(time, "time");
     }
 
     public void localZoneCheckInterval(Duration interval) {

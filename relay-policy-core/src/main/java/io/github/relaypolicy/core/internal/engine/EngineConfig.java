@@ -5,6 +5,7 @@ import io.github.relaypolicy.core.DnsFailure;
 import io.github.relaypolicy.core.MalformedLines;
 import io.github.relaypolicy.core.internal.match.DomainIndex;
 import io.github.relaypolicy.core.internal.match.NetworkSet;
+import io.github.relaypolicy.core.internal.TimeSource;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.net.InetSocketAddress;
@@ -12,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A complete, validated configuration: what {@code RelayEngine.Builder} was given, immutable. The domain and network
@@ -41,13 +44,16 @@ import java.util.Map;
  * @param localZones the local zones, by zone
  * @param zoneCheckInterval how often the local zone files are checked
  * @param zoneMaxSize the largest local zone file read
+ * @param executor where DNS answers complete, or null for the engine's own threads
+ * @param time the clock of DNS answer lifetimes and deadlines
  */
 public record EngineConfig(List<String> localDomains, List<String> relayDomains, List<String> trustedNetworks,
         NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
         Map<String, SmtpReply> replies, List<ListSpec> lists, List<InetSocketAddress> dnsServers, int dnsblThreshold,
         Duration dnsTimeout, int dnsMaxInFlight, DnsFailure dnsFailure, Map<String, DnsFailure> zoneFailures,
         Map<String, SmtpReply> zoneReplies, Map<String, String> zoneNames, Duration ttlFloor, Duration ttlCeiling,
-        long cacheSize, Map<String, LocalZoneSpec> localZones, Duration zoneCheckInterval, long zoneMaxSize) {
+        long cacheSize, Map<String, LocalZoneSpec> localZones, Duration zoneCheckInterval, long zoneMaxSize,
+        @Nullable Executor executor, TimeSource time) {
 
     /**
      * A local zone as configured.

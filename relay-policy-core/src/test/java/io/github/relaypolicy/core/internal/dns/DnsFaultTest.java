@@ -15,7 +15,9 @@ import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.DnsFailure;
+import io.github.relaypolicy.core.EngineTestHooks;
 import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.core.internal.ManualClock;
 import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -35,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,10 +63,17 @@ final class DnsFaultTest {
     private static final String ALLOW = "10.2.0.192.wl.test.";
 
     private final Map<String, Behaviour> zone = new ConcurrentHashMap<>();
+    /** The clock of the engines that {@link #policy(ManualClock)} makes: TTLs pass when the test says so. */
+    private final ManualClock clock = new ManualClock();
     private FakeDnsServer server;
 
     /** One way a list can fail; a null behaviour means no server at all, on a closed port. */
     record Fault(String description, Behaviour behaviour) {
+        /** Whether only the deadline ends the query: no reply, or one too late. */
+        boolean silent() {
+            return behaviour instanceof FakeDnsServer.Silence || behaviour instanceof FakeDnsServer.Delayed;
+        }
+
         @Override
         public String toString() {
             return description;
@@ -115,12 +125,17 @@ final class DnsFaultTest {
         return policy(server.address(), DEADLINE);
     }
 
+    /** {@link #policy()} on the test's {@link #clock}. */
+    private RelayEngine.Builder policy(ManualClock time) {
+        return EngineTestHooks.timeSource(policy(), time);
+    }
+
     private RelayEngine.Builder policyWith(Fault fault) throws Exception {
         if (fault.behaviour() == null) {
-            return policy(closedPort(), DEADLINE);
+            return EngineTestHooks.timeSource(policy(closedPort(), DEADLINE), clock);
         }
         zone.put(QUERY, fault.behaviour());
-        return policy();
+        return policy(clock);
     }
 
     private static String closedPort() throws Exception {
@@ -129,13 +144,67 @@ final class DnsFaultTest {
         }
     }
 
-    /** decide() on one engine while decideAsync() runs on another: both within the bound. */
-    private static Decision[] decideBothWays(RelayEngine sync, RelayEngine async) {
+    /**
+     * decide() on one engine while decideAsync() runs on another, both on {@link #clock}: both within the bound. If
+     * only the deadline ends the fault, it is passed at once on the clock.
+     */
+    private Decision[] decideBothWays(RelayEngine sync, RelayEngine async, Fault fault) {
         return assertTimeoutPreemptively(BOUND, () -> {
+            long before = clock.timersSet();
             CompletableFuture<Decision> later = async.decideAsync(request()).toCompletableFuture();
-            Decision now = sync.decide(request());
-            return new Decision[] {now, later.get()};
+            CompletableFuture<Decision> now = onAnotherThread(() -> sync.decide(request()));
+            passDeadline(before, 2, fault.silent() ? 2 : 0, asked(QUERY, fault.silent() ? 2 : 0), now, later);
+            return new Decision[] {now.get(), later.get()};
         });
+    }
+
+    /**
+     * The decision of {@code engine} on {@link #clock}, with {@code silent} of its {@code lists} never answering,
+     * once {@code asked} says the server has their queries.
+     */
+    private Decision decideSilently(RelayEngine engine, int lists, int silent, BooleanSupplier asked) {
+        return assertTimeoutPreemptively(BOUND, () -> {
+            long before = clock.timersSet();
+            CompletableFuture<Decision> d = onAnotherThread(() -> engine.decide(request()));
+            passDeadline(before, lists, silent, asked, d);
+            return d.get();
+        });
+    }
+
+    /** Whether the server has received {@code n} A queries for {@code name}. */
+    private BooleanSupplier asked(String name, int n) {
+        return () -> server.queries(name, Type.A) >= n;
+    }
+
+    /**
+     * Passes the lists' deadline on {@link #clock} once every list of the decisions under way has set its deadline
+     * ({@code set} since {@code before}), only the silent lists' deadlines are left (an answer, a failure included,
+     * cancels its list's) and the server has their queries ({@code asked}): the answers that come are used, and the
+     * silent lists end without a wait. Waits in real time until then, or until the {@code decisions} are complete,
+     * for at most the bound.
+     */
+    private void passDeadline(long before, int set, int silent, BooleanSupplier asked,
+            CompletableFuture<?>... decisions) throws InterruptedException {
+        long until = System.nanoTime() + BOUND.toNanos();
+        while ((clock.timersSet() - before < set || clock.pendingTimers() > silent || !asked.getAsBoolean())
+                && !CompletableFuture.allOf(decisions).isDone() && System.nanoTime() < until) {
+            Thread.sleep(2);
+        }
+        clock.advance(DEADLINE);
+    }
+
+    private static CompletableFuture<Decision> onAnotherThread(java.util.function.Supplier<Decision> decide) {
+        CompletableFuture<Decision> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(decide.get());
+            } catch (Throwable e) { // NOPMD: the test sees it
+                f.completeExceptionally(e);
+            }
+        }, "dns-fault-test-decide");
+        t.setDaemon(true);
+        t.start();
+        return f;
     }
 
     private static void assertDeferred(Decision d) {
@@ -169,7 +238,7 @@ final class DnsFaultTest {
     void a_list_that_fails_to_answer_defers_with_451_4_7_1_by_default_and_never_refuses(Fault fault)
             throws Exception {
         RelayEngine.Builder builder = policyWith(fault).dnsbl("bl.test");
-        Decision[] d = decideBothWays(builder.build(), builder.build());
+        Decision[] d = decideBothWays(builder.build(), builder.build(), fault);
         assertDeferred(d[0]);
         assertThat(d[0].reply().text()).contains("bl.test");
         assertDeferred(d[1]);
@@ -181,7 +250,7 @@ final class DnsFaultTest {
     void a_list_that_fails_to_answer_is_ignored_when_configured_so_and_the_recipient_accepted(Fault fault)
             throws Exception {
         RelayEngine.Builder builder = policyWith(fault).dnsbl("bl.test").dnsFailure(DnsFailure.IGNORE);
-        Decision[] d = decideBothWays(builder.build(), builder.build());
+        Decision[] d = decideBothWays(builder.build(), builder.build(), fault);
         for (Decision each : d) {
             assertThat(each.verdict()).isEqualTo(Verdict.ACCEPT);
             assertThat(each.rule()).isEqualTo("mydestination");
@@ -193,7 +262,7 @@ final class DnsFaultTest {
     @MethodSource("faults")
     void a_failure_ignored_for_its_zone_alone_accepts_the_recipient(Fault fault) throws Exception {
         RelayEngine engine = policyWith(fault).dnsbl("bl.test").dnsFailure("bl.test", DnsFailure.IGNORE).build();
-        Decision d = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
+        Decision d = decideSilently(engine, 1, fault.silent() ? 1 : 0, asked(QUERY, fault.silent() ? 1 : 0));
         assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
         assertThat(d.rule()).isEqualTo("mydestination");
     }
@@ -211,12 +280,16 @@ final class DnsFaultTest {
     void a_listing_that_reaches_the_threshold_alone_refuses_although_a_second_list_times_out() {
         zone.put(QUERY, listed("Listed"));
         zone.put(SECOND, silence());
-        RelayEngine engine = policy().dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2).build();
-        Decision d = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
+        RelayEngine engine = policy(clock).dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2).build();
+        Decision d = decideSilently(engine, 2, 1, asked(SECOND, 1));
         assertRefusedBy(d, "bl.test");
-        Decision async = assertTimeoutPreemptively(BOUND,
-                () -> policy().dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2).build()
-                        .decideAsync(request()).toCompletableFuture().get());
+        Decision async = assertTimeoutPreemptively(BOUND, () -> {
+            long before = clock.timersSet();
+            CompletableFuture<Decision> f = policy(clock).dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2)
+                    .build().decideAsync(request()).toCompletableFuture();
+            passDeadline(before, 2, 1, asked(SECOND, 2), f);
+            return f.get();
+        });
         assertRefusedBy(async, "bl.test");
         assertThat(server.queries(SECOND, Type.A)).isEqualTo(2);
     }
@@ -225,20 +298,20 @@ final class DnsFaultTest {
     void a_listing_below_the_threshold_defers_when_a_second_list_that_could_reach_it_times_out() {
         zone.put(QUERY, listed("Listed"));
         zone.put(SECOND, silence());
-        RelayEngine engine = policy().dnsbl("bl.test").dnsbl("two.test").dnsblThreshold(2).build();
-        assertDeferred(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())));
+        RelayEngine engine = policy(clock).dnsbl("bl.test").dnsbl("two.test").dnsblThreshold(2).build();
+        assertDeferred(decideSilently(engine, 2, 1, asked(SECOND, 1)));
     }
 
     @Test
     void an_unanswered_allow_list_defers_a_client_a_block_list_listed_because_it_could_have_vouched() {
         zone.put(QUERY, listed("Listed"));
         zone.put(ALLOW, silence());
-        RelayEngine engine = policy().dnsbl("bl.test").dnswl("wl.test*-5").build();
-        assertDeferred(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())));
+        RelayEngine engine = policy(clock).dnsbl("bl.test").dnswl("wl.test*-5").build();
+        assertDeferred(decideSilently(engine, 2, 1, asked(ALLOW, 1)));
 
-        RelayEngine ignoring = policy().dnsbl("bl.test").dnswl("wl.test*-5")
+        RelayEngine ignoring = policy(clock).dnsbl("bl.test").dnswl("wl.test*-5")
                 .dnsFailure("wl.test", DnsFailure.IGNORE).build();
-        assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> ignoring.decide(request())), "bl.test");
+        assertRefusedBy(decideSilently(ignoring, 2, 1, asked(ALLOW, 2)), "bl.test");
     }
 
     @Test
@@ -341,8 +414,9 @@ final class DnsFaultTest {
         zone.put("11.2.0.192.bl.test.", new FakeDnsServer.NxDomain(300, 1)); // negative TTL: min(TTL, minimum)
         zone.put("12.2.0.192.bl.test.", new FakeDnsServer.NxDomain(300, 300));
         zone.put("13.2.0.192.bl.test.", new FakeDnsServer.Answer(List.of("127.0.0.2"), 300, "Listed for long"));
-        RelayEngine byTtl = policy().dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000).build();
-        RelayEngine byCeiling = policy().dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofSeconds(1), 1000)
+        RelayEngine byTtl = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000)
+                .build();
+        RelayEngine byCeiling = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofSeconds(1), 1000)
                 .build();
         Runnable all = () -> {
             assertRefusedBy(byTtl.decide(client("192.0.2.10")), "192.0.2.10", "bl.test");
@@ -351,7 +425,7 @@ final class DnsFaultTest {
             assertRefusedBy(byCeiling.decide(client("192.0.2.13")), "192.0.2.13", "bl.test");
         };
         assertTimeoutPreemptively(BOUND, all::run);
-        Thread.sleep(2500); // well past the one-second TTLs and ceiling
+        clock.advance(Duration.ofMillis(2500)); // well past the one-second TTLs and ceiling
         assertTimeoutPreemptively(BOUND, all::run);
         for (String name : List.of("10", "11", "12", "13")) {
             assertThat(server.queries(name + ".2.0.192.bl.test.", Type.A)).as(name).isEqualTo(2);
@@ -363,14 +437,14 @@ final class DnsFaultTest {
     void a_decision_from_the_cache_lasts_no_longer_than_the_shortest_ttl_of_its_answers() throws Exception {
         zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
         zone.put(SECOND, new FakeDnsServer.NxDomain(300, 300));
-        RelayEngine engine = policy().dnsbl("bl.test").dnsbl("two.test")
+        RelayEngine engine = policy(clock).dnsbl("bl.test").dnsbl("two.test")
                 .dnsCache(Duration.ZERO, Duration.ofHours(1), 1000).build();
         // asked, then made from the cached answers, then from the outcome kept with them
         for (int i = 0; i < 3; i++) {
             assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.test");
         }
         zone.put(QUERY, new FakeDnsServer.NxDomain(300, 300)); // bl.test no longer lists the client
-        Thread.sleep(2500); // well past bl.test's one-second TTL, well within two.test's 300 seconds
+        clock.advance(Duration.ofMillis(2500)); // well past bl.test's one-second TTL, well within two.test's 300 s
 
         Decision later = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertThat(later.verdict()).isEqualTo(Verdict.ACCEPT);
@@ -402,9 +476,10 @@ final class DnsFaultTest {
     @Test
     void a_txt_reason_is_asked_again_once_its_ttl_has_expired() throws Exception {
         zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
-        RelayEngine engine = policy().dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000).build();
+        RelayEngine engine = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000)
+                .build();
         assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.test");
-        Thread.sleep(2500); // well past the one-second TTL of both the A and the TXT record
+        clock.advance(Duration.ofMillis(2500)); // well past the one-second TTL of both the A and the TXT record
         zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed again, for another reason"));
         Decision later = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertThat(server.queries(QUERY, Type.A)).isEqualTo(2);
