@@ -24,7 +24,7 @@ public final class DnsLists {
     /** Answers for lists served in-process (rbldnsd data files), by zone. */
     public interface LocalAnswers {
         /** The in-process answer to a query, or null if its zone is not served here. */
-        ListLookups.@Nullable Raw lookup(QueryKey query);
+        @Nullable RawAnswer lookup(QueryKey query);
 
         /** The TXT for a listing in an in-process zone, or null. */
         @Nullable String txt(QueryKey query);

@@ -58,14 +58,14 @@ public record ListHealth(ListSpec spec, ListAnswer listedPoint, ListAnswer unlis
     }
 
     private static CompletableFuture<ListAnswer> point(ListSet set, QueryKey key) {
-        ListLookups.Raw inProcess = set.local.lookup(key);
+        RawAnswer inProcess = set.local.lookup(key);
         if (inProcess != null) {
             return CompletableFuture.completedFuture(inProcess.classify(AnswerFilter.any()));
         }
         if (set.lookups == null) {
             return CompletableFuture.completedFuture(ListAnswer.unknown());
         }
-        return set.lookups.completeOnTimeout(set.lookups.lookup(key).copy(), ListLookups.Raw.failure("no answer"),
+        return set.lookups.completeOnTimeout(set.lookups.lookup(key).copy(), RawAnswer.failure("no answer"),
                 set.deadline.toMillis(), TimeUnit.MILLISECONDS).thenApply(raw -> raw.classify(AnswerFilter.any()));
     }
 }

@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class ListQueries {
 
-    private static final ListLookups.Raw NO_RESOLVER = ListLookups.Raw.failure("no DNS resolver configured");
-    private static final ListLookups.Raw NOT_ADMITTED = ListLookups.Raw.notAsked(ListAnswer.WAITING_LIMIT);
+    private static final RawAnswer NO_RESOLVER = RawAnswer.failure("no DNS resolver configured");
+    private static final RawAnswer NOT_ADMITTED = RawAnswer.notAsked(ListAnswer.WAITING_LIMIT);
 
     private final ListSet set;
     private final @Nullable ListLookups lookups;
@@ -76,7 +76,7 @@ final class ListQueries {
                 }
                 subjects.clientIn(probe, zone);
             }
-            ListLookups.Raw raw;
+            RawAnswer raw;
             if (set.served[i] || lookups == null) {
                 raw = set.served[i] ? local.lookup(probe) : NO_RESOLVER;
                 keep = false;
@@ -158,7 +158,7 @@ final class ListQueries {
         QueryKey sender = set.domainLists ? subjects.sender() : null;
         int n = set.size();
         QueryKey[] keys = new QueryKey[n];
-        List<CompletableFuture<ListLookups.Raw>> futures = new ArrayList<>(n);
+        List<CompletableFuture<RawAnswer>> futures = new ArrayList<>(n);
         long deadlineMillis = set.deadline.toMillis();
         for (int i = 0; i < n; i++) {
             QueryKey subject = set.domainList[i] ? sender : client;
@@ -168,18 +168,18 @@ final class ListQueries {
             }
             QueryKey key = subject.in(set.lists[i].zone());
             keys[i] = key;
-            ListLookups.Raw inProcess = set.served[i] ? local.lookup(key) : null;
-            CompletableFuture<ListLookups.Raw> f;
+            RawAnswer inProcess = set.served[i] ? local.lookup(key) : null;
+            CompletableFuture<RawAnswer> f;
             if (inProcess != null) {
                 f = CompletableFuture.completedFuture(inProcess);
             } else if (lookups == null) {
                 f = CompletableFuture.completedFuture(NO_RESOLVER);
             } else if (!admitted) {
-                ListLookups.Raw known = lookups.cached(key);
+                RawAnswer known = lookups.cached(key);
                 f = CompletableFuture.completedFuture(known != null ? known : NOT_ADMITTED);
             } else {
                 f = lookups.completeOnTimeout(lookups.lookup(key).copy(),
-                        ListLookups.Raw.failure("no answer within " + deadlineMillis + " ms"),
+                        RawAnswer.failure("no answer within " + deadlineMillis + " ms"),
                         deadlineMillis, TimeUnit.MILLISECONDS);
             }
             futures.add(f);
@@ -189,9 +189,9 @@ final class ListQueries {
         return CompletableFuture.allOf(all).handle((v, e) -> {
             ListAnswer[] answers = new ListAnswer[n];
             for (int i = 0; i < n; i++) {
-                CompletableFuture<ListLookups.Raw> f = futures.get(i);
+                CompletableFuture<RawAnswer> f = futures.get(i);
                 if (f != null) {
-                    answers[i] = f.getNow(ListLookups.Raw.failure("no answer")).classify(set.lists[i].filter());
+                    answers[i] = f.getNow(RawAnswer.failure("no answer")).classify(set.lists[i].filter());
                 }
             }
             return answers;

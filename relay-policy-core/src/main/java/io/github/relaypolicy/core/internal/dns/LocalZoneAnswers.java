@@ -32,15 +32,15 @@ public final class LocalZoneAnswers implements DnsLists.LocalAnswers {
     }
 
     @Override
-    public ListLookups.@Nullable Raw lookup(QueryKey query) {
+    public @Nullable RawAnswer lookup(QueryKey query) {
         LocalZone local = zones.get(query.zone());
         if (local == null) {
             return null;
         }
         ZoneData data = local.data();
         ZoneAnswer a = answer(data, query);
-        return a == null ? ListLookups.Raw.nxdomain(data.ttlSeconds())
-                : new ListLookups.Raw(new long[] {a.address() & 0xffffffffL}, false, "", data.ttlSeconds());
+        return a == null ? RawAnswer.nxdomain(data.ttlSeconds())
+                : new RawAnswer(new long[] {a.address() & 0xffffffffL}, false, "", data.ttlSeconds());
     }
 
     @Override

@@ -32,8 +32,8 @@ final class AnswerWindowTest {
         return (AsyncCache<QueryKey, V>) f.get(l);
     }
 
-    private static ListLookups.Raw answerMadeAt(long made, long ttlSeconds) throws Exception {
-        var c = ListLookups.Raw.class.getDeclaredConstructor(long[].class, boolean.class, String.class, long.class,
+    private static RawAnswer answerMadeAt(long made, long ttlSeconds) throws Exception {
+        var c = RawAnswer.class.getDeclaredConstructor(long[].class, boolean.class, String.class, long.class,
                 long.class);
         c.setAccessible(true);
         return c.newInstance(new long[] {0x7f000002L}, false, "", ttlSeconds, made);
@@ -46,11 +46,11 @@ final class AnswerWindowTest {
     @Test
     void an_answer_past_its_ttl_is_not_returned_before_the_cache_has_recorded_its_completion() throws Exception {
         ListLookups l = lookups();
-        AsyncCache<QueryKey, ListLookups.Raw> addresses = cache(l, "addresses");
-        CompletableFuture<ListLookups.Raw> pending = new CompletableFuture<>();
+        AsyncCache<QueryKey, RawAnswer> addresses = cache(l, "addresses");
+        CompletableFuture<RawAnswer> pending = new CompletableFuture<>();
         addresses.put(key(), pending); // Caffeine's completion handler is registered now
-        AtomicReference<ListLookups.Raw> seen = new AtomicReference<>();
-        AtomicReference<ListLookups.Raw> seenAgain = new AtomicReference<>();
+        AtomicReference<RawAnswer> seen = new AtomicReference<>();
+        AtomicReference<RawAnswer> seenAgain = new AtomicReference<>();
         // a dependent registered later runs first, before Caffeine has recorded the answer's lifetime
         pending.thenRun(() -> {
             seen.set(l.cached(key()));

@@ -76,7 +76,7 @@ final class ListLookupsTest {
         ListLookups l = lookups(rbldnsd.address(), Duration.ofSeconds(2));
         AnswerFilter zen = AnswerFilter.parse("127.0.0.[2..11]");
 
-        ListLookups.Raw raw = l.lookup(ip4("192.0.2.10", "bl.test")).join();
+        RawAnswer raw = l.lookup(ip4("192.0.2.10", "bl.test")).join();
         assertThat(raw.failure()).isEmpty();
         assertThat(raw.classify(zen)).hasToString("LISTED 127.0.0.2");
         assertThat(l.txt(ip4("192.0.2.10", "bl.test")).join())
@@ -106,10 +106,10 @@ final class ListLookupsTest {
         ListLookups l = lookups(rbldnsd.address(), Duration.ofSeconds(2));
         QueryKey name = ip4("192.0.2.11", "bl.test");
         assertThat(l.cached(name)).isNull();
-        CompletableFuture<ListLookups.Raw> a = l.lookup(name);
-        CompletableFuture<ListLookups.Raw> b = l.lookup(name);
+        CompletableFuture<RawAnswer> a = l.lookup(name);
+        CompletableFuture<RawAnswer> b = l.lookup(name);
         assertThat(a).isSameAs(b);
-        ListLookups.Raw raw = a.join();
+        RawAnswer raw = a.join();
         assertThat(l.cached(name)).isSameAs(raw);
         assertThat(raw.ttlSeconds()).isEqualTo(300);
         QueryKey absent = ip4("10.9.9.9", "bl.test");
@@ -121,7 +121,7 @@ final class ListLookupsTest {
     @Test
     void a_zone_the_server_does_not_serve_is_unknown_never_listed() {
         ListLookups l = lookups(rbldnsd.address(), Duration.ofSeconds(2));
-        ListLookups.Raw raw = l.lookup(ip4("192.0.2.10", "other.test")).join();
+        RawAnswer raw = l.lookup(ip4("192.0.2.10", "other.test")).join();
         assertThat(raw.failed()).isTrue();
         assertThat(raw.failure()).isEqualTo("REFUSED");
         assertThat(raw.classify(AnswerFilter.any()).status()).isEqualTo(Status.UNKNOWN);
@@ -135,7 +135,7 @@ final class ListLookupsTest {
         }
         ListLookups l = lookups(new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
                 Duration.ofMillis(300));
-        ListLookups.Raw raw = l.lookup(ip4("192.0.2.10", "bl.test")).join();
+        RawAnswer raw = l.lookup(ip4("192.0.2.10", "bl.test")).join();
         assertThat(raw.failed()).isTrue();
         assertThat(raw.classify(AnswerFilter.any()).status()).isEqualTo(Status.UNKNOWN);
     }

@@ -25,7 +25,7 @@ final class NotAskedClockTest {
     void a_not_asked_answer_has_no_time_left_whatever_the_clock_reads() {
         ListLookups l = lookups();
         for (int why : new int[] {ListAnswer.QUERY_LIMIT, ListAnswer.WAITING_LIMIT, ListAnswer.NO_SOCKET}) {
-            ListLookups.Raw raw = ListLookups.Raw.notAsked(why);
+            RawAnswer raw = RawAnswer.notAsked(why);
             for (long now : new long[] {Long.MIN_VALUE / 2, -3_600_000_000_000L, -1, 0, 1, 3_600_000_000_000L,
                 Long.MAX_VALUE / 2}) {
                 assertThat(l.remaining(raw, now)).as("time left at nanoTime %d", now).isLessThanOrEqualTo(0);
@@ -37,13 +37,13 @@ final class NotAskedClockTest {
     void an_answer_is_kept_for_its_ttl_from_when_it_was_made_whatever_the_clock_reads() {
         ListLookups l = lookups();
         long made = -3_600_000_000_000L; // a negative reading of the clock
-        ListLookups.Raw raw = rawAt(made);
+        RawAnswer raw = rawAt(made);
         assertThat(l.remaining(raw, made + 1_000_000_000L)).isEqualTo(Duration.ofSeconds(299).toNanos());
     }
 
-    private static ListLookups.Raw rawAt(long made) {
+    private static RawAnswer rawAt(long made) {
         try {
-            var c = ListLookups.Raw.class.getDeclaredConstructor(long[].class, boolean.class, String.class,
+            var c = RawAnswer.class.getDeclaredConstructor(long[].class, boolean.class, String.class,
                     long.class, long.class);
             c.setAccessible(true);
             return c.newInstance(new long[] {0x7f000002L}, false, "", 300L, made);

@@ -63,11 +63,11 @@ final class QueryPermitTest {
     @Test
     void an_executor_that_refuses_a_task_loses_no_place_and_the_lookup_still_completes_normally() throws Exception {
         ListLookups l = lookups(REFUSING);
-        CompletableFuture<ListLookups.Raw> first = l.lookup(ip4(1));
+        CompletableFuture<RawAnswer> first = l.lookup(ip4(1));
         settle(first);
         assertThat(first).as("never completes exceptionally").isCompleted().isNotCompletedExceptionally();
         assertThat(l.inFlight()).as("places in flight after the answer").isZero();
-        CompletableFuture<ListLookups.Raw> next = l.lookup(ip4(2));
+        CompletableFuture<RawAnswer> next = l.lookup(ip4(2));
         settle(next);
         // (with an executor that refuses everything, dnsjava may fail the query before sendAsync returns, which
         // reads as "no socket"; what matters is that the limit of queries in flight does not refuse it)
@@ -78,7 +78,7 @@ final class QueryPermitTest {
     @Test
     void an_error_handing_the_answer_over_loses_no_place() throws Exception {
         ListLookups l = lookups(NO_THREAD);
-        CompletableFuture<ListLookups.Raw> first = l.lookup(ip4(3));
+        CompletableFuture<RawAnswer> first = l.lookup(ip4(3));
         settle(first);
         assertThat(first).as("never completes exceptionally").isCompleted().isNotCompletedExceptionally();
         assertThat(l.inFlight()).isZero();
