@@ -46,34 +46,11 @@ public final class ReplyTemplate {
      *     unclosed placeholder, or if the reply without its placeholders does not fit in an SMTP reply line
      */
     public static ReplyTemplate compile(String rule, SmtpReply reply) {
-        String text = reply.text();
-        List<String> literals = new ArrayList<>();
-        List<Integer> fields = new ArrayList<>();
-        StringBuilder literal = new StringBuilder();
-        int i = 0;
-        while (i < text.length()) {
-            char c = text.charAt(i);
-            if (c != '{') {
-                literal.append(c);
-                i++;
-                continue;
-            }
-            int close = text.indexOf('}', i);
-            int field = close < 0 ? -1 : PLACEHOLDERS.indexOf(text.substring(i + 1, close));
-            if (field < 0) {
-                String found = close < 0 ? text.substring(i) : text.substring(i, close + 1);
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "reply for rule '%s': unknown placeholder '%s' in '%s'; expected one of {recipient}, "
-                                + "{sender}, {client}, {helo}", rule, Text.escape(found), Text.escape(text)));
-            }
-            literals.add(literal.toString());
-            literal.setLength(0);
-            fields.add(field);
-            i = close + 1;
-        }
-        literals.add(literal.toString());
-        checkLineLength("rule '" + rule + "'", reply, String.join("", literals));
-        return new ReplyTemplate(reply, PLACEHOLDERS, literals, fields);
+        // a '{' always opens a placeholder: an unknown or unclosed one is an error
+        return compile(reply, PLACEHOLDERS, true, (text, from) -> text.indexOf('}', from), (found, name) ->
+                new IllegalArgumentException(String.format(Locale.ROOT, "reply for rule '%s': unknown placeholder"
+                        + " '%s' in '%s'; expected one of {recipient}, {sender}, {client}, {helo}", rule,
+                        Text.escape(found), Text.escape(reply.text()))), "rule '" + rule + "'");
     }
 
     /**
@@ -86,6 +63,28 @@ public final class ReplyTemplate {
      *     without its placeholders does not fit in an SMTP reply line
      */
     public static ReplyTemplate compileListReply(String zone, SmtpReply reply) {
+        return compile(reply, LIST_PLACEHOLDERS, false, ReplyTemplate::placeholderEnd, (found, name) ->
+                new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT, "reply for DNS list '%s'"
+                        + " names the unknown placeholder '{%s}'; expected {client}, {domain}, {zone} or {txt}", zone,
+                        Text.escape(name)))), "DNS list '" + Text.escape(ListNames.maskAll(zone)) + "'");
+    }
+
+    /** Where a placeholder opened at {@code text[from - 1]} closes, or -1 if that brace is text (or unclosed). */
+    private interface Closing {
+        int at(String text, int from);
+    }
+
+    /** Why a placeholder ({@code found} as written, {@code name} between its braces) is not one of the known. */
+    private interface Unknown {
+        IllegalArgumentException of(String found, String name);
+    }
+
+    /**
+     * The template of {@code reply} with the placeholders {@code names}; {@code strict} braces always open a
+     * placeholder (one that does not close is unknown), others only where {@code closing} finds the end.
+     */
+    private static ReplyTemplate compile(SmtpReply reply, List<String> names, boolean strict, Closing closing,
+            Unknown unknown, String what) {
         String text = reply.text();
         List<String> literals = new ArrayList<>();
         List<Integer> fields = new ArrayList<>();
@@ -93,18 +92,16 @@ public final class ReplyTemplate {
         int i = 0;
         while (i < text.length()) {
             char c = text.charAt(i);
-            int close = c == '{' ? placeholderEnd(text, i + 1) : -1;
-            if (close < 0) {
+            int close = c == '{' ? closing.at(text, i + 1) : -1;
+            if (c != '{' || close < 0 && !strict) {
                 literal.append(c);
                 i++;
                 continue;
             }
-            String name = text.substring(i + 1, close);
-            int field = LIST_PLACEHOLDERS.indexOf(name);
+            int field = close < 0 ? -1 : names.indexOf(text.substring(i + 1, close));
             if (field < 0) {
-                throw new IllegalArgumentException(ListNames.maskAll(String.format(Locale.ROOT,
-                        "reply for DNS list '%s' names the unknown placeholder '{%s}'; expected {client},"
-                                + " {domain}, {zone} or {txt}", zone, Text.escape(name))));
+                throw unknown.of(close < 0 ? text.substring(i) : text.substring(i, close + 1),
+                        close < 0 ? text.substring(i + 1) : text.substring(i + 1, close));
             }
             literals.add(literal.toString());
             literal.setLength(0);
@@ -112,9 +109,8 @@ public final class ReplyTemplate {
             i = close + 1;
         }
         literals.add(literal.toString());
-        checkLineLength("DNS list '" + Text.escape(ListNames.maskAll(zone)) + "'", reply,
-                String.join("", literals));
-        return new ReplyTemplate(reply, LIST_PLACEHOLDERS, literals, fields);
+        checkLineLength(what, reply, String.join("", literals));
+        return new ReplyTemplate(reply, names, literals, fields);
     }
 
     /** The index of the {@code '}'} closing a placeholder whose name starts at {@code from}, or -1. */
