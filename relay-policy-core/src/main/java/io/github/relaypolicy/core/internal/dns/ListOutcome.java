@@ -141,7 +141,7 @@ public final class ListOutcome {
         ListSpec spec = set.lists[decided];
         if (kind == Kind.DEFER && answers[decided].status() == Status.NOT_ASKED) {
             return String.format(Locale.ROOT, "score %d, but %s %s was %s, and it could reach the threshold %d;"
-                    + " deferred", score, spec.kind().setting(), spec.zone(), answers[decided], set.threshold);
+                    + " deferred", score, spec.kind().setting(), spec.maskedZone(), answers[decided], set.threshold);
         }
         if (kind == Kind.REJECT) {
             ListSubjects subjects = ListSubjects.of(request);

@@ -262,8 +262,8 @@ public final class ConfigBuilder {
     }
 
     private RuntimeException remember(RuntimeException e) {
-        if (refused == null && e instanceof IllegalArgumentException iae) {
-            refused = iae;
+        if (refused == null) { // a null entry's NullPointerException too: any refusal must fail the build
+            refused = e instanceof IllegalArgumentException iae ? iae : new IllegalArgumentException(e.getMessage(), e);
         }
         return e;
     }
