@@ -29,9 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,9 +37,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -62,10 +59,10 @@ final class DnsFaultTest {
     private static final String SECOND = "10.2.0.192.two.test.";
     private static final String ALLOW = "10.2.0.192.wl.test.";
 
-    private final Map<String, Behaviour> zone = new ConcurrentHashMap<>();
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
     /** The clock of the engines that {@link #policy(ManualClock)} makes: TTLs pass when the test says so. */
     private final ManualClock clock = new ManualClock();
-    private FakeDnsServer server;
 
     /** One way a list can fail; a null behaviour means no server at all, on a closed port. */
     record Fault(String description, Behaviour behaviour) {
@@ -99,16 +96,6 @@ final class DnsFaultTest {
                 new Fault("no server on a closed port", null));
     }
 
-    @BeforeEach
-    void start() throws Exception {
-        server = FakeDnsServer.start(zone::get);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
-    }
-
     private static RelayRequest request() {
         return client(CLIENT);
     }
@@ -122,7 +109,7 @@ final class DnsFaultTest {
     }
 
     private RelayEngine.Builder policy() {
-        return policy(server.address(), DEADLINE);
+        return policy(dns.server().address(), DEADLINE);
     }
 
     /** {@link #policy()} on the test's {@link #clock}. */
@@ -134,7 +121,7 @@ final class DnsFaultTest {
         if (fault.behaviour() == null) {
             return EngineTestHooks.timeSource(policy(closedPort(), DEADLINE), clock);
         }
-        zone.put(QUERY, fault.behaviour());
+        dns.zone().put(QUERY, fault.behaviour());
         return policy(clock);
     }
 
@@ -173,7 +160,7 @@ final class DnsFaultTest {
 
     /** Whether the server has received {@code n} A queries for {@code name}. */
     private BooleanSupplier asked(String name, int n) {
-        return () -> server.queries(name, Type.A) >= n;
+        return () -> dns.server().queries(name, Type.A) >= n;
     }
 
     /**
@@ -269,17 +256,17 @@ final class DnsFaultTest {
 
     @Test
     void a_listed_client_answered_slowly_but_within_the_deadline_is_refused_with_554() {
-        zone.put(QUERY, delayed(Duration.ofMillis(200), listed("Listed slowly")));
+        dns.zone().put(QUERY, delayed(Duration.ofMillis(200), listed("Listed slowly")));
         RelayEngine engine = policy().dnsbl("bl.test").build();
         Decision d = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertRefusedBy(d, "bl.test");
-        assertThat(server.queries(QUERY, Type.A)).isEqualTo(1);
+        assertThat(dns.server().queries(QUERY, Type.A)).isEqualTo(1);
     }
 
     @Test
     void a_listing_that_reaches_the_threshold_alone_refuses_although_a_second_list_times_out() {
-        zone.put(QUERY, listed("Listed"));
-        zone.put(SECOND, silence());
+        dns.zone().put(QUERY, listed("Listed"));
+        dns.zone().put(SECOND, silence());
         RelayEngine engine = policy(clock).dnsbl("bl.test*2").dnsbl("two.test").dnsblThreshold(2).build();
         Decision d = decideSilently(engine, 2, 1, asked(SECOND, 1));
         assertRefusedBy(d, "bl.test");
@@ -291,21 +278,21 @@ final class DnsFaultTest {
             return f.get();
         });
         assertRefusedBy(async, "bl.test");
-        assertThat(server.queries(SECOND, Type.A)).isEqualTo(2);
+        assertThat(dns.server().queries(SECOND, Type.A)).isEqualTo(2);
     }
 
     @Test
     void a_listing_below_the_threshold_defers_when_a_second_list_that_could_reach_it_times_out() {
-        zone.put(QUERY, listed("Listed"));
-        zone.put(SECOND, silence());
+        dns.zone().put(QUERY, listed("Listed"));
+        dns.zone().put(SECOND, silence());
         RelayEngine engine = policy(clock).dnsbl("bl.test").dnsbl("two.test").dnsblThreshold(2).build();
         assertDeferred(decideSilently(engine, 2, 1, asked(SECOND, 1)));
     }
 
     @Test
     void an_unanswered_allow_list_defers_a_client_a_block_list_listed_because_it_could_have_vouched() {
-        zone.put(QUERY, listed("Listed"));
-        zone.put(ALLOW, silence());
+        dns.zone().put(QUERY, listed("Listed"));
+        dns.zone().put(ALLOW, silence());
         RelayEngine engine = policy(clock).dnsbl("bl.test").dnswl("wl.test*-5").build();
         assertDeferred(decideSilently(engine, 2, 1, asked(ALLOW, 1)));
 
@@ -316,8 +303,8 @@ final class DnsFaultTest {
 
     @Test
     void an_unanswered_allow_list_does_not_defer_a_client_no_block_list_listed() {
-        zone.put(QUERY, nxdomain());
-        zone.put(ALLOW, servfail());
+        dns.zone().put(QUERY, nxdomain());
+        dns.zone().put(ALLOW, servfail());
         RelayEngine engine = policy().dnsbl("bl.test").dnswl("wl.test*-5").build();
         Decision d = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
@@ -327,8 +314,8 @@ final class DnsFaultTest {
     @Test
     void decide_async_returns_before_the_list_answers_and_completes_with_the_same_decision_as_decide() {
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        zone.put(QUERY, gated(gate, listed("Listed")));
-        RelayEngine engine = policy(server.address(), Duration.ofSeconds(2)).dnsbl("bl.test").build();
+        dns.zone().put(QUERY, gated(gate, listed("Listed")));
+        RelayEngine engine = policy(dns.server().address(), Duration.ofSeconds(2)).dnsbl("bl.test").build();
 
         CompletableFuture<Decision> future = assertTimeoutPreemptively(BOUND,
                 () -> engine.decideAsync(request()).toCompletableFuture());
@@ -346,41 +333,41 @@ final class DnsFaultTest {
 
     @Test
     void the_second_identical_decision_is_answered_from_the_cache_without_a_query() {
-        zone.put(QUERY, listed("Listed: see https://bl.test/"));
+        dns.zone().put(QUERY, listed("Listed: see https://bl.test/"));
         RelayEngine engine = policy().dnsbl("bl.test").build();
         Decision first = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertRefusedBy(first, "bl.test");
         assertThat(first.reply().text()).endsWith("; Listed: see https://bl.test/");
-        int asked = server.queries(QUERY);
-        assertThat(server.queries(QUERY, Type.A)).isEqualTo(1);
+        int asked = dns.server().queries(QUERY);
+        assertThat(dns.server().queries(QUERY, Type.A)).isEqualTo(1);
 
         Decision second = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         Decision async = assertTimeoutPreemptively(BOUND,
                 () -> engine.decideAsync(request()).toCompletableFuture().get());
         assertThat(second.reply()).isEqualTo(first.reply());
         assertThat(async.reply()).isEqualTo(first.reply());
-        assertThat(server.queries(QUERY)).isEqualTo(asked);
+        assertThat(dns.server().queries(QUERY)).isEqualTo(asked);
     }
 
     @Test
     void a_listing_without_a_txt_reason_is_answered_from_the_cache_too() {
-        zone.put(QUERY, a("127.0.0.2")); // no TXT record: the TXT query gets NODATA
+        dns.zone().put(QUERY, a("127.0.0.2")); // no TXT record: the TXT query gets NODATA
         RelayEngine engine = policy().dnsbl("bl.test").build();
         Decision first = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertRefusedBy(first, "bl.test");
-        int asked = server.queries(QUERY);
+        int asked = dns.server().queries(QUERY);
 
         for (int i = 0; i < 3; i++) {
             Decision again = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
             assertThat(again.reply()).isEqualTo(first.reply());
         }
-        assertThat(server.queries(QUERY, Type.A)).isEqualTo(1);
-        assertThat(server.queries(QUERY)).as("queries of any type, TXT included").isEqualTo(asked);
+        assertThat(dns.server().queries(QUERY, Type.A)).isEqualTo(1);
+        assertThat(dns.server().queries(QUERY)).as("queries of any type, TXT included").isEqualTo(asked);
     }
 
     @Test
     void nxdomain_is_cached_too() {
-        zone.put(QUERY, nxdomain());
+        dns.zone().put(QUERY, nxdomain());
         RelayEngine engine = policy().dnsbl("bl.test").build();
         for (int i = 0; i < 3; i++) {
             Decision d = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
@@ -388,32 +375,32 @@ final class DnsFaultTest {
             assertThat(d.rule()).isEqualTo("mydestination");
         }
         assertTimeoutPreemptively(BOUND, () -> engine.decideAsync(request()).toCompletableFuture().get());
-        assertThat(server.queries(QUERY)).isEqualTo(1);
+        assertThat(dns.server().queries(QUERY)).isEqualTo(1);
     }
 
     @Test
     void a_listed_client_whose_list_never_answers_txt_is_refused_from_the_cache_the_second_time()
             throws Exception {
-        zone.put(QUERY, new FakeDnsServer.ByType(a("127.0.0.2"), silence()));
+        dns.zone().put(QUERY, new FakeDnsServer.ByType(a("127.0.0.2"), silence()));
         RelayEngine engine = policy().dnsbl("bl.test").build();
         Decision first = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertRefusedBy(first, "bl.test");
         assertThat(first.reply().text()).isEqualTo("Service unavailable; client [192.0.2.10] blocked using bl.test");
         Thread.sleep(300); // the resolver has given up on the TXT query too, not just the decision
-        int asked = server.queries(QUERY);
+        int asked = dns.server().queries(QUERY);
 
         Decision second = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertThat(second.reply()).isEqualTo(first.reply());
-        assertThat(server.queries(QUERY, Type.A)).isEqualTo(1);
-        assertThat(server.queries(QUERY)).as("queries of any type, TXT included").isEqualTo(asked);
+        assertThat(dns.server().queries(QUERY, Type.A)).isEqualTo(1);
+        assertThat(dns.server().queries(QUERY)).as("queries of any type, TXT included").isEqualTo(asked);
     }
 
     @Test
     void answers_are_asked_again_once_their_ttl_or_the_ceiling_has_expired() throws Exception {
-        zone.put("10.2.0.192.bl.test.", new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
-        zone.put("11.2.0.192.bl.test.", new FakeDnsServer.NxDomain(300, 1)); // negative TTL: min(TTL, minimum)
-        zone.put("12.2.0.192.bl.test.", new FakeDnsServer.NxDomain(300, 300));
-        zone.put("13.2.0.192.bl.test.", new FakeDnsServer.Answer(List.of("127.0.0.2"), 300, "Listed for long"));
+        dns.zone().put("10.2.0.192.bl.test.", new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
+        dns.zone().put("11.2.0.192.bl.test.", new FakeDnsServer.NxDomain(300, 1)); // negative TTL: min(TTL, minimum)
+        dns.zone().put("12.2.0.192.bl.test.", new FakeDnsServer.NxDomain(300, 300));
+        dns.zone().put("13.2.0.192.bl.test.", new FakeDnsServer.Answer(List.of("127.0.0.2"), 300, "Listed for long"));
         RelayEngine byTtl = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000)
                 .build();
         RelayEngine byCeiling = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofSeconds(1), 1000)
@@ -428,35 +415,35 @@ final class DnsFaultTest {
         clock.advance(Duration.ofMillis(2500)); // well past the one-second TTLs and ceiling
         assertTimeoutPreemptively(BOUND, all::run);
         for (String name : List.of("10", "11", "12", "13")) {
-            assertThat(server.queries(name + ".2.0.192.bl.test.", Type.A)).as(name).isEqualTo(2);
+            assertThat(dns.server().queries(name + ".2.0.192.bl.test.", Type.A)).as(name).isEqualTo(2);
         }
-        assertThat(server.queries("13.2.0.192.bl.test.", Type.TXT)).as("TXT beyond the ceiling").isEqualTo(2);
+        assertThat(dns.server().queries("13.2.0.192.bl.test.", Type.TXT)).as("TXT beyond the ceiling").isEqualTo(2);
     }
 
     @Test
     void a_decision_from_the_cache_lasts_no_longer_than_the_shortest_ttl_of_its_answers() throws Exception {
-        zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
-        zone.put(SECOND, new FakeDnsServer.NxDomain(300, 300));
+        dns.zone().put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
+        dns.zone().put(SECOND, new FakeDnsServer.NxDomain(300, 300));
         RelayEngine engine = policy(clock).dnsbl("bl.test").dnsbl("two.test")
                 .dnsCache(Duration.ZERO, Duration.ofHours(1), 1000).build();
         // asked, then made from the cached answers, then from the outcome kept with them
         for (int i = 0; i < 3; i++) {
             assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.test");
         }
-        zone.put(QUERY, new FakeDnsServer.NxDomain(300, 300)); // bl.test no longer lists the client
+        dns.zone().put(QUERY, new FakeDnsServer.NxDomain(300, 300)); // bl.test no longer lists the client
         clock.advance(Duration.ofMillis(2500)); // well past bl.test's one-second TTL, well within two.test's 300 s
 
         Decision later = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
         assertThat(later.verdict()).isEqualTo(Verdict.ACCEPT);
         assertThat(later.rule()).isEqualTo("mydestination");
-        assertThat(server.queries(QUERY, Type.A)).isEqualTo(2);
-        assertThat(server.queries(SECOND, Type.A)).isEqualTo(1);
+        assertThat(dns.server().queries(QUERY, Type.A)).isEqualTo(2);
+        assertThat(dns.server().queries(SECOND, Type.A)).isEqualTo(1);
     }
 
     @Test
     void a_decision_that_consulted_a_local_zone_follows_its_reload_though_its_dns_answers_are_cached(
             @TempDir Path dir) throws Exception {
-        zone.put(QUERY, nxdomain());
+        dns.zone().put(QUERY, nxdomain());
         Path file = dir.resolve("live.ip4set");
         Files.writeString(file, "192.0.2.99\n");
         try (RelayEngine engine = policy().dnsbl("bl.test").localZone("bl.local", file).build()) {
@@ -469,29 +456,29 @@ final class DnsFaultTest {
             engine.reloadZonesNow();
 
             assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.local");
-            assertThat(server.queries(QUERY, Type.A)).isEqualTo(1);
+            assertThat(dns.server().queries(QUERY, Type.A)).isEqualTo(1);
         }
     }
 
     @Test
     void a_txt_reason_is_asked_again_once_its_ttl_has_expired() throws Exception {
-        zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
+        dns.zone().put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed for a second"));
         RelayEngine engine = policy(clock).dnsbl("bl.test").dnsCache(Duration.ZERO, Duration.ofHours(1), 1000)
                 .build();
         assertRefusedBy(assertTimeoutPreemptively(BOUND, () -> engine.decide(request())), "bl.test");
         clock.advance(Duration.ofMillis(2500)); // well past the one-second TTL of both the A and the TXT record
-        zone.put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed again, for another reason"));
+        dns.zone().put(QUERY, new FakeDnsServer.Answer(List.of("127.0.0.2"), 1, "Listed again, for another reason"));
         Decision later = assertTimeoutPreemptively(BOUND, () -> engine.decide(request()));
-        assertThat(server.queries(QUERY, Type.A)).isEqualTo(2);
+        assertThat(dns.server().queries(QUERY, Type.A)).isEqualTo(2);
         assertThat(later.reply().text()).endsWith("; Listed again, for another reason");
-        assertThat(server.queries(QUERY, Type.TXT)).isEqualTo(2);
+        assertThat(dns.server().queries(QUERY, Type.TXT)).isEqualTo(2);
     }
 
     @Test
     void concurrent_identical_decisions_share_one_query() throws Exception {
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        zone.put(QUERY, gated(gate, listed("Listed")));
-        RelayEngine engine = policy(server.address(), Duration.ofSeconds(2)).dnsbl("bl.test").build();
+        dns.zone().put(QUERY, gated(gate, listed("Listed")));
+        RelayEngine engine = policy(dns.server().address(), Duration.ofSeconds(2)).dnsbl("bl.test").build();
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "dns-fault-test-decide");
@@ -521,8 +508,8 @@ final class DnsFaultTest {
             for (Future<Decision> f : decisions) {
                 assertRefusedBy(f.get(BOUND.toMillis(), TimeUnit.MILLISECONDS), "bl.test");
             }
-            assertThat(server.queries(QUERY, Type.A)).isEqualTo(1);
-            assertThat(server.queries(QUERY, Type.TXT)).isEqualTo(1);
+            assertThat(dns.server().queries(QUERY, Type.A)).isEqualTo(1);
+            assertThat(dns.server().queries(QUERY, Type.TXT)).isEqualTo(1);
         } finally {
             pool.shutdownNow();
         }
@@ -531,8 +518,8 @@ final class DnsFaultTest {
     @Test
     void concurrent_identical_async_decisions_share_one_query() throws Exception {
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        zone.put(QUERY, gated(gate, nxdomain()));
-        RelayEngine engine = policy(server.address(), Duration.ofSeconds(2)).dnsbl("bl.test").build();
+        dns.zone().put(QUERY, gated(gate, nxdomain()));
+        RelayEngine engine = policy(dns.server().address(), Duration.ofSeconds(2)).dnsbl("bl.test").build();
         List<CompletableFuture<Decision>> decisions = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             decisions.add(engine.decideAsync(request()).toCompletableFuture());
@@ -542,7 +529,7 @@ final class DnsFaultTest {
         for (CompletableFuture<Decision> f : decisions) {
             assertThat(f.get(BOUND.toMillis(), TimeUnit.MILLISECONDS).rule()).isEqualTo("mydestination");
         }
-        assertThat(server.queries(QUERY)).isEqualTo(1);
+        assertThat(dns.server().queries(QUERY)).isEqualTo(1);
     }
 
     private static boolean allWaiting(List<Thread> threads) {

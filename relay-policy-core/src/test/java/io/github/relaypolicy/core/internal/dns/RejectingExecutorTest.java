@@ -9,18 +9,14 @@ import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.EngineTestHooks;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.internal.ManualClock;
-import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code RelayEngine.Builder.executor(Executor)} says "a list whose answer cannot be handed over
@@ -31,18 +27,8 @@ final class RejectingExecutorTest {
 
     private static final String QUERY = "10.2.0.192.bl.test.";
 
-    private final Map<String, Behaviour> zone = new ConcurrentHashMap<>();
-    private FakeDnsServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = FakeDnsServer.start(zone::get);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    final FakeDns dns = new FakeDns();
 
     private static RelayRequest request() {
         return RelayRequest.of("192.0.2.10", "<a@example.net>", "<user@example.org>");
@@ -50,7 +36,7 @@ final class RejectingExecutorTest {
 
     @Test
     void a_moment_of_rejection_does_not_poison_the_client_for_good() throws Exception {
-        zone.put(QUERY, listed("Listed"));
+        dns.zone().put(QUERY, listed("Listed"));
         AtomicBoolean rejecting = new AtomicBoolean(true);
         Executor host = r -> {
             if (rejecting.get()) {
@@ -62,14 +48,14 @@ final class RejectingExecutorTest {
         };
         ManualClock clock = new ManualClock();
         RelayEngine engine = EngineTestHooks.timeSource(RelayEngine.builder().localDomains("example.org")
-                .dnsServers(server.address()).dnsTimeout(Duration.ofSeconds(2)).dnsbl("bl.test").executor(host),
+                .dnsServers(dns.server().address()).dnsTimeout(Duration.ofSeconds(2)).dnsbl("bl.test").executor(host),
                 clock).build();
 
         // 1. while the host rejects: the answer arrives but cannot be handed over; at the deadline the list counts
         //    as failing to answer (DEFER by default): a temporary failure, as documented
         CompletableFuture<Decision> first = engine.decideAsync(request()).toCompletableFuture();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        while (server.queries(QUERY) == 0 && System.nanoTime() < until) {
+        while (dns.server().queries(QUERY) == 0 && System.nanoTime() < until) {
             Thread.sleep(10);
         }
         Thread.sleep(300); // the answer has come back by now (loopback)
