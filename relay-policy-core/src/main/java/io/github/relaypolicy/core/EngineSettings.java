@@ -18,7 +18,7 @@ import java.util.concurrent.Executor;
  * <p>Get one with {@link RelayEngine#builder()} (or {@link PolicyFile#builder()}); {@link RelayEngine.Builder} is
  * the only subclass. Not thread-safe.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public abstract sealed class EngineSettings permits RelayEngine.Builder {
 
@@ -270,7 +270,7 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      * @param executor where answers complete and {@code decideAsync}'s dependent stages run
      * @return this builder
      * @throws NullPointerException if {@code executor} is null
-     * @since 0.2.0
+     * @since 0.1.0
      */
     public RelayEngine.Builder executor(Executor executor) {
         config.executor(executor);

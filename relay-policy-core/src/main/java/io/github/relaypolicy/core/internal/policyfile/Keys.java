@@ -357,9 +357,13 @@ public final class Keys {
         }
     }
 
+    /**
+     * The local zones, a file name in double quotes where it holds whitespace or {@code #}; a name with a double
+     * quote inside is written as it is (quoted, it would end at that quote), as it was given.
+     */
     private static void localZones(EngineConfig c, int max, StringBuilder out) {
         c.localZones().forEach((zone, spec) -> Writer.line(out, "local_zone." + zone,
-                (spec.file().toString().matches(".*[\\s\"#].*") ? "\"" + spec.file() + "\"" : spec.file())
+                (spec.file().toString().matches(".*[\\s#].*") ? "\"" + spec.file() + "\"" : spec.file())
                         + " malformed=" + spec.malformed().name().toLowerCase(Locale.ROOT)));
     }
 }

@@ -357,22 +357,49 @@ final class RbldnsdDifferentialTest {
         Message[][] replies = new Message[subjects.size()][];
         for (int from = 0; from < subjects.size(); from += WINDOW) {
             int to = Math.min(subjects.size(), from + WINDOW);
-            List<java.util.concurrent.CompletableFuture<Message>> pending = new ArrayList<>();
+            List<Message> queries = new ArrayList<>();
             for (int k = from; k < to; k++) {
                 String qname = queryName(z, subjects.get(k));
-                pending.add(resolver.sendAsync(query(qname, Type.A)).toCompletableFuture());
-                pending.add(resolver.sendAsync(query(qname, Type.TXT)).toCompletableFuture());
-                pending.add(resolver.sendAsync(query(qname.substring(0, qname.length() - z.name.length() - 1)
-                        + z.twinName + ".", Type.TXT)).toCompletableFuture());
+                queries.add(query(qname, Type.A));
+                queries.add(query(qname, Type.TXT));
+                queries.add(query(qname.substring(0, qname.length() - z.name.length() - 1) + z.twinName + ".",
+                        Type.TXT));
+            }
+            List<java.util.concurrent.CompletableFuture<Message>> pending = new ArrayList<>();
+            for (Message q : queries) {
+                pending.add(resolver.sendAsync(q).toCompletableFuture());
             }
             for (int k = from; k < to; k++) {
                 int i = (k - from) * 3;
-                replies[k] = new Message[] {pending.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS),
-                        pending.get(i + 1).get(30, java.util.concurrent.TimeUnit.SECONDS),
-                        pending.get(i + 2).get(30, java.util.concurrent.TimeUnit.SECONDS)};
+                replies[k] = new Message[] {reply(pending.get(i), queries.get(i)),
+                        reply(pending.get(i + 1), queries.get(i + 1)), reply(pending.get(i + 2), queries.get(i + 2))};
             }
         }
         return replies;
+    }
+
+    /**
+     * The reply to {@code query}; asked again, up to twice, one at a time, if its UDP query or reply was lost (a
+     * loaded machine may drop one): rbldnsd's answers do not change, so asking again compares the same thing.
+     */
+    private static Message reply(java.util.concurrent.CompletableFuture<Message> sent, Message query)
+            throws Exception {
+        try {
+            return sent.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof java.net.SocketTimeoutException)) {
+                throw e;
+            }
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return resolver.send(query);
+                } catch (java.net.SocketTimeoutException again) {
+                    if (attempt == 2) {
+                        throw again;
+                    }
+                }
+            }
+        }
     }
 
     private static Message query(String name, int type) throws IOException {
