@@ -1,7 +1,7 @@
 package io.github.relaypolicy.core.internal.dns;
 
 import io.github.relaypolicy.RelayRequest;
-import io.github.relaypolicy.core.internal.match.DomainIndex;
+import io.github.relaypolicy.core.internal.match.DomainNames;
 import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.match.SmtpPath;
 import java.net.InetAddress;
@@ -181,6 +181,6 @@ public final class ListSubjects implements IpText.Sink6 {
         if ((flags & SmtpPath.HAS_DOMAIN) == 0 || (flags & SmtpPath.LITERAL) != 0) {
             return null;
         }
-        return DomainIndex.toAscii(sender.substring(SmtpPath.domainStart(path), SmtpPath.domainEnd(path)));
+        return DomainNames.toAscii(sender.substring(SmtpPath.domainStart(path), SmtpPath.domainEnd(path)));
     }
 }

@@ -70,7 +70,7 @@ public final class Reloader {
     }
 
     /** Puts {@code next} in force, atomically, and watches its zone files instead of the previous ones. */
-    public synchronized void install(Rules next) {
+    private synchronized void install(Rules next) {
         rules = next;
         watchZones(next);
     }

@@ -3,6 +3,7 @@ package io.github.relaypolicy.core.internal.engine;
 import io.github.relaypolicy.core.internal.ReplyTemplate;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.match.DomainIndex;
+import io.github.relaypolicy.core.internal.match.DomainNames;
 import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.match.NetworkSet;
 import io.github.relaypolicy.core.internal.match.SmtpPath;
@@ -412,7 +413,7 @@ public final class Rules {
         } else {
             int at;
             if ((flags & SmtpPath.NON_ASCII) != 0) {
-                String ascii = DomainIndex.toAscii(rcpt.substring(start, end));
+                String ascii = DomainNames.toAscii(rcpt.substring(start, end));
                 if (ascii == null) {
                     return t == null ? rcptSyntax : end(t, rcptSyntax,
                             "RCPT TO domain '" + Text.escape(rcpt.substring(start, end))

@@ -175,14 +175,6 @@ public final class DomainIndex {
         return h;
     }
 
-    /**
-     * Converts a domain to the lower-case A-label form the index holds, or returns null if it is not a valid
-     * domain name: {@link DomainNames#toAscii}.
-     */
-    public static @Nullable String toAscii(String domain) {
-        return DomainNames.toAscii(domain);
-    }
-
     /** Collects patterns and builds the index. */
     public static final class Builder {
         private final List<Pattern> patterns = new ArrayList<>();

@@ -87,10 +87,6 @@ public final class Lexer {
      * {@code files}.
      */
     public static List<Setting> read(Path file, List<PolicyFileException.Problem> problems, Set<Path> files) {
-        return parse(file, problems, files);
-    }
-
-    private static List<Setting> parse(Path file, List<PolicyFileException.Problem> problems, Set<Path> files) {
         List<String> lines = lines(file, null, problems);
         List<Setting> settings = new ArrayList<>();
         Map<String, Origin> seen = new HashMap<>();

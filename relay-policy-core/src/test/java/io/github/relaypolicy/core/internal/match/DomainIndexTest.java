@@ -27,7 +27,7 @@ final class DomainIndexTest {
         "XN--MNCHEN-3YA.bücher.example., xn--mnchen-3ya.xn--bcher-kva.example",
         "ΟΔΟΣ1.example, xn--1-4lb6abu.example", "Bücher.EXAMPLE, xn--bcher-kva.example"})
     void labels_convert_one_by_one_and_capitals_map_without_context(String domain, String ascii) {
-        assertThat(DomainIndex.toAscii(domain)).isEqualTo(ascii);
+        assertThat(DomainNames.toAscii(domain)).isEqualTo(ascii);
     }
 
     @ParameterizedTest
@@ -36,7 +36,7 @@ final class DomainIndexTest {
         "exa\u200Dmple.org", "example\u2024org", "a\u3002b.example", "bu\u0308cher.example", "b\u00FCcher..example",
         "ab\u00F7c.corp.example", "b\u00FCcher\u2603.example", "a\u00B7b.example", "\u00E9\u20DD.example"})
     void a_label_that_a_mapping_would_fold_onto_other_text_is_refused(String domain) {
-        assertThat(DomainIndex.toAscii(domain)).as(domain).isNull();
+        assertThat(DomainNames.toAscii(domain)).as(domain).isNull();
     }
 
     @ParameterizedTest

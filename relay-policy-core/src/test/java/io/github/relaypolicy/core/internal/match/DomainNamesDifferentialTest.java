@@ -34,7 +34,7 @@ final class DomainNamesDifferentialTest {
         String before = LegacyValidators.domainIndexToAscii(name);
 
         assertThat(DomainNames.toAscii(name)).isEqualTo(before);
-        assertThat(DomainIndex.toAscii(name)).isEqualTo(before);
+        assertThat(DomainNames.toAscii(name)).isEqualTo(before);
         assertThat(DomainNames.check(name, 0, name.length(), 0, DomainNames.MAX_NAME) >= 0)
                 .isEqualTo(LegacyValidators.domainIndexIsHostname(name, 0, name.length()));
     }
