@@ -47,6 +47,14 @@ public final class RuleNames {
     public static final String LOCAL_DOMAINS = "mydestination";
     /** The recipient domain is one we relay for (backup MX, smarthost). */
     public static final String RELAY_DOMAINS = "relay_domains";
+    /**
+     * The client may relay (or the recipient domain is ours), but the MAIL FROM address is not one that the sender
+     * login maps give to the authenticated user, or (in mode {@code all}) an unauthenticated client outside the
+     * trusted networks uses an address that belongs to a login. Checked only after a rule accepted the recipient.
+     *
+     * @since 0.1.0
+     */
+    public static final String SENDER_LOGIN_MISMATCH = "sender_login_mismatch";
     /** Nothing granted relay: the recipient is refused. */
     public static final String RELAY_DENIED = "reject_unauth_destination";
     /** The client's DNS list score reached the threshold (the deciding list is a client list). */

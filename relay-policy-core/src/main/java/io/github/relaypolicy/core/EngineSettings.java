@@ -120,8 +120,12 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
     }
 
     /**
-     * Sets the reply of a rule, one of the names in {@link io.github.relaypolicy.RuleNames}. The text may
-     * name {@code {recipient}}, {@code {sender}}, {@code {client}} and {@code {helo}}; echoed values are
+     * Sets the reply of a rule, one of the names in {@link io.github.relaypolicy.RuleNames}, or
+     * {@code sender_login_mismatch.unauthenticated}: the reply of {@code sender_login_mismatch} to a client that did
+     * not authenticate (default {@code 553 5.7.1 <{sender}>: Sender address rejected: not logged in}), while
+     * {@code sender_login_mismatch} sets its reply to an authenticated one (default {@code 553 5.7.1 <{sender}>:
+     * Sender address rejected: not owned by user {user}}). The text may name {@code {recipient}},
+     * {@code {sender}}, {@code {client}}, {@code {helo}} and {@code {user}} (the authenticated user); echoed values are
      * escaped and capped, and a line that the echoes make longer than 512 octets (RFC 5321 section
      * 4.5.3.1.5) is cut to fit, ending in {@code ...}. The code decides the verdict: a refusing rule must
      * answer 4xx (defer) or 5xx (refuse), an accepting rule 2xx.
@@ -137,6 +141,83 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      */
     public RelayEngine.Builder reply(String rule, SmtpReply reply) {
         config.reply(rule, reply);
+        return self();
+    }
+
+    /**
+     * Reads sender login maps: which logins (SMTP AUTH users) may use which MAIL FROM addresses, in Postfix's
+     * {@code smtpd_sender_login_maps} text format. One entry a line, {@code KEY LOGIN[, LOGIN...]} (logins separated
+     * by commas and/or whitespace); KEY is {@code user@domain} or {@code @domain} (every address of the domain), a
+     * local part with spaces in double quotes; a line starting with whitespace continues the one above; a line whose
+     * first non-blank character is {@code #} is a comment. An address is looked up as Postfix does: the full
+     * address, then without its extension (with {@link #recipientDelimiter}), then {@code @domain}; case-insensitive,
+     * a quoted local part the same as the unquoted one, an internationalized domain in its A-label form. What the
+     * maps enforce is {@link #senderLoginMismatch} (default {@link SenderLoginMismatch#AUTHENTICATED}).
+     *
+     * <p>The files are read now, every line checked: an engine built from this builder keeps what they held. An
+     * engine made by {@link RelayEngine#fromFile} reads them again, with the policy file, whenever one of them
+     * changes. Adds to the maps given before; a key given twice (in any file, or by {@link #senderLogin}) is an
+     * error.
+     *
+     * @param files the map files
+     * @return this builder
+     * @throws IllegalArgumentException naming every bad line as {@code file:line:column}, or a file that cannot be
+     *     read; the builder is left as it was
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder senderLoginMaps(Path... files) {
+        config.senderLoginMaps(Arrays.asList(files));
+        return self();
+    }
+
+    /**
+     * Binds one address, or every address of a domain, to the logins that may use it: one line of a sender login
+     * map given without a file; see {@link #senderLoginMaps}.
+     *
+     * @param key {@code user@domain} or {@code @domain}, e.g. {@code bob@example.org}
+     * @param logins the logins, at least one
+     * @return this builder
+     * @throws IllegalArgumentException if the key is not an address or domain, or a login is empty, longer than 255
+     *     characters or holds whitespace, a comma or a control character
+     * @throws IllegalStateException if the key was given before
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder senderLogin(String key, String... logins) {
+        config.senderLogin(key, logins);
+        return self();
+    }
+
+    /**
+     * Which clients the sender login maps bind; see {@link SenderLoginMismatch}. The binding is checked after a
+     * rule accepted the recipient (a refused relay attempt stays refused by its relay rule) and before DNS lists;
+     * it refuses with {@code 553 5.7.1 <{sender}>: Sender address rejected: not owned by user {user}}, or
+     * {@code ...: not logged in} for a client that did not authenticate (rule {@code sender_login_mismatch}).
+     * Default: {@link SenderLoginMismatch#AUTHENTICATED} when maps are given.
+     *
+     * @param mode the mode
+     * @return this builder
+     * @throws IllegalArgumentException at {@link RelayEngine.Builder#build()} if a mode other than {@code OFF} is
+     *     set but no maps are given
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder senderLoginMismatch(SenderLoginMismatch mode) {
+        config.senderLoginMismatch(mode);
+        return self();
+    }
+
+    /**
+     * The characters that start an address extension, as Postfix's {@code recipient_delimiter}: with {@code +},
+     * the sender login maps look {@code user+tag@domain} up as {@code user@domain} too (after the full address).
+     * Each character is a delimiter; the local part is cut at the first one, unless it comes first. Default: none.
+     *
+     * @param delimiters one or more punctuation characters, e.g. {@code +} or {@code +-}; empty for none
+     * @return this builder
+     * @throws IllegalArgumentException if a character is a letter, digit, space, control character, non-ASCII,
+     *     an at sign, or one of {@code "\<>()[],;:.}
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder recipientDelimiter(String delimiters) {
+        config.recipientDelimiter(delimiters);
         return self();
     }
 

@@ -81,6 +81,7 @@ public final class PolicyFile {
         List<Lexer.Setting> settings = Lexer.read(file, problems, files);
         RelayEngine.Builder builder = RelayEngine.builder();
         Applier.Result applied = Applier.apply(file, settings, builder, problems);
+        files.addAll(applied.mapFiles()); // watched with the policy file, like list files
         if (!problems.isEmpty()) {
             throw new PolicyFileException(problems, null, List.copyOf(files));
         }
@@ -106,8 +107,8 @@ public final class PolicyFile {
     }
 
     /**
-     * The files this policy was read from: the policy file, then the list files it names, in order. Local zone
-     * files are not included: the engine watches them itself.
+     * The files this policy was read from: the policy file, then the list files it names, in order, then the
+     * sender login maps. Local zone files are not included: the engine watches them itself.
      *
      * @return the files
      * @since 0.1.0

@@ -10,14 +10,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A configured SMTP reply whose text may name parts of the request: the one renderer of {@code {placeholder}}s.
- * A rule's reply may name {@code {recipient}}, {@code {sender}}, {@code {client}}, {@code {helo}}
+ * A rule's reply may name {@code {recipient}}, {@code {sender}}, {@code {client}}, {@code {helo}}, {@code {user}}
  * ({@link #compile}, {@link #render}); a DNS list's reply {@code {client}}, {@code {domain}}, {@code {zone}},
  * {@code {txt}} ({@link #compileListReply}, {@link #renderList}). A reply without placeholders is rendered once,
  * when the rules are built.
  */
 public final class ReplyTemplate {
 
-    private static final List<String> PLACEHOLDERS = List.of("recipient", "sender", "client", "helo");
+    private static final List<String> PLACEHOLDERS = List.of("recipient", "sender", "client", "helo", "user");
     private static final List<String> LIST_PLACEHOLDERS = List.of("client", "domain", "zone", "txt");
 
     /** The longest reply line, reply code and CRLF included (RFC 5321 section 4.5.3.1.5). */
@@ -49,7 +49,7 @@ public final class ReplyTemplate {
         // a '{' always opens a placeholder: an unknown or unclosed one is an error
         return compile(reply, PLACEHOLDERS, true, (text, from) -> text.indexOf('}', from), (found, name) ->
                 new IllegalArgumentException(String.format(Locale.ROOT, "reply for rule '%s': unknown placeholder"
-                        + " '%s' in '%s'; expected one of {recipient}, {sender}, {client}, {helo}", rule,
+                        + " '%s' in '%s'; expected one of {recipient}, {sender}, {client}, {helo}, {user}", rule,
                         Text.escape(found), Text.escape(reply.text()))), "rule '" + rule + "'");
     }
 
@@ -262,8 +262,11 @@ public final class ReplyTemplate {
             case 2:
                 value = request.client();
                 break;
-            default:
+            case 3:
                 value = request.helo();
+                break;
+            default:
+                value = request.authenticatedUser();
                 break;
         }
         return value == null ? "" : Text.escape(value);

@@ -8,6 +8,7 @@ import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.LocalZoneAnswers;
+import io.github.relaypolicy.core.internal.login.SenderBinding;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import io.github.relaypolicy.core.internal.zone.ZoneFileException;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ public final class Compiler {
         Map<String, LocalZone> zones = openZones(config);
         return new Rules(config.trusted(), config.domains(), config.literals(), config.permitAuthenticated(),
                 Map.copyOf(config.replies()), dnsLists(config, zones), List.copyOf(zones.values()),
-                config.zoneCheckInterval());
+                config.zoneCheckInterval(), SenderBinding.compile(config.senderLogins()));
     }
 
     private static Map<String, LocalZone> openZones(EngineConfig config) {

@@ -15,6 +15,9 @@ import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.ZoneNames;
+import io.github.relaypolicy.core.internal.login.LoginMaps;
+import io.github.relaypolicy.core.internal.login.SenderLoginSettings;
+import io.github.relaypolicy.core.SenderLoginMismatch;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.net.InetAddress;
@@ -77,6 +80,11 @@ public final class ConfigBuilder {
     private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
     private @Nullable Executor executor; // null: the engine's own threads
     private TimeSource time = TimeSource.system();
+    private final List<Path> senderLoginFiles;
+    private final List<LoginMaps.Entry> senderLogins;
+    private final Map<String, LoginMaps.Entry> senderLoginKeys; // normal form -> entry, for duplicates
+    private @Nullable SenderLoginMismatch senderLoginMismatch; // null: the default
+    private String recipientDelimiter = "";
     /**
      * The first domain or network entry refused: {@link #checkNotRefused} throws it again at build time, so that a
      * caller who catches and ignores the refusal (of an exclusion {@code !192.0.2.66}, say) never builds an engine
@@ -101,6 +109,9 @@ public final class ConfigBuilder {
         zoneReplies = new LinkedHashMap<>();
         zoneNames = new LinkedHashMap<>();
         localZones = new LinkedHashMap<>();
+        senderLoginFiles = new ArrayList<>();
+        senderLogins = new ArrayList<>();
+        senderLoginKeys = new java.util.HashMap<>();
     }
 
     /** A copy of {@code o}: the two are independent from then on. Nothing is parsed again. */
@@ -130,6 +141,11 @@ public final class ConfigBuilder {
         zoneMaxSize = o.zoneMaxSize;
         executor = o.executor;
         time = o.time;
+        senderLoginFiles = new ArrayList<>(o.senderLoginFiles);
+        senderLogins = new ArrayList<>(o.senderLogins);
+        senderLoginKeys = new java.util.HashMap<>(o.senderLoginKeys);
+        senderLoginMismatch = o.senderLoginMismatch;
+        recipientDelimiter = o.recipientDelimiter;
         refused = o.refused;
         placer = o.placer;
     }
@@ -156,6 +172,23 @@ public final class ConfigBuilder {
         if (refused != null) {
             throw new IllegalArgumentException(refused.getMessage(), refused);
         }
+        String unused = senderLoginMismatchWithoutMaps();
+        if (unused != null) {
+            throw new IllegalArgumentException(unused);
+        }
+    }
+
+    /**
+     * Why the sender login mode set could never apply (it binds, but no map was given), or null. {@code off} is the
+     * mode in force without maps, so it may be set.
+     */
+    public @Nullable String senderLoginMismatchWithoutMaps() {
+        if (senderLoginMismatch == null || senderLoginMismatch == SenderLoginMismatch.OFF
+                || !senderLoginFiles.isEmpty() || !senderLogins.isEmpty()) {
+            return null;
+        }
+        return "senderLoginMismatch " + senderLoginMismatch.name().toLowerCase(Locale.ROOT) + " is set, but no"
+                + " sender login maps (senderLoginMaps or senderLogin) are given: it could never apply";
     }
 
     /**
@@ -189,7 +222,8 @@ public final class ConfigBuilder {
                 trusted.build(), domains.build(), literals.build(), permitAuthenticated, ordered(replies),
                 List.copyOf(lists), List.copyOf(dnsServers), dnsblThreshold, dnsTimeout, dnsMaxInFlight, dnsFailure,
                 ordered(zoneFailures), ordered(zoneReplies), ordered(zoneNames), ttlFloor, ttlCeiling, cacheSize,
-                ordered(localZones), zoneCheckInterval, zoneMaxSize, executor, time);
+                ordered(localZones), zoneCheckInterval, zoneMaxSize, executor, time,
+                new SenderLoginSettings(senderLoginFiles, senderLogins, senderLoginMismatch, recipientDelimiter));
     }
 
     private static <V> Map<String, V> ordered(Map<String, V> m) {
@@ -319,6 +353,107 @@ public final class ConfigBuilder {
             throw new IllegalStateException(String.format(Locale.ROOT,
                     "reply for rule '%s' was already set to '%s'", rule, previous));
         }
+    }
+
+    // ----------------------------------------------------------------------------------- sender login maps
+
+    /**
+     * Reads sender login map files, all or none: every entry of every file is checked, and a key given before
+     * (in a file or to the builder) is refused.
+     *
+     * @throws LoginMaps.MapException with every problem, each at its file, line and column
+     */
+    public void senderLoginMaps(Collection<Path> files) {
+        Objects.requireNonNull(files, "files");
+        List<Path> paths = new ArrayList<>(files.size());
+        for (Path p : files) {
+            paths.add(Objects.requireNonNull(p, "senderLoginMaps file"));
+        }
+        List<LoginMaps.Entry> read = new ArrayList<>();
+        List<io.github.relaypolicy.core.PolicyFileException.Problem> problems = new ArrayList<>();
+        for (Path p : paths) {
+            try {
+                read.addAll(LoginMaps.read(p));
+            } catch (LoginMaps.MapException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        Map<String, LoginMaps.Entry> keys = new java.util.HashMap<>(senderLoginKeys);
+        for (LoginMaps.Entry e : read) {
+            LoginMaps.Entry previous = keys.putIfAbsent(e.key(), e);
+            if (previous != null) {
+                problems.add(duplicate(e, previous));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new LoginMaps.MapException(problems);
+        }
+        senderLoginFiles.addAll(paths);
+        senderLogins.addAll(read);
+        senderLoginKeys.putAll(keys);
+    }
+
+    private static io.github.relaypolicy.core.PolicyFileException.Problem duplicate(LoginMaps.Entry e,
+            LoginMaps.Entry previous) {
+        return e.problem(String.format(Locale.ROOT, "key '%s' is already given at %s (as '%s'); give each address"
+                + " once, with all its logins on one line", Text.escape(e.written()), previous.place(),
+                Text.escape(previous.written())));
+    }
+
+    /**
+     * Binds one address ({@code user@domain}) or domain ({@code @domain}) to logins, as one line of a map.
+     *
+     * @throws IllegalArgumentException naming the key or the login that is wrong
+     * @throws IllegalStateException if the key was given before
+     */
+    public void senderLogin(String key, String... logins) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(logins, "logins");
+        checkEntryText("senderLogin", key);
+        List<String> list = new ArrayList<>(logins.length);
+        for (String l : logins) {
+            list.add(Objects.requireNonNull(l, "login"));
+        }
+        String normal;
+        try {
+            normal = LoginMaps.normalKey(key);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("senderLogin key " + e.getMessage(), e);
+        }
+        LoginMaps.checkLogins(key, list);
+        LoginMaps.Entry entry = new LoginMaps.Entry(normal, key.strip(), list, null, 0, 0);
+        LoginMaps.Entry previous = senderLoginKeys.putIfAbsent(normal, entry);
+        if (previous != null) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "senderLogin key '%s' is already given at %s"
+                    + " (as '%s')", Text.escape(key), previous.place(), Text.escape(previous.written())));
+        }
+        senderLogins.add(entry);
+    }
+
+    public void senderLoginMismatch(SenderLoginMismatch mode) {
+        this.senderLoginMismatch = Objects.requireNonNull(mode, "mode");
+    }
+
+    /**
+     * The recipient delimiters: one or more characters, each of which starts an address extension. Letters,
+     * digits, and characters that delimit addresses or paths are refused.
+     */
+    public void recipientDelimiter(String delimiters) {
+        Objects.requireNonNull(delimiters, "delimiters");
+        StringBuilder unique = new StringBuilder();
+        for (int i = 0; i < delimiters.length(); i++) {
+            char c = delimiters.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || Character.isLetterOrDigit(c) || "@\"\\<>()[],;:.".indexOf(c) >= 0) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "recipientDelimiter '%s': '%s' cannot"
+                        + " delimit an address extension; expected printable ASCII punctuation such as + or -, not a"
+                        + " letter, digit, dot or one of @\"\\<>()[],;:", Text.escape(delimiters),
+                        Text.escape(String.valueOf(c))));
+            }
+            if (unique.indexOf(String.valueOf(c)) < 0) {
+                unique.append(c);
+            }
+        }
+        this.recipientDelimiter = unique.toString();
     }
 
     // ------------------------------------------------------------------------------------------- DNS lists

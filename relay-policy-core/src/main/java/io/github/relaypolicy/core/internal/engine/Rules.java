@@ -15,6 +15,7 @@ import io.github.relaypolicy.TraceStep.Outcome;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListSubjects;
+import io.github.relaypolicy.core.internal.login.SenderBinding;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import java.time.Duration;
 import java.net.InetAddress;
@@ -70,6 +71,13 @@ public final class Rules {
         }
     }
 
+    /**
+     * The reply of {@link RuleNames#SENDER_LOGIN_MISMATCH} to a client that did not authenticate (mode {@code all}):
+     * a reply of its own, {@code reply.sender_login_mismatch.unauthenticated}, since Postfix's text differs. The
+     * decision's rule is {@code sender_login_mismatch} either way.
+     */
+    public static final String SENDER_NOT_LOGGED_IN = RuleNames.SENDER_LOGIN_MISMATCH + ".unauthenticated";
+
     private static final SmtpReply OK = SmtpReply.of(250, "2.1.5", "Ok");
     private static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "<{recipient}>: Relay access denied");
 
@@ -101,6 +109,9 @@ public final class Rules {
         m.put(RuleNames.LOCAL_DOMAINS, OK);
         m.put(RuleNames.RELAY_DOMAINS, OK);
         m.put(RuleNames.RELAY_DENIED, RELAY_DENIED);
+        m.put(RuleNames.SENDER_LOGIN_MISMATCH, SmtpReply.of(553, "5.7.1",
+                "<{sender}>: Sender address rejected: not owned by user {user}"));
+        m.put(SENDER_NOT_LOGGED_IN, SmtpReply.of(553, "5.7.1", "<{sender}>: Sender address rejected: not logged in"));
         m.put(RuleNames.INTERNAL_ERROR, SmtpReply.of(451, "4.3.0", "Temporary internal error"));
         DEFAULT_REPLIES = Collections.unmodifiableMap(m);
     }
@@ -119,6 +130,7 @@ public final class Rules {
     private final @Nullable DnsLists lists;
     private final List<LocalZone> zones;
     private final Duration zoneCheckInterval;
+    private final @Nullable SenderBinding binding;
 
     private final Ending request;
     private final Ending client;
@@ -140,15 +152,19 @@ public final class Rules {
     private final Ending relay;
     private final Ending denied;
     private final Ending internal;
+    private final Ending loginMismatch;
+    private final Ending notLoggedIn;
 
     /**
      * Compiles a rule set.
      *
      * @param replies replies by rule name, overriding {@link #DEFAULT_REPLIES}
+     * @param binding the sender login maps, or null
      */
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
-            Duration zoneCheckInterval) {
+            Duration zoneCheckInterval, @Nullable SenderBinding binding) {
+        this.binding = binding;
         this.lists = lists;
         this.zones = List.copyOf(zones);
         this.zoneCheckInterval = zoneCheckInterval;
@@ -159,7 +175,9 @@ public final class Rules {
         Map<String, Ending> e = new LinkedHashMap<>();
         DEFAULT_REPLIES.forEach((rule, reply) -> {
             SmtpReply r = replies.getOrDefault(rule, reply);
-            e.put(rule, new Ending(rule, ReplyTemplate.compile(rule, r)));
+            // both replies of the sender binding are the rule sender_login_mismatch's
+            String name = rule.equals(SENDER_NOT_LOGGED_IN) ? RuleNames.SENDER_LOGIN_MISMATCH : rule;
+            e.put(rule, new Ending(name, ReplyTemplate.compile(rule, r)));
         });
         request = e.get(RuleNames.REQUEST);
         client = e.get(RuleNames.CLIENT_ADDRESS);
@@ -181,6 +199,8 @@ public final class Rules {
         relay = e.get(RuleNames.RELAY_DOMAINS);
         denied = e.get(RuleNames.RELAY_DENIED);
         internal = e.get(RuleNames.INTERNAL_ERROR);
+        loginMismatch = e.get(RuleNames.SENDER_LOGIN_MISMATCH);
+        notLoggedIn = e.get(SENDER_NOT_LOGGED_IN);
     }
 
     /**
@@ -360,17 +380,21 @@ public final class Rules {
             t.add(new TraceStep(RuleNames.RECIPIENT_SYNTAX, Outcome.PASS, "RCPT TO " + quote(rcpt)));
         }
 
+        boolean trustedClient = network >= 0 && NetworkSet.value(network) == TRUSTED;
+        String owner = isAuthenticated ? user : null;
         if ((flags & SmtpPath.POSTMASTER) != 0) {
-            return t == null ? postmaster : end(t, postmaster,
-                    "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)");
+            return accepted(t, postmaster, t == null ? null
+                    : "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)", senderPath, sender, owner,
+                    trustedClient);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.POSTMASTER, Outcome.NO_MATCH, "recipient is not the bare Postmaster"));
         }
 
-        if (network >= 0 && NetworkSet.value(network) == TRUSTED) {
-            return t == null ? mynetworks : end(t, mynetworks, "client " + describeClient(r) + " is in trusted network "
-                    + Text.escape(trusted.network(NetworkSet.index(network)).text()));
+        if (trustedClient) {
+            return accepted(t, mynetworks, t == null ? null : "client " + describeClient(r)
+                    + " is in trusted network " + Text.escape(trusted.network(NetworkSet.index(network)).text()),
+                    senderPath, sender, owner, true);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.MYNETWORKS, Outcome.NO_MATCH, network >= 0
@@ -380,8 +404,8 @@ public final class Rules {
         }
 
         if (isAuthenticated && permitAuthenticated) {
-            return t == null ? authenticated : end(t, authenticated,
-                    "client authenticated as '" + Text.escape(user) + "'");
+            return accepted(t, authenticated, t == null ? null : "client authenticated as '" + Text.escape(user)
+                    + "'", senderPath, sender, owner, false);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.AUTHENTICATED, isAuthenticated ? Outcome.SKIP : Outcome.NO_MATCH,
@@ -430,8 +454,9 @@ public final class Rules {
             if (subjects != null) {
                 subjects.filled(r); // the lists come next
             }
-            return t == null ? local : end(t, local, "recipient domain " + Text.escape(rcpt.substring(start, end))
-                    + " is a local domain (matched '" + Text.escape(matched) + "')");
+            return accepted(t, local, t == null ? null : "recipient domain "
+                    + Text.escape(rcpt.substring(start, end)) + " is a local domain (matched '"
+                    + Text.escape(matched) + "')", senderPath, sender, owner, false);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.LOCAL_DOMAINS, Outcome.NO_MATCH, "recipient domain "
@@ -441,14 +466,48 @@ public final class Rules {
             if (subjects != null) {
                 subjects.filled(r); // the lists come next
             }
-            return t == null ? relay : end(t, relay, "recipient domain " + Text.escape(rcpt.substring(start, end))
-                    + " is a relay domain (matched '" + Text.escape(matched) + "')");
+            return accepted(t, relay, t == null ? null : "recipient domain "
+                    + Text.escape(rcpt.substring(start, end)) + " is a relay domain (matched '"
+                    + Text.escape(matched) + "')", senderPath, sender, owner, false);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.RELAY_DOMAINS, Outcome.NO_MATCH, "recipient domain "
                     + Text.escape(rcpt.substring(start, end)) + " is not a relay domain"));
         }
         return t == null ? denied : end(t, denied, "neither the client nor the recipient domain allows relaying");
+    }
+
+    /**
+     * A rule accepted the recipient: the sender binding, if configured, may still refuse it (relay refusals come
+     * first, so no map can open relay). Traced, the binding's step comes before the accepting rule's when it
+     * passes, so that the last step is always the ending's; when it refuses, the accepting rule shows as a match.
+     *
+     * @param detail the accepting rule's detail, null when not tracing
+     * @param user the authenticated login, or null
+     * @param trustedClient whether the client is in the trusted networks
+     */
+    private Ending accepted(@Nullable List<TraceStep> t, Ending ending, @Nullable String detail, String senderPath,
+            long sender, @Nullable String user, boolean trustedClient) {
+        SenderBinding b = binding;
+        if (b == null) {
+            return t == null ? ending : end(t, ending, detail);
+        }
+        long result = b.check(senderPath, sender, user, trustedClient);
+        Ending refusal = !SenderBinding.refuses(result) ? null
+                : SenderBinding.code(result) == SenderBinding.NOT_LOGGED_IN ? notLoggedIn : loginMismatch;
+        if (t == null) {
+            return refusal != null ? refusal : ending;
+        }
+        String why = b.describe(result, senderPath, sender, user);
+        if (refusal != null) {
+            t.add(new TraceStep(ending.rule(), Outcome.MATCH, detail + "; sender binding next"));
+            return end(t, refusal, why);
+        }
+        int code = SenderBinding.code(result);
+        boolean skipped = code == SenderBinding.OFF || code == SenderBinding.UNAUTHENTICATED
+                || code == SenderBinding.TRUSTED;
+        t.add(new TraceStep(RuleNames.SENDER_LOGIN_MISMATCH, skipped ? Outcome.SKIP : Outcome.PASS, why));
+        return end(t, ending, detail);
     }
 
     /**

@@ -3,6 +3,8 @@ package io.github.relaypolicy.core.internal.policyfile;
 import io.github.relaypolicy.core.MalformedLines;
 import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.core.SenderLoginMismatch;
+import io.github.relaypolicy.core.internal.login.LoginMaps;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.ZoneNames;
@@ -34,7 +36,7 @@ public final class Applier {
      *
      * @param zoneOrigins where each local zone was configured, for problems found when its file is loaded
      */
-    public record Result(Map<String, Origin> zoneOrigins) {
+    public record Result(Map<String, Origin> zoneOrigins, List<Path> mapFiles) {
     }
 
     /** The builder being configured, and the settings that are given to it together at the end. */
@@ -47,6 +49,9 @@ public final class Applier {
         private @Nullable Origin cacheOrigin;
         private final Map<String, Path> localFiles = new LinkedHashMap<>(); // zone -> its data file
         private final Map<String, Origin> zoneOrigins = new LinkedHashMap<>();
+        private final List<Path> mapFiles = new ArrayList<>();
+        private boolean mapsWritten;
+        private Lexer.@Nullable Setting mismatch;
 
         Target(RelayEngine.Builder builder, Path policy) {
             this.builder = builder;
@@ -108,7 +113,60 @@ public final class Applier {
             localFiles.put(zone, file);
             zoneOrigins.put(zone, s.valueOrigin());
         }
+
+        /**
+         * Sender login map files, relative to the folder of the policy file. Each is watched with the policy file,
+         * even when it cannot be read (so that fixing it reloads). A file that cannot be read is reported at the
+         * entry that names it, a bad line at its own line.
+         */
+        void senderLoginMaps(Lexer.Setting s) {
+            List<Path> paths = new ArrayList<>();
+            Map<Path, Origin> origins = new HashMap<>();
+            for (Lexer.Segment token : Lexer.tokens(s.value())) {
+                String name = token.text();
+                java.util.regex.Matcher m = TABLE_TYPE.matcher(name);
+                if (m.matches() && !m.group(1).equals("texthash")) {
+                    boolean indexed = m.group(1).matches("hash|btree|lmdb|cdb|dbm|sdbm");
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "'%s' is a Postfix %s: table;"
+                            + " relay-policy reads the text file itself%s", Text.escape(name), m.group(1), indexed
+                            ? " (the source that postmap compiles): write " + Text.escape(m.group(2))
+                            : ", one KEY LOGIN[, LOGIN...] a line"));
+                }
+                Path file = Lexer.resolve(s.keyOrigin().file(), m.matches() ? m.group(2) : name);
+                paths.add(file);
+                origins.putIfAbsent(file, token.origin());
+            }
+            mapFiles.addAll(paths);
+            mapsWritten |= !paths.isEmpty();
+            try {
+                builder.senderLoginMaps(paths.toArray(new Path[0]));
+            } catch (LoginMaps.MapException e) {
+                List<PolicyFileException.Problem> placed = new ArrayList<>();
+                for (PolicyFileException.Problem p : e.problems()) {
+                    Origin at = p.line() == 0 ? origins.get(p.file()) : null;
+                    placed.add(at == null ? p : at.problem(p.message()));
+                }
+                throw new LoginMaps.MapException(placed);
+            }
+        }
+
+        /** The sender login mode: given now, checked at the end against the maps. */
+        void senderLoginMismatch(Lexer.Setting s) {
+            builder.senderLoginMismatch(switch (s.text().toLowerCase(Locale.ROOT)) {
+                case "authenticated" -> SenderLoginMismatch.AUTHENTICATED;
+                case "known" -> SenderLoginMismatch.KNOWN;
+                case "all" -> SenderLoginMismatch.ALL;
+                case "off" -> SenderLoginMismatch.OFF;
+                default -> throw Values.expected(s);
+            });
+            mismatch = s;
+        }
     }
+
+    /** Postfix lookup table types, which name a table rather than a text file. */
+    private static final java.util.regex.Pattern TABLE_TYPE = java.util.regex.Pattern.compile(
+            "(hash|btree|lmdb|cdb|dbm|sdbm|texthash|regexp|pcre|cidr|ldap|mysql|pgsql|sqlite|proxy|static|inline"
+                    + "|unix|tcp|socketmap|memcache|pipemap|randmap|fail|environ|nis|nisplus|netinfo):(.*)");
 
     /** The keys whose entries go into the domain and network indexes, in the order they are given. */
     private static final List<String> ENTRY_ORDER = List.of("mynetworks", "mydestination", "relay_domains");
@@ -156,9 +214,16 @@ public final class Applier {
             }
             try {
                 key.value().set(t, s);
+            } catch (LoginMaps.MapException e) {
+                problems.addAll(e.problems()); // each at its map file's line
             } catch (IllegalArgumentException | IllegalStateException e) {
                 problems.add(s.valueOrigin().problem(s.written() + ": " + e.getMessage()));
             }
+        }
+        if (t.mismatch != null && !t.mapsWritten && !t.mismatch.text().equalsIgnoreCase("off")) {
+            problems.add(t.mismatch.keyOrigin().problem(String.format(Locale.ROOT, "'sender_login_mismatch = %s'"
+                    + " could never apply: no sender_login_maps are given (set sender_login_maps, or remove it)",
+                    Text.escape(t.mismatch.text()))));
         }
         checkLocalZoneKinds(siteKinds, siteOrigins, t.localFiles, problems);
         for (Lexer.Setting s : zoneSettings) {
@@ -183,7 +248,7 @@ public final class Applier {
             }
         }
         addEntries(t, entries, problems);
-        return new Result(Map.copyOf(t.zoneOrigins));
+        return new Result(Map.copyOf(t.zoneOrigins), List.copyOf(t.mapFiles));
     }
 
     /**

@@ -107,6 +107,28 @@ public final class Keys {
                 (t, s) -> t.builder().permitAuthenticated(Values.bool(s)),
                 (c, max, out) -> Writer.line(out, "permit_authenticated", c.permitAuthenticated() ? "yes" : "no"),
                 "permitauthenticated", "permit_sasl_authenticated");
+        single("sender_login_maps", "senderLoginMaps", "sender login map files (Postfix smtpd_sender_login_maps text"
+                + " format, lines KEY LOGIN[, LOGIN...]): ./sender-logins.map", "list of map files in Postfix's"
+                + " `smtpd_sender_login_maps` text format, one `KEY LOGIN[, LOGIN...]` a line; KEY is `user@domain`"
+                + " or `@domain`; see [Sender login binding](#sender-login-binding)", "none",
+                "\n# sender login binding", Applier.Target::senderLoginMaps,
+                (c, max, out) -> Writer.list(out, "sender_login_maps", c.senderLogins().files().stream()
+                        .map(java.nio.file.Path::toString).toList(), Integer.MAX_VALUE),
+                "senderloginmaps", "smtpd_sender_login_maps");
+        single("sender_login_mismatch", "senderLoginMismatch", "authenticated, known, all or off",
+                "`authenticated`, `known`, `all` or `off`: whose MAIL FROM the sender login maps bind (see [Sender"
+                        + " login binding](#sender-login-binding))", "`authenticated` with `sender_login_maps`, else"
+                        + " `off`", null, Applier.Target::senderLoginMismatch,
+                (c, max, out) -> Writer.line(out, "sender_login_mismatch",
+                        c.senderLogins().effectiveMode().name().toLowerCase(Locale.ROOT)),
+                "senderloginmismatch");
+        single("recipient_delimiter", "recipientDelimiter", "punctuation characters that start an address extension,"
+                + " e.g. + or +-", "the characters that start an address extension (`+`, `+-`): `sender_login_maps`"
+                + " look `user+tag@domain` up as `user@domain` too", "none", null,
+                (t, s) -> t.builder().recipientDelimiter(s.text()),
+                (c, max, out) -> out.append("recipient_delimiter =").append(c.senderLogins().delimiters().isEmpty()
+                        ? "" : " " + c.senderLogins().delimiters()).append('\n'),
+                "recipientdelimiter");
         suffixed("reply", "reply", false, "an SMTP reply: code, enhanced status and text, e.g. 554 5.7.1"
                 + " <{recipient}>: Relay access denied", "the reply of a rule, see below", "see `lint`",
                 "\n# replies: those set, then the defaults of the others (commented out)",
