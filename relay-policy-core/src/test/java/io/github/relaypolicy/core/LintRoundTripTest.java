@@ -30,12 +30,19 @@ final class LintRoundTripTest {
     void every_key_set_reads_back_as_the_same_policy() throws IOException {
         Files.writeString(dir.resolve("zone one.ip4set"), "192.0.2.1\n");
         Files.writeString(dir.resolve("c#d.ip4set"), "192.0.2.1\n");
+        Files.writeString(dir.resolve("logins.map"), "bob@example.org bob\n");
+        Files.writeString(dir.resolve("more.map"), "@partner.example alice, bob\n");
         String effective = roundTrip("""
                 mydestination = example.org, *.sub.example.org, [IPv6:2001:db8::1], bücher.example
                 relay_domains = partner.example
                 mynetworks = 10.0.0.0/8, !10.1.2.3
                 permit_authenticated = no
+                sender_login_maps = logins.map, ./more.map
+                sender_login_mismatch = all
+                recipient_delimiter = +-
                 reply.relay_domains = 250 2.1.5 Relayed ok
+                reply.sender_login_mismatch = 550 5.7.1 <{sender}> is not {user}'s
+                reply.sender_login_mismatch.unauthenticated = 530 5.7.0 Authentication required
                 dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*2, bl.local, b2.local
                 dnswl_sites = list.dnswl.org=127.0.[0..255].[1..3]*-3
                 rhsbl_sites = dbl.spamhaus.org
@@ -55,6 +62,9 @@ final class LintRoundTripTest {
                 local_zone_check_interval = 10s
                 local_zone_max_size = 1m
                 """);
+        assertThat(effective).contains("sender_login_maps = " + dir.resolve("logins.map") + ",",
+                dir.resolve("more.map") + "\n", "sender_login_mismatch = all\n", "recipient_delimiter = +-\n",
+                "reply.sender_login_mismatch.unauthenticated = 530 5.7.0 Authentication required\n");
         assertThat(effective).contains("dns_failure.zen.spamhaus.org = defer", "dns_list_name.zen.spamhaus.org = ",
                 "dnsbl_reply.zen.spamhaus.org = ", "local_zone.bl.local = ", "local_zone.b2.local = ");
     }

@@ -376,6 +376,7 @@ public final class ConfigBuilder {
                 read.addAll(LoginMaps.read(p));
             } catch (LoginMaps.MapException e) {
                 problems.addAll(e.problems());
+                read.addAll(e.entries());
             }
         }
         Map<String, LoginMaps.Entry> keys = new java.util.HashMap<>(senderLoginKeys);
@@ -386,7 +387,7 @@ public final class ConfigBuilder {
             }
         }
         if (!problems.isEmpty()) {
-            throw new LoginMaps.MapException(problems);
+            throw new LoginMaps.MapException(problems, List.of());
         }
         senderLoginFiles.addAll(paths);
         senderLogins.addAll(read);

@@ -75,16 +75,25 @@ public final class LoginMaps {
 
         @SuppressWarnings("serial") // immutable records; serialization is not supported anyway
         private final List<PolicyFileException.Problem> problems;
+        @SuppressWarnings("serial")
+        private final List<Entry> entries;
 
         /**
          * The exception for {@code problems}.
          *
          * @param problems at least one problem
+         * @param entries the entries that were read well, so that duplicates among them can be reported too
          */
-        public MapException(List<PolicyFileException.Problem> problems) {
+        public MapException(List<PolicyFileException.Problem> problems, List<Entry> entries) {
             super(problems.get(0) + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more problems)"
                     : ""));
             this.problems = List.copyOf(problems);
+            this.entries = List.copyOf(entries);
+        }
+
+        /** The entries that were read well. */
+        public List<Entry> entries() {
+            return entries;
         }
 
         /** Every problem, in file order. */
@@ -269,7 +278,7 @@ public final class LoginMaps {
             entries.add(new Entry(key, written, logins, file, lineNo, 1));
         }
         if (!problems.isEmpty()) {
-            throw new MapException(problems);
+            throw new MapException(problems, entries);
         }
         return entries;
     }

@@ -146,7 +146,7 @@ public final class Applier {
                     Origin at = p.line() == 0 ? origins.get(p.file()) : null;
                     placed.add(at == null ? p : at.problem(p.message()));
                 }
-                throw new LoginMaps.MapException(placed);
+                throw new LoginMaps.MapException(placed, List.of());
             }
         }
 
