@@ -258,6 +258,21 @@ final class PolicyCommandsTest {
     }
 
     @Test
+    void audit_counts_a_sender_binding_refusal_as_relay_granted() throws IOException {
+        write("logins.map", "@example.org alice\n");
+        Path conf = write("p.conf", "mydestination = example.org\nmynetworks = 127.0.0.0/8\n"
+                + "sender_login_maps = logins.map\nsender_login_mismatch = all\n");
+
+        Run r = run("audit", "-c", conf.toString());
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).containsPattern("\nauth +relay for an authenticated client \\(AUTH audit-user\\) .* accept"
+                + " +ok: refused +sender_login_mismatch +553 5\\.7\\.1 <sender@example\\.org>: Sender address rejected:"
+                + " not owned by user audit-user\n")
+                .endsWith("closed: 31 of 31 battery tests refused; 5 of 5 checks passed.\n");
+    }
+
+    @Test
     void audit_says_when_closed_but_local_mail_is_refused_too() throws IOException {
         Path conf = write("p.conf", "mynetworks = 192.0.2.0/24\npermit_authenticated = no\n");
 
