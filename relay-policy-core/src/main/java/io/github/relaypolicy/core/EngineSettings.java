@@ -12,8 +12,8 @@ import java.util.concurrent.Executor;
 /**
  * The settings of a {@link RelayEngine.Builder}: the configuration vocabulary of the engine, one method a setting.
  * Every setting is checked when it is given: a value that cannot be used throws at once, naming the setting and the
- * value, and leaves the builder as it was. List settings add to what was given before. Only
- * {@link RelayEngine.Builder#build()} reads files (the local zones).
+ * value, and leaves the builder as it was. List settings add to what was given before. Files are read by
+ * {@link RelayEngine.Builder#build()} (the local zones) and by {@link #senderLoginMaps}, when it is called.
  *
  * <p>Get one with {@link RelayEngine#builder()} (or {@link PolicyFile#builder()}); {@link RelayEngine.Builder} is
  * the only subclass. Not thread-safe.

@@ -33,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The order of the rules follows RFC 2505 and Postfix's {@code smtpd_relay_restrictions}: bad input first,
  * then {@code Postmaster}, then the grants (trusted network, authentication), then sender-specified routing
- * (refused from everyone else even towards our own domains), then the recipient domain.
+ * (refused from everyone else even towards our own domains), then the recipient domain. When a rule accepts, the
+ * sender binding ({@code sender_login_maps}) may still refuse: it never opens relay, it only narrows what the
+ * relay rules let through.
  */
 public final class Rules {
 
