@@ -55,6 +55,21 @@ public final class RuleNames {
     public static final String RHSBL = "reject_rhsbl_sender";
     /** A DNS list that could decide did not answer, and the administrator chose to defer. */
     public static final String DNS_UNAVAILABLE = "dnsbl_unavailable";
+    /** The client's refused recipients reached {@code refusal_rate_limit}: every recipient is deferred for now. */
+    public static final String REFUSAL_RATE_LIMIT = "refusal_rate_limit";
+    /** The transaction has {@code recipients_per_message} recipients already: {@code 452 4.5.3}. */
+    public static final String RECIPIENTS_PER_MESSAGE = "recipients_per_message";
+    /** A {@code recipient_rate_limit} (per user, client or sender) is used up for now. */
+    public static final String RECIPIENT_RATE_LIMIT = "recipient_rate_limit";
+    /** A {@code message_rate_limit} (per user, client or sender) is used up for now. */
+    public static final String MESSAGE_RATE_LIMIT = "message_rate_limit";
+    /**
+     * The shared rate-limit store could not be reached and {@code rate_limit_failure = defer}: the recipient is
+     * deferred.
+     */
+    public static final String RATE_LIMIT_UNAVAILABLE = "rate_limit_unavailable";
+    /** A trace step only: the client is in {@code rate_limit_exempt}, so no rate limit counts it. */
+    public static final String RATE_LIMIT_EXEMPT = "rate_limit_exempt";
     /** An unexpected internal failure: the recipient is deferred, never accepted. */
     public static final String INTERNAL_ERROR = "internal_error";
 

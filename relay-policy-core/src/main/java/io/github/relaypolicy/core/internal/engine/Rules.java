@@ -101,12 +101,25 @@ public final class Rules {
         m.put(RuleNames.LOCAL_DOMAINS, OK);
         m.put(RuleNames.RELAY_DOMAINS, OK);
         m.put(RuleNames.RELAY_DENIED, RELAY_DENIED);
+        m.put(RuleNames.REFUSAL_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
+                "Client host [{client}] rejected: too many refused recipients, try again later"));
+        m.put(RuleNames.RECIPIENTS_PER_MESSAGE, SmtpReply.of(452, "4.5.3", "Too many recipients"));
+        m.put(RuleNames.RECIPIENT_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
+                "<{recipient}>: Recipient address rejected: rate limit exceeded, try again later"));
+        m.put(RuleNames.MESSAGE_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
+                "<{recipient}>: Recipient address rejected: message rate limit exceeded, try again later"));
+        m.put(RuleNames.RATE_LIMIT_UNAVAILABLE, SmtpReply.of(451, "4.3.0",
+                "<{recipient}>: Temporary lookup failure: rate limit store unavailable, try again later"));
         m.put(RuleNames.INTERNAL_ERROR, SmtpReply.of(451, "4.3.0", "Temporary internal error"));
         DEFAULT_REPLIES = Collections.unmodifiableMap(m);
     }
 
     private static final List<String> ACCEPTING = List.of(RuleNames.POSTMASTER, RuleNames.MYNETWORKS,
             RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
+    /** Rules that only ever defer: a used-up limit is a "not now", never a "no". */
+    private static final List<String> DEFERRING = List.of(RuleNames.REFUSAL_RATE_LIMIT,
+            RuleNames.RECIPIENTS_PER_MESSAGE, RuleNames.RECIPIENT_RATE_LIMIT, RuleNames.MESSAGE_RATE_LIMIT,
+            RuleNames.RATE_LIMIT_UNAVAILABLE);
 
     private static final int MAX_HELO = 255;
     /** The longest authenticated user accepted, as for HELO: SASL sets no limit, so we set one. */
@@ -119,6 +132,7 @@ public final class Rules {
     private final @Nullable DnsLists lists;
     private final List<LocalZone> zones;
     private final Duration zoneCheckInterval;
+    private final @Nullable Limits limits;
 
     private final Ending request;
     private final Ending client;
@@ -148,7 +162,7 @@ public final class Rules {
      */
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
-            Duration zoneCheckInterval) {
+            Duration zoneCheckInterval, @Nullable LimitSetup limitSetup) {
         this.lists = lists;
         this.zones = List.copyOf(zones);
         this.zoneCheckInterval = zoneCheckInterval;
@@ -181,6 +195,25 @@ public final class Rules {
         relay = e.get(RuleNames.RELAY_DOMAINS);
         denied = e.get(RuleNames.RELAY_DENIED);
         internal = e.get(RuleNames.INTERNAL_ERROR);
+        limits = limitSetup == null ? null : new Limits(limitSetup.config(), limitSetup.state(),
+                e.get(RuleNames.RECIPIENT_RATE_LIMIT), e.get(RuleNames.MESSAGE_RATE_LIMIT),
+                e.get(RuleNames.RECIPIENTS_PER_MESSAGE), e.get(RuleNames.REFUSAL_RATE_LIMIT),
+                e.get(RuleNames.RATE_LIMIT_UNAVAILABLE));
+    }
+
+    /**
+     * The rate limits of a rule set and the counters they start with.
+     *
+     * @param config the limits
+     * @param state the counters
+     */
+    public record LimitSetup(io.github.relaypolicy.core.internal.limit.LimitConfig config,
+            io.github.relaypolicy.core.internal.limit.LimitState state) {
+    }
+
+    /** The rate-limit stage, or null if no limit is configured. */
+    public @Nullable Limits limits() {
+        return limits;
     }
 
     /**
@@ -198,6 +231,10 @@ public final class Rules {
         if (accepting && cls != 2) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "reply for rule '%s' must be 2xx (the rule accepts), got '%s'", rule, reply));
+        }
+        if (DEFERRING.contains(rule) && cls != 4) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "reply for rule '%s' must be 4xx (a used-up limit defers), got '%s'", rule, reply));
         }
         if (!accepting && cls != 4 && cls != 5) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
@@ -269,7 +306,8 @@ public final class Rules {
 
         // With DNS lists, the client and MAIL FROM are parsed into this thread's subjects as they are checked, so
         // that the lists, if they come next, read them rather than parse the request again.
-        ListSubjects subjects = lists != null && t == null ? ListSubjects.forThread() : null;
+        // The rate limits read them too.
+        ListSubjects subjects = (lists != null || limits != null) && t == null ? ListSubjects.forThread() : null;
 
         // The client: a grant (trusted network) is looked up now, applied after the input checks.
         InetAddress address = r.clientAddress();
@@ -322,6 +360,7 @@ public final class Rules {
         long sender = SmtpPath.parse(senderPath);
         if (subjects != null) {
             subjects.sender(sender);
+            subjects.filled(r); // client and MAIL FROM are in: the limits and the lists may read them
         }
         switch (SmtpPath.status(sender)) {
             case SmtpPath.SYNTAX:
