@@ -370,13 +370,15 @@ public final class ConfigBuilder {
             parsed.add(LimitSpec.parse(setting, l));
         }
         List<LimitSpec> to = message ? messageLimits : recipientLimits;
+        List<LimitSpec> seen = new ArrayList<>(to);
         for (LimitSpec l : parsed) {
-            for (LimitSpec had : to) {
+            for (LimitSpec had : seen) {
                 if (had.text().equals(l.text())) {
                     throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': given twice", setting,
                             l.text()));
                 }
             }
+            seen.add(l);
         }
         to.addAll(parsed);
     }

@@ -28,6 +28,8 @@ public final class EngineDecision implements Decision {
     private final Rules.@Nullable Ending limited; // the rate-limit stage's ending, when it decided
     // Rendered on first use. A racy write is harmless: every thread renders an equal, immutable reply.
     private @Nullable SmtpReply reply;
+    // Kept once asked for: with rate limits it shows the counts left at that moment.
+    private @Nullable List<TraceStep> trace;
 
     public EngineDecision(Rules.Ending ending, @Nullable RelayRequest request, Rules rules) {
         this(ending, request, rules, null, null);
@@ -95,6 +97,15 @@ public final class EngineDecision implements Decision {
 
     @Override
     public List<TraceStep> trace() {
+        List<TraceStep> t = trace;
+        if (t == null) {
+            t = explain();
+            trace = t;
+        }
+        return t;
+    }
+
+    private List<TraceStep> explain() {
         List<TraceStep> trace = rules.explain(request);
         if (trace.isEmpty() || !trace.get(trace.size() - 1).rule().equals(ending.rule())) {
             // Only when evaluation itself failed: say so rather than show a trace of another ending.
