@@ -55,6 +55,14 @@ public final class RuleNames {
     public static final String RHSBL = "reject_rhsbl_sender";
     /** A DNS list that could decide did not answer, and the administrator chose to defer. */
     public static final String DNS_UNAVAILABLE = "dnsbl_unavailable";
+    /**
+     * The client authenticated, and its address's score on the lists asked only for authenticated clients
+     * ({@code auth_dnsbl_sites}, Spamhaus AuthBL style: addresses seen using stolen credentials) reached the
+     * threshold: its authenticated mail is refused. The default reply names neither the list nor its reason.
+     *
+     * @since 0.1.0
+     */
+    public static final String AUTH_DNSBL = "reject_auth_dnsbl_client";
     /** An unexpected internal failure: the recipient is deferred, never accepted. */
     public static final String INTERNAL_ERROR = "internal_error";
 

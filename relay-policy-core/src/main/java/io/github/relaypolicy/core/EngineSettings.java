@@ -186,6 +186,28 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
     }
 
     /**
+     * Adds a DNS block list of client addresses asked only for authenticated clients (Spamhaus AuthBL, addresses
+     * seen using stolen SMTP AUTH credentials), same syntax as {@link #dnsbl}:
+     * {@code KEY.authbl.dq.spamhaus.net=127.0.0.20}. It is asked only when the client authenticated and
+     * {@link #permitAuthenticated authenticated relay} is what accepts the recipient, never for trusted networks
+     * or unauthenticated clients (which {@link #dnsbl} lists are for). These lists are scored on their own
+     * against {@link #dnsblThreshold}; a score at or above it refuses with rule
+     * {@link io.github.relaypolicy.RuleNames#AUTH_DNSBL}, by default
+     * {@code 554 5.7.1 Service unavailable; authenticated mail from client [{client}] is refused}, which names
+     * neither the list nor its TXT record (overridable per zone with {@link #dnsblReply}). A list that does not
+     * answer follows {@link #dnsFailure(DnsFailure)}, as other lists do.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder authDnsbl(String spec) {
+        config.list(ListSpec.Kind.AUTH_DNSBL, spec);
+        return self();
+    }
+
+    /**
      * The score at or above which listings refuse the recipient. Default: 1.
      *
      * @param threshold a positive score
