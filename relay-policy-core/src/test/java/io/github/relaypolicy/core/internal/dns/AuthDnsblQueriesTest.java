@@ -10,14 +10,18 @@ import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.DnsFailure;
+import io.github.relaypolicy.core.PolicyFile;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.internal.dns.FakeDnsServer.Behaviour;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
 /**
@@ -175,6 +179,32 @@ final class AuthDnsblQueriesTest {
             assertThat(trace(d)).last().isEqualTo("permit_authenticated: ACCEPT - DNS lists: score 0 is below the"
                     + " threshold 1");
         }
+    }
+
+    @Test
+    void the_documented_dqs_example_reads_and_decides_as_documented(@TempDir Path dir) throws Exception {
+        // docs/policy-file.md, "Lists for authenticated clients"
+        zone.put("4.2.0.192.your_dqs_key.authbl.dq.spamhaus.net.", new FakeDnsServer.Answer(List.of("127.0.0.20"),
+                300, "https://check.spamhaus.org/"));
+        Path conf = Files.writeString(dir.resolve("relay-policy.conf"), String.join("\n",
+                "mydestination = example.org",
+                "dns_servers = " + dns.server().address(),
+                "permit_authenticated = yes",
+                "auth_dnsbl_sites     = YOUR_DQS_KEY.authbl.dq.spamhaus.net=127.0.0.20",
+                ""));
+
+        Decision d = PolicyFile.read(conf).builder().build().decide(authenticated("192.0.2.4", "<bob@remote.example>"));
+
+        assertThat(d.reply()).hasToString("554 5.7.1 Service unavailable; authenticated mail from client [192.0.2.4]"
+                + " is refused");
+        assertThat(trace(d)).endsWith(
+                "permit_authenticated: MATCH - client authenticated as 'alice'; DNS lists next",
+                "auth_dnsbl:***.authbl.dq.spamhaus.net: MATCH - listed: 4.2.0.192.***.authbl.dq.spamhaus.net."
+                        + " answered LISTED 127.0.0.20 (weight +1)",
+                "reject_auth_dnsbl_client: REJECT - score 1 reached the threshold 1; auth_dnsbl"
+                        + " ***.authbl.dq.spamhaus.net listed 192.0.2.4");
+        assertThat(PolicyFile.read(conf).effective(10)).contains(
+                "auth_dnsbl_sites = ***.authbl.dq.spamhaus.net=127.0.0.20\n").doesNotContainIgnoringCase("your_dqs");
     }
 
     /**
