@@ -145,7 +145,7 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      * {@code zen.spamhaus.org=127.0.0.[2..11;30]*3}. Filters: exact {@code 127.0.0.2}, ranges
      * {@code 127.0.0.[2..11]}, lists {@code 127.0.0.[2;4;10]}, or a bit mask {@code zone&0.0.0.4}. The
      * weight (default 1) must be positive. Lists are consulted only for untrusted, unauthenticated clients
-     * whose recipient is in a local or relay domain.
+     * whose recipient is in a local or relay domain ({@link #authDnsbl} lists are for authenticated clients).
      *
      * @param spec the list
      * @return this builder
