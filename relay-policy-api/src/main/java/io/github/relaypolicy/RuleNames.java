@@ -53,8 +53,6 @@ public final class RuleNames {
     public static final String DNSBL = "reject_rbl_client";
     /** The DNS list score reached the threshold (the deciding list is a sender-domain list). */
     public static final String RHSBL = "reject_rhsbl_sender";
-    /** A DNS list that could decide did not answer, and the administrator chose to defer. */
-    public static final String DNS_UNAVAILABLE = "dnsbl_unavailable";
     /**
      * The client authenticated, and its address's score on the lists asked only for authenticated clients
      * ({@code auth_dnsbl_sites}, Spamhaus AuthBL style: addresses seen using stolen credentials) reached the
@@ -63,6 +61,8 @@ public final class RuleNames {
      * @since 0.1.0
      */
     public static final String AUTH_DNSBL = "reject_auth_dnsbl_client";
+    /** A DNS list that could decide did not answer, and the administrator chose to defer. */
+    public static final String DNS_UNAVAILABLE = "dnsbl_unavailable";
     /** An unexpected internal failure: the recipient is deferred, never accepted. */
     public static final String INTERNAL_ERROR = "internal_error";
 
