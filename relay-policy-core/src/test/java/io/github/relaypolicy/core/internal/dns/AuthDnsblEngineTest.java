@@ -221,14 +221,13 @@ final class AuthDnsblEngineTest {
     void a_policy_file_reports_a_bad_list_at_its_place() throws Exception {
         Path file = Files.writeString(dir.resolve("bad.conf"), "auth_dnsbl_sites = authbl.test*-1\n"
                 + "dns_failure.other.test = ignore\n");
-        assertThatThrownBy(() -> PolicyFile.read(file)).isInstanceOf(PolicyFileException.class)
-                .extracting(e -> ((PolicyFileException) e).problems().stream().map(Object::toString).toList())
-                .asList().containsExactly(
+        assertThatThrownBy(() -> PolicyFile.read(file)).isInstanceOfSatisfying(PolicyFileException.class,
+                e -> assertThat(e.problems()).extracting(Object::toString).containsExactly(
                         file + ":1:20: auth_dnsbl 'authbl.test*-1': a block list's weight must be positive, got -1"
                                 + " (expected zone[=filter][*weight], e.g. zen.spamhaus.org=127.0.0.[2..11;30]*3)",
                         file + ":2:1: 'dns_failure.other.test' names the zone 'other.test', which no dnsbl_sites,"
                                 + " dnswl_sites, rhsbl_sites, auth_dnsbl_sites or local_zone setting configures;"
-                                + " configured zones: none");
+                                + " configured zones: none"));
     }
 
     @Test
