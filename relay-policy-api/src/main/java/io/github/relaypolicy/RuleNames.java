@@ -53,6 +53,14 @@ public final class RuleNames {
     public static final String DNSBL = "reject_rbl_client";
     /** The DNS list score reached the threshold (the deciding list is a sender-domain list). */
     public static final String RHSBL = "reject_rhsbl_sender";
+    /**
+     * The client authenticated, and its address's score on the lists asked only for authenticated clients
+     * ({@code auth_dnsbl_sites}, Spamhaus AuthBL style: addresses seen using stolen credentials) reached the
+     * threshold: its authenticated mail is refused. The default reply names neither the list nor its reason.
+     *
+     * @since 0.1.0
+     */
+    public static final String AUTH_DNSBL = "reject_auth_dnsbl_client";
     /** A DNS list that could decide did not answer, and the administrator chose to defer. */
     public static final String DNS_UNAVAILABLE = "dnsbl_unavailable";
     /** The client's refused recipients reached {@code refusal_rate_limit}: every recipient is deferred for now. */

@@ -146,7 +146,7 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      * {@code zen.spamhaus.org=127.0.0.[2..11;30]*3}. Filters: exact {@code 127.0.0.2}, ranges
      * {@code 127.0.0.[2..11]}, lists {@code 127.0.0.[2;4;10]}, or a bit mask {@code zone&0.0.0.4}. The
      * weight (default 1) must be positive. Lists are consulted only for untrusted, unauthenticated clients
-     * whose recipient is in a local or relay domain.
+     * whose recipient is in a local or relay domain ({@link #authDnsbl} lists are for authenticated clients).
      *
      * @param spec the list
      * @return this builder
@@ -183,6 +183,28 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      */
     public RelayEngine.Builder rhsbl(String spec) {
         config.list(ListSpec.Kind.RHSBL, spec);
+        return self();
+    }
+
+    /**
+     * Adds a DNS block list of client addresses asked only for authenticated clients (Spamhaus AuthBL, addresses
+     * seen using stolen SMTP AUTH credentials), same syntax as {@link #dnsbl}:
+     * {@code KEY.authbl.dq.spamhaus.net=127.0.0.20}. It is asked only when the client authenticated and
+     * {@link #permitAuthenticated authenticated relay} is what accepts the recipient, never for trusted networks
+     * or unauthenticated clients (which {@link #dnsbl} lists are for). These lists are scored on their own
+     * against {@link #dnsblThreshold}; a score at or above it refuses with rule
+     * {@link io.github.relaypolicy.RuleNames#AUTH_DNSBL}, by default
+     * {@code 554 5.7.1 Service unavailable; authenticated mail from client [{client}] is refused}, which names
+     * neither the list nor its TXT record (overridable per zone with {@link #dnsblReply}). A list that does not
+     * answer follows {@link #dnsFailure(DnsFailure)}, as other lists do.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder authDnsbl(String spec) {
+        config.list(ListSpec.Kind.AUTH_DNSBL, spec);
         return self();
     }
 

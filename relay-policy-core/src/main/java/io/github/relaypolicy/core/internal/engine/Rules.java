@@ -129,7 +129,9 @@ public final class Rules {
     private final DomainIndex domains;
     private final NetworkSet literals;
     private final boolean permitAuthenticated;
-    private final @Nullable DnsLists lists;
+    private final @Nullable DnsLists lists;       // every list, for their health and the subjects; or null
+    private final @Nullable DnsLists openLists;   // asked after mydestination and relay_domains, or null
+    private final @Nullable DnsLists authLists;   // asked after permit_authenticated, or null
     private final List<LocalZone> zones;
     private final Duration zoneCheckInterval;
     private final @Nullable Limits limits;
@@ -164,6 +166,8 @@ public final class Rules {
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
             Duration zoneCheckInterval, @Nullable LimitSetup limitSetup) {
         this.lists = lists;
+        this.openLists = lists == null || lists.isEmpty() ? null : lists;
+        this.authLists = lists == null ? null : lists.authenticated();
         this.zones = List.copyOf(zones);
         this.zoneCheckInterval = zoneCheckInterval;
         this.trusted = trusted;
@@ -244,12 +248,14 @@ public final class Rules {
     }
 
     /**
-     * The DNS lists to consult after {@code ending}, or null: lists apply only where the recipient domain made
-     * the recipient acceptable (a local or relay domain), so never to trusted or authenticated clients, nor to
-     * relay that is refused anyway, nor to Postmaster.
+     * The DNS lists to consult after {@code ending}, or null. The lists for all clients apply only where the
+     * recipient domain made the recipient acceptable (a local or relay domain), so never to trusted or
+     * authenticated clients, nor to relay that is refused anyway, nor to Postmaster. The lists asked only for
+     * authenticated clients ({@code auth_dnsbl_sites}) apply only where the authentication made it acceptable
+     * ({@code permit_authenticated}): never to trusted clients, whose network decided first.
      */
     public @Nullable DnsLists listsAfter(Ending ending) {
-        return ending == local || ending == relay ? lists : null;
+        return ending == local || ending == relay ? openLists : ending == authenticated ? authLists : null;
     }
 
     /** The local zones (rbldnsd data files) of this rule set. */
@@ -262,7 +268,7 @@ public final class Rules {
         return zoneCheckInterval;
     }
 
-    /** The DNS lists of this rule set, or null. */
+    /** The DNS lists of this rule set (both groups: see {@link DnsLists#authenticated()}), or null. */
     public @Nullable DnsLists dnsLists() {
         return lists;
     }
@@ -419,6 +425,9 @@ public final class Rules {
         }
 
         if (isAuthenticated && permitAuthenticated) {
+            if (subjects != null) {
+                subjects.filled(r); // the lists for authenticated clients may come next
+            }
             return t == null ? authenticated : end(t, authenticated,
                     "client authenticated as '" + Text.escape(user) + "'");
         }

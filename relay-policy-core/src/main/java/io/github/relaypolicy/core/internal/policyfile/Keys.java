@@ -124,6 +124,13 @@ public final class Keys {
         list("rhsbl_sites", "rhsbl", "domain lists: zone[=filter][*weight]",
                 "list of DNS block lists of MAIL FROM domains", "none", null, RelayEngine.Builder::rhsbl,
                 sites(ListSpec.Kind.RHSBL), "rhsbl");
+        list("auth_dnsbl_sites", "authDnsbl", "DNS lists: zone[=filter][*weight]",
+                "list of DNS block lists of client addresses asked only for authenticated clients (Spamhaus AuthBL):"
+                        + " a score at or above `dnsbl_threshold` refuses their authenticated mail with rule"
+                        + " `reject_auth_dnsbl_client`; see [Lists for authenticated"
+                        + " clients](#lists-for-authenticated-clients)",
+                "none", null, RelayEngine.Builder::authDnsbl, sites(ListSpec.Kind.AUTH_DNSBL), "authdnsbl",
+                "auth_dnsbl", "authbl_sites");
         single("dnsbl_threshold", "dnsblThreshold", "a whole number of at least 1",
                 "a total score at or above which listings refuse", "`1`", null,
                 (t, s) -> t.builder().dnsblThreshold((int) Values.integer(s)),
