@@ -9,4 +9,7 @@ module io.github.relaypolicy.core {
     requires jdk.management; // the process's descriptor limit, to keep DNS queries below it
 
     exports io.github.relaypolicy.core;
+    exports io.github.relaypolicy.core.spi;
+
+    uses io.github.relaypolicy.core.spi.RateLimitStoreProvider;
 }

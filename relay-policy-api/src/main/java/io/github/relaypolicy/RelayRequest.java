@@ -22,6 +22,7 @@ public final class RelayRequest {
     private final @Nullable String sender;
     private final @Nullable String recipient;
     private final @Nullable String authenticatedUser;
+    private final @Nullable String transactionId;
 
     private RelayRequest(Builder b) {
         this.client = b.client;
@@ -30,6 +31,7 @@ public final class RelayRequest {
         this.sender = b.sender;
         this.recipient = b.recipient;
         this.authenticatedUser = b.authenticatedUser;
+        this.transactionId = b.transactionId;
     }
 
     /**
@@ -117,6 +119,16 @@ public final class RelayRequest {
     }
 
     /**
+     * The mail transaction this recipient belongs to: requests with the same id are recipients of one message.
+     *
+     * @return the transaction id, or {@code null} if none was given
+     * @since 0.1.0
+     */
+    public @Nullable String transactionId() {
+        return transactionId;
+    }
+
+    /**
      * The request for a log line: every value quoted, characters outside printable ASCII escaped as
      * {@code \}{@code uXXXX}, each value cut after 128 characters, so client input cannot forge log lines.
      *
@@ -125,7 +137,8 @@ public final class RelayRequest {
     @Override
     public String toString() {
         return "RelayRequest[client=" + quote(client) + ", helo=" + quote(helo) + ", sender=" + quote(sender)
-                + ", recipient=" + quote(recipient) + ", authenticatedUser=" + quote(authenticatedUser) + "]";
+                + ", recipient=" + quote(recipient) + ", authenticatedUser=" + quote(authenticatedUser)
+                + (transactionId == null ? "" : ", transactionId=" + quote(transactionId)) + "]";
     }
 
     private static String quote(@Nullable String value) {
@@ -161,6 +174,7 @@ public final class RelayRequest {
         private @Nullable String sender;
         private @Nullable String recipient;
         private @Nullable String authenticatedUser;
+        private @Nullable String transactionId;
 
         private Builder() {
         }
@@ -230,6 +244,22 @@ public final class RelayRequest {
          */
         public Builder authenticatedUser(@Nullable String authenticatedUser) {
             this.authenticatedUser = authenticatedUser;
+            return this;
+        }
+
+        /**
+         * Sets the mail transaction this recipient belongs to, so that message rate limits count a message once
+         * and {@code recipients_per_message} counts its recipients. The id must be unique among the transactions
+         * of all sessions of the server for as long as the transaction lasts: a mail server passes its session id
+         * and MAIL command counter ({@code "s42.3"}); a Postfix policy request has {@code instance}. Without it,
+         * message rate limits and {@code recipients_per_message} count nothing.
+         *
+         * @param transactionId the transaction id, or {@code null} for none
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder transactionId(@Nullable String transactionId) {
+            this.transactionId = transactionId;
             return this;
         }
 

@@ -61,8 +61,31 @@ public final class RuleNames {
     public static final String DNSBL = "reject_rbl_client";
     /** The DNS list score reached the threshold (the deciding list is a sender-domain list). */
     public static final String RHSBL = "reject_rhsbl_sender";
+    /**
+     * The client authenticated, and its address's score on the lists asked only for authenticated clients
+     * ({@code auth_dnsbl_sites}, Spamhaus AuthBL style: addresses seen using stolen credentials) reached the
+     * threshold: its authenticated mail is refused. The default reply names neither the list nor its reason.
+     *
+     * @since 0.1.0
+     */
+    public static final String AUTH_DNSBL = "reject_auth_dnsbl_client";
     /** A DNS list that could decide did not answer, and the administrator chose to defer. */
     public static final String DNS_UNAVAILABLE = "dnsbl_unavailable";
+    /** The client's refused recipients reached {@code refusal_rate_limit}: every recipient is deferred for now. */
+    public static final String REFUSAL_RATE_LIMIT = "refusal_rate_limit";
+    /** The transaction has {@code recipients_per_message} recipients already: {@code 452 4.5.3}. */
+    public static final String RECIPIENTS_PER_MESSAGE = "recipients_per_message";
+    /** A {@code recipient_rate_limit} (per user, client or sender) is used up for now. */
+    public static final String RECIPIENT_RATE_LIMIT = "recipient_rate_limit";
+    /** A {@code message_rate_limit} (per user, client or sender) is used up for now. */
+    public static final String MESSAGE_RATE_LIMIT = "message_rate_limit";
+    /**
+     * The shared rate-limit store could not be reached and {@code rate_limit_failure = defer}: the recipient is
+     * deferred.
+     */
+    public static final String RATE_LIMIT_UNAVAILABLE = "rate_limit_unavailable";
+    /** A trace step only: the client is in {@code rate_limit_exempt}, so no rate limit counts it. */
+    public static final String RATE_LIMIT_EXEMPT = "rate_limit_exempt";
     /** An unexpected internal failure: the recipient is deferred, never accepted. */
     public static final String INTERNAL_ERROR = "internal_error";
 

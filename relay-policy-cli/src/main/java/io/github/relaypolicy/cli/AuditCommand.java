@@ -200,6 +200,8 @@ final class AuditCommand extends PolicyCommand {
                 : "no relay for an authenticated client (permit_authenticated = no)", untrusted,
                 "<sender@" + ours + ">", "<someone@" + victim + ">", "audit-user", authRelay));
 
+        notes.addAll(abuseWarnings(file, authRelay));
+
         boolean open = battery.stream().anyMatch(Row::granted) || openByNetworks || found == null
                 || !broadDomains.isEmpty();
         boolean checksFailed = checks.stream().anyMatch(r -> !r.ok());
@@ -210,6 +212,57 @@ final class AuditCommand extends PolicyCommand {
             print(out, file, ours, ourLiteral, victim, untrusted, notes, battery, checks, open);
         }
         return code;
+    }
+
+    /**
+     * The doors a policy opens on purpose and leaves unguarded: authenticated relay with neither sender binding nor a
+     * per-user limit, and broad trusted networks that no client limit counts. Not open relays, but the way today's
+     * spam goes through (stolen passwords, compromised hosts inside).
+     */
+    static List<String> abuseWarnings(PolicyFile file, boolean authRelay) {
+        List<String> warnings = new ArrayList<>();
+        List<String> limits = new ArrayList<>(file.values("recipient_rate_limit"));
+        limits.addAll(file.values("message_rate_limit"));
+        boolean userLimit = limits.stream().anyMatch(l -> l.strip().toLowerCase(Locale.ROOT).startsWith("user:"));
+        boolean clientLimit = limits.stream().anyMatch(l -> l.strip().toLowerCase(Locale.ROOT).startsWith("client:"));
+        boolean binding = !file.values("sender_login_maps").isEmpty() && file.values("sender_login_mismatch")
+                .stream().noneMatch(v -> v.equalsIgnoreCase("off"));
+        if (authRelay && !binding && !userLimit) {
+            warnings.add("warning: authenticated relay is permitted with no sender binding (sender_login_maps) and"
+                    + " no per-user limit (recipient_rate_limit = user:...): a stolen password can send unlimited"
+                    + " mail");
+        }
+        if (!clientLimit) {
+            List<String> exempt = file.values("rate_limit_exempt");
+            for (String entry : file.values("mynetworks")) {
+                String e = entry.strip();
+                if (e.startsWith("!") || exempt.contains(e) || !broadNetwork(e)) {
+                    continue;
+                }
+                warnings.add("warning: mynetworks entry " + Text.printable(e, 100) + " is broad and unlimited (no"
+                        + " recipient_rate_limit = client:...): one compromised host in it can send unlimited mail");
+            }
+        }
+        return warnings;
+    }
+
+    /** A trusted network wider than a /24 (IPv4) or a /64 (IPv6), loopback aside. */
+    private static boolean broadNetwork(String entry) {
+        int slash = entry.indexOf('/');
+        if (slash < 0) {
+            return false;
+        }
+        String address = entry.substring(0, slash);
+        int bits;
+        try {
+            bits = Integer.parseInt(entry.substring(slash + 1).strip());
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        if (address.indexOf(':') >= 0) {
+            return bits < 64 && !address.equals("::1");
+        }
+        return bits < 24 && !address.startsWith("127.");
     }
 
     /** A domain a pattern matches: {@code example.org} for {@code example.org} and {@code .example.org}. */

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
 @Command(name = "check",
         description = {"Decides one recipient against a policy file and explains the decision: the verdict, the"
                 + " SMTP reply, the rule that decided and every rule consulted. DNS lists in the policy are asked"
-                + " (live DNS or local zones) as the server would."},
+                + " (live DNS or local zones) as the server would. Rate limits are read, never counted (also in a"
+                + " shared store): the trace shows what each limit has left."},
         mixinStandardHelpOptions = true,
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -58,6 +60,10 @@ final class CheckCommand extends PolicyCommand {
     @Option(names = "--auth", paramLabel = "USER", description = "The user the client authenticated as (SMTP AUTH).")
     private @Nullable String auth;
 
+    @Option(names = "--transaction", paramLabel = "ID", description = "The mail transaction the recipient belongs"
+            + " to (RelayRequest.transactionId), for message_rate_limit and recipients_per_message.")
+    private @Nullable String transaction;
+
     @Option(names = "--json", description = "Print the decision as one JSON object, for scripts.")
     private boolean json;
 
@@ -70,10 +76,15 @@ final class CheckCommand extends PolicyCommand {
         if (auth != null) {
             request.authenticatedUser(auth);
         }
+        if (transaction != null) {
+            request.transactionId(transaction);
+        }
         RelayRequest r = request.build();
         Decision decision;
         try (RelayEngine engine = file.builder().build()) {
-            decision = engine.decide(r);
+            // counts nothing: a check against a shared store must not use up a user's limit
+            decision = engine.preview(r);
+            decision.trace(); // read (and kept) while the engine and its shared store are open
         }
         if (json) {
             out.println(Json.write(json(r, decision)));

@@ -71,6 +71,12 @@ final class LintCommand extends PolicyCommand {
             warnings.add("mydestination entry '" + broad + "' makes every domain under a top-level or public suffix"
                     + " local");
         }
+        if ((!file.values("message_rate_limit").isEmpty() || !file.values("recipients_per_message").isEmpty())
+                && !file.values("recipients_per_message").equals(List.of("none"))) {
+            warnings.add("message_rate_limit and recipients_per_message count only requests with a transaction id"
+                    + " (RelayRequest.builder().transactionId(...); a Postfix policy request's instance): a mail"
+                    + " server that passes none is not limited by them");
+        }
         return warnings;
     }
 }

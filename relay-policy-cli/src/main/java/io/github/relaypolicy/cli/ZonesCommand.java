@@ -59,10 +59,13 @@ final class ZonesCommand extends PolicyCommand {
             out.println("no DNS lists configured in " + file.file());
         } else {
             int zoneWidth = health.stream().mapToInt(h -> h.zone().length()).max().orElse(4);
-            out.println(String.format(Locale.ROOT, "%-7s  %-" + zoneWidth + "s  %-7s  %s", "list", "zone", "status",
+            // "auth_dnsbl" is wider than the other kinds
+            int listWidth = Math.max(7, health.stream().mapToInt(h -> h.setting().length()).max().orElse(4));
+            String row = "%-" + listWidth + "s  %-" + zoneWidth + "s  %-7s  %s";
+            out.println(String.format(Locale.ROOT, row, "list", "zone", "status",
                     "answers to the test points, and the problem if any"));
             for (DnsListHealth h : health) {
-                out.println(String.format(Locale.ROOT, "%-7s  %-" + zoneWidth + "s  %-7s  %s", h.setting(),
+                out.println(String.format(Locale.ROOT, row, h.setting(),
                         h.zone(), h.healthy() ? "ok" : "PROBLEM", Text.printable(h.detail(), 300)
                                 + (h.healthy() ? "" : "; " + Text.printable(h.problem(), 300))));
             }

@@ -7,7 +7,7 @@ import java.util.Objects;
  * 127.0.0.1; a domain list must list {@code TEST} and must not list {@code INVALID}. A list that fails the first
  * test is dead (or unreachable); one that fails the second "lists the world" and would refuse every client.
  *
- * @param setting {@code dnsbl}, {@code dnswl} or {@code rhsbl}
+ * @param setting {@code dnsbl}, {@code dnswl}, {@code rhsbl} or {@code auth_dnsbl}
  * @param zone the list's zone, a secret key in it masked ({@code k3y***.zen.dq.spamhaus.net})
  * @param healthy whether both tests passed
  * @param problem what is wrong, or {@code ""}: {@code dead}, {@code lists the world} or {@code unreachable}
@@ -19,7 +19,7 @@ public record DnsListHealth(String setting, String zone, boolean healthy, String
     /**
      * Checks the parts.
      *
-     * @param setting {@code dnsbl}, {@code dnswl} or {@code rhsbl}
+     * @param setting {@code dnsbl}, {@code dnswl}, {@code rhsbl} or {@code auth_dnsbl}
      * @param zone the list's zone, a secret key in it masked
      * @param healthy whether both tests passed
      * @param problem what is wrong, or {@code ""}

@@ -5,6 +5,7 @@ import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.concurrent.Executor;
@@ -226,7 +227,7 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      * {@code zen.spamhaus.org=127.0.0.[2..11;30]*3}. Filters: exact {@code 127.0.0.2}, ranges
      * {@code 127.0.0.[2..11]}, lists {@code 127.0.0.[2;4;10]}, or a bit mask {@code zone&0.0.0.4}. The
      * weight (default 1) must be positive. Lists are consulted only for untrusted, unauthenticated clients
-     * whose recipient is in a local or relay domain.
+     * whose recipient is in a local or relay domain ({@link #authDnsbl} lists are for authenticated clients).
      *
      * @param spec the list
      * @return this builder
@@ -263,6 +264,28 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      */
     public RelayEngine.Builder rhsbl(String spec) {
         config.list(ListSpec.Kind.RHSBL, spec);
+        return self();
+    }
+
+    /**
+     * Adds a DNS block list of client addresses asked only for authenticated clients (Spamhaus AuthBL, addresses
+     * seen using stolen SMTP AUTH credentials), same syntax as {@link #dnsbl}:
+     * {@code KEY.authbl.dq.spamhaus.net=127.0.0.20}. It is asked only when the client authenticated and
+     * {@link #permitAuthenticated authenticated relay} is what accepts the recipient, never for trusted networks
+     * or unauthenticated clients (which {@link #dnsbl} lists are for). These lists are scored on their own
+     * against {@link #dnsblThreshold}; a score at or above it refuses with rule
+     * {@link io.github.relaypolicy.RuleNames#AUTH_DNSBL}, by default
+     * {@code 554 5.7.1 Service unavailable; authenticated mail from client [{client}] is refused}, which names
+     * neither the list nor its TXT record (overridable per zone with {@link #dnsblReply}). A list that does not
+     * answer follows {@link #dnsFailure(DnsFailure)}, as other lists do.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder authDnsbl(String spec) {
+        config.list(ListSpec.Kind.AUTH_DNSBL, spec);
         return self();
     }
 
@@ -500,6 +523,130 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      */
     public RelayEngine.Builder localZoneMaxSize(long bytes) {
         config.localZoneMaxSize(bytes);
+        return self();
+    }
+
+    // ------------------------------------------------------------------------------------------- rate limits
+
+    /**
+     * Adds limits on accepted recipients per identity and period: {@code KIND:COUNT/PERIOD}, KIND {@code user} (the
+     * SASL login), {@code client} (the client address; IPv6 clients per /64) or {@code sender} (the MAIL FROM
+     * address, case folded; the null sender is not counted), e.g. {@code user:500/1h}, {@code client:200/1m}. A
+     * limit lets COUNT through at once, then one every PERIOD/COUNT (GCRA: the counts drain continuously, there
+     * is no window edge at which a second full burst gets through). A recipient over a limit is deferred
+     * ({@code 451 4.7.1}, rule {@code recipient_rate_limit}) and counted nowhere. Trusted networks and
+     * authenticated clients are counted too: a compromised trusted host or a stolen password is what this
+     * defends against ({@link #rateLimitExempt(String...)} exempts networks).
+     *
+     * @param limits the limits, e.g. {@code user:500/1h}
+     * @return this builder
+     * @throws IllegalArgumentException naming a malformed limit; nothing is added then
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder recipientRateLimit(String... limits) {
+        config.rateLimits(List.of(limits), false);
+        return self();
+    }
+
+    /**
+     * Adds limits on messages per identity and period, as {@link #recipientRateLimit(String...)}: a message is a
+     * transaction ({@code RelayRequest.builder().transactionId(...)}), counted at its first accepted recipient.
+     * Requests without a transaction id are not counted (rule {@code message_rate_limit}).
+     *
+     * @param limits the limits, e.g. {@code user:100/1h}
+     * @return this builder
+     * @throws IllegalArgumentException naming a malformed limit; nothing is added then
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder messageRateLimit(String... limits) {
+        config.rateLimits(List.of(limits), true);
+        return self();
+    }
+
+    /**
+     * The most recipients accepted in one transaction (RFC 5321 section 4.5.3.1.10); more are deferred with
+     * {@code 452 4.5.3 Too many recipients} (rule {@code recipients_per_message}). Counts only requests with a
+     * transaction id. Default: no limit.
+     *
+     * @param max from 1 to 131071
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder recipientsPerMessage(int max) {
+        config.recipientsPerMessage(max);
+        return self();
+    }
+
+    /**
+     * Defers every recipient of a client that collected COUNT refusals within PERIOD, until its count drains again
+     * ({@code 451 4.7.1}, rule {@code refusal_rate_limit}): a relay prober stops getting answers that teach it
+     * anything. Every refusal counts (relay attempts, routing tricks, bad syntax, sender binding, DNS listings);
+     * deferrals do not.
+     *
+     * @param limit {@code client:COUNT/PERIOD}, e.g. {@code client:20/10m}
+     * @return this builder
+     * @throws IllegalArgumentException if malformed or not a client limit
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder refusalRateLimit(String limit) {
+        config.refusalRateLimit(limit);
+        return self();
+    }
+
+    /**
+     * Adds networks whose clients no limit counts (default none: trusted networks are counted too).
+     *
+     * @param networks e.g. {@code 192.0.2.0/24}, {@code 2001:db8::/32}
+     * @return this builder
+     * @throws IllegalArgumentException naming a malformed network; nothing is added then
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rateLimitExempt(String... networks) {
+        config.rateLimitExempt(List.of(networks));
+        return self();
+    }
+
+    /**
+     * Where the counts are kept: {@code local} (this process, the default) or a shared store such as
+     * {@code redis://HOST:PORT[/DB]} (module {@code relay-policy-redis} on the class path), so that several
+     * engines enforce one combined limit. The store is connected on first use; while it cannot be reached,
+     * {@link #rateLimitFailure(RateLimitFailure)} decides.
+     *
+     * @param store {@code local} or a URI
+     * @return this builder
+     * @throws IllegalArgumentException if the URI is malformed or no installed module serves its scheme
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rateLimitStore(String store) {
+        config.rateLimitStore(store);
+        return self();
+    }
+
+    /**
+     * What the limits do while the shared store cannot be reached within the DNS deadline. Default:
+     * {@link RateLimitFailure#LOCAL}.
+     *
+     * @param failure local, defer or ignore
+     * @return this builder
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rateLimitFailure(RateLimitFailure failure) {
+        config.rateLimitFailure(failure);
+        return self();
+    }
+
+    /**
+     * The most identities counted in this process (8 bytes each, allocated on first use); when the table is full
+     * the coldest identity (the one closest to having drained) is forgotten. Default 1,000,000.
+     *
+     * @param max from 1,000 to 100,000,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rateLimitMaxEntries(int max) {
+        config.rateLimitMaxEntries(max);
         return self();
     }
 }

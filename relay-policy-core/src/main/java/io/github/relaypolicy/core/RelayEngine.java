@@ -3,6 +3,8 @@ package io.github.relaypolicy.core;
 import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayPolicy;
 import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.Verdict;
+import io.github.relaypolicy.core.internal.engine.Limits;
 import io.github.relaypolicy.core.internal.engine.EngineDecision;
 import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
@@ -78,7 +80,8 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     }
 
     /**
-     * Stops watching the local zone files and the policy file. Decisions keep working with the rules in force. Returns
+     * Stops watching the local zone files and the policy file, and closes the connection to a shared rate-limit
+     * store (rate limits then count in this process). Decisions keep working with the rules in force. Returns
      * at once: it does not wait for a check in progress (a zone file read may take up to its deadline), which reads no
      * further file once it sees the engine closed.
      *
@@ -169,9 +172,41 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      */
     @Override
     public Decision decide(@Nullable RelayRequest request) {
+        return decide(request, false);
+    }
+
+    /**
+     * Decides as {@link #decide} does, but counts nothing: the rate limits are only read (their remaining counts
+     * show in the trace) and no refusal is recorded, in this engine or a shared store. What {@code relay-policy
+     * check} uses, and what a test of a policy in production should use.
+     *
+     * @param request the request; {@code null} is refused
+     * @return the decision that {@link #decide} would make now
+     * @since 0.1.0
+     */
+    public Decision preview(@Nullable RelayRequest request) {
+        return decide(request, true);
+    }
+
+    private Decision decide(@Nullable RelayRequest request, boolean dryRun) {
         Rules current = state.rules();
         Rules.Ending ending = evaluate(current, request);
-        DnsLists lists = request == null ? null : current.listsAfter(ending);
+        Limits limits = request == null ? null : current.limits();
+        Rules.Ending limited = null;
+        int ticket = 0;
+        if (limits != null) {
+            try {
+                if (ending.verdict() == Verdict.REJECT) {
+                    limited = limits.refused(request, dryRun);
+                } else if (ending.verdict() == Verdict.ACCEPT) {
+                    limited = limits.take(request, dryRun);
+                    ticket = limits.ticket(request);
+                }
+            } catch (RuntimeException e) {
+                limited = current.internalError();
+            }
+        }
+        DnsLists lists = request == null || limited != null ? null : current.listsAfter(ending);
         ListOutcome outcome = null;
         if (lists != null) {
             outcome = cached(lists, request);
@@ -181,10 +216,28 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
                     ending = current.internalError();
                 }
             }
+            if (limits != null && !dryRun) {
+                afterLists(limits, request, ticket, outcome);
+            }
         }
         // One allocation site for every path: the JIT can then elide the decision when the caller lets it escape
         // nowhere (it cannot when several allocations merge), so a decision made from the cache allocates nothing.
-        return new EngineDecision(ending, request, current, outcome);
+        return new EngineDecision(ending, request, current, outcome, limited);
+    }
+
+    /**
+     * The lists decided after the limits counted the recipient: unless they accepted, the counts go back, and a
+     * refusal is counted against the client.
+     */
+    private static void afterLists(Limits limits, RelayRequest request, int ticket, @Nullable ListOutcome outcome) {
+        if (outcome != null && outcome.kind() == ListOutcome.Kind.PASS) {
+            return;
+        }
+        try {
+            limits.giveBack(request, ticket, outcome != null && outcome.refuses());
+        } catch (RuntimeException e) {
+            // a lost give-back leaves the limit stricter, never looser
+        }
     }
 
     /** The outcome kept from cached answers, or null (also if looking it up fails: the lists are then asked). */
@@ -233,22 +286,65 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     public CompletionStage<Decision> decideAsync(@Nullable RelayRequest request) {
         Rules current = state.rules();
         Rules.Ending ending = evaluate(current, request);
+        Limits limits = request == null ? null : current.limits();
+        if (limits == null) {
+            return listsAsync(current, ending, request, null, 0);
+        }
+        CompletionStage<Limits.Taken> taken;
+        try {
+            if (ending.verdict() == Verdict.REJECT) {
+                return limits.refusedAsync(request).<Decision>thenApply(
+                        limited -> new EngineDecision(ending, request, current, null, limited))
+                        .exceptionally(e -> new EngineDecision(current.internalError(), request, current));
+            }
+            if (ending.verdict() != Verdict.ACCEPT) {
+                return CompletableFuture.completedFuture(new EngineDecision(ending, request, current));
+            }
+            taken = limits.takeAsync(request, false);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(new EngineDecision(current.internalError(), request, current));
+        }
+        return taken.thenCompose(t -> t.ending() != null
+                ? CompletableFuture.<Decision>completedFuture(new EngineDecision(ending, request, current, null,
+                        t.ending()))
+                : listsAsync(current, ending, request, limits, t.ticket()))
+                .exceptionally(e -> new EngineDecision(current.internalError(), request, current));
+    }
+
+    /** The DNS-list stage of {@link #decideAsync}; with limits, gives their counts back unless the lists accept. */
+    private static CompletionStage<Decision> listsAsync(Rules current, Rules.Ending ending,
+            @Nullable RelayRequest request, @Nullable Limits limits, int ticket) {
         DnsLists lists = request == null ? null : current.listsAfter(ending);
         if (lists == null) {
             return CompletableFuture.completedFuture(new EngineDecision(ending, request, current));
         }
         ListOutcome cached = cached(lists, request);
         if (cached != null) {
+            if (limits != null) {
+                afterLists(limits, request, ticket, cached);
+            }
             return CompletableFuture.completedFuture(new EngineDecision(ending, request, current, cached));
         }
         CompletableFuture<ListOutcome> check;
         try {
             check = lists.check(request);
         } catch (RuntimeException e) {
+            if (limits != null) {
+                afterLists(limits, request, ticket, null);
+            }
             return CompletableFuture.completedFuture(new EngineDecision(current.internalError(), request, current));
         }
-        return check.<Decision>thenApply(o -> new EngineDecision(ending, request, current, o))
-                .exceptionally(e -> new EngineDecision(current.internalError(), request, current));
+        return check.<Decision>thenApply(o -> {
+            if (limits != null) {
+                afterLists(limits, request, ticket, o);
+            }
+            return new EngineDecision(ending, request, current, o);
+        }).exceptionally(e -> {
+            if (limits != null) {
+                afterLists(limits, request, ticket, null);
+            }
+            return new EngineDecision(current.internalError(), request, current);
+        });
     }
 
     /**

@@ -8,6 +8,7 @@ import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
+import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.internal.Text;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * a reply template that echoes every field).
  *
  * <p>Input: fields separated by byte 0xFF (see {@link FuzzSupport}): options ({@code n} turns authenticated relay
- * off), client, HELO, MAIL FROM, RCPT TO, authenticated user. Seeds: {@code DecideFuzzTestInputs/decide/}.
+ * off, {@code l} uses an engine with small rate limits of every kind, whose counts build up over the run), client,
+ * HELO, MAIL FROM, RCPT TO, authenticated user, transaction id. Seeds: {@code DecideFuzzTestInputs/decide/}.
  *
  * <p>Invariants: decide() returns (no exception, no internal error), a decision never accepts what the reference
  * refuses, its reply has no control characters and fits in 512 octets, trace and verdict agree, bounded time.
@@ -32,6 +34,13 @@ class DecideFuzzTest {
 
     private static final RelayEngine PERMIT = engine(true);
     private static final RelayEngine NO_AUTH = engine(false);
+    /** Small limits of every kind: no limit may accept what the rules refuse, and limits only ever defer. */
+    private static final RelayEngine LIMITED = RelayEngine.builder().localDomains(RelayReference.LOCAL)
+            .relayDomains(RelayReference.RELAY).trustedNetworks(RelayReference.TRUSTED)
+            .reply(RuleNames.RELAY_DENIED, ECHO_ALL)
+            .recipientRateLimit("user:3/1h", "client:5/1h", "sender:4/1h").messageRateLimit("user:2/1h")
+            .recipientsPerMessage(3).refusalRateLimit("client:4/1h").rateLimitMaxEntries(1000)
+            .build();
 
     private static RelayEngine engine(boolean permitAuthenticated) {
         return RelayEngine.builder().localDomains(RelayReference.LOCAL).relayDomains(RelayReference.RELAY)
@@ -46,17 +55,18 @@ class DecideFuzzTest {
         List<@Nullable String> f = FuzzSupport.fields(data);
         String options = FuzzSupport.field(f, 0);
         boolean permit = options == null || options.indexOf('n') < 0;
+        boolean limited = permit && options != null && options.indexOf('l') >= 0;
         String client = FuzzSupport.field(f, 1);
         String helo = FuzzSupport.field(f, 2);
         String sender = FuzzSupport.field(f, 3);
         String recipient = FuzzSupport.field(f, 4);
         String user = FuzzSupport.field(f, 5);
         RelayRequest request = RelayRequest.builder().client(client).helo(helo).sender(sender).recipient(recipient)
-                .authenticatedUser(user).build();
-        String context = request + (permit ? "" : " (authenticated relay off)");
+                .authenticatedUser(user).transactionId(FuzzSupport.field(f, 6)).build();
+        String context = request + (permit ? "" : " (authenticated relay off)") + (limited ? " (rate limits)" : "");
 
         long start = System.nanoTime();
-        Decision d = (permit ? PERMIT : NO_AUTH).decide(request);
+        Decision d = (limited ? LIMITED : permit ? PERMIT : NO_AUTH).decide(request);
         SmtpReply reply = d.reply();
         List<TraceStep> trace = d.trace();
         FuzzSupport.checkTime(start, "decide " + context);
@@ -71,6 +81,10 @@ class DecideFuzzTest {
         }
         FuzzSupport.checkReply(reply, context);
 
+        if (limited && d.verdict() == Verdict.TEMPFAIL) {
+            assertThat(d.rule()).as("rule of %s", context).isIn(RuleNames.RECIPIENT_RATE_LIMIT,
+                    RuleNames.MESSAGE_RATE_LIMIT, RuleNames.RECIPIENTS_PER_MESSAGE, RuleNames.REFUSAL_RATE_LIMIT);
+        }
         RelayReference.Outcome ref = RelayReference.decide(permit, client, helo, sender, recipient, user);
         if (d.accepted() && !ref.accept()) {
             String detail = String.format(Locale.ROOT, "engine accepted (%s: %s), the reference refuses (%s): %s",

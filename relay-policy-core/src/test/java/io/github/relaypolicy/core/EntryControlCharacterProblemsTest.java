@@ -49,7 +49,7 @@ final class EntryControlCharacterProblemsTest {
                 + "dnsbl_sites = bl.test\ndns_failure.bl.other = ignore\n")).containsExactly(
                 "p.conf:2:17: relayDomains entry 'partner.example\\u0080': holds a control character",
                 "p.conf:4:1: 'dns_failure.bl.other' names the zone 'bl.other', which no dnsbl_sites, dnswl_sites,"
-                        + " rhsbl_sites or local_zone setting configures; configured zones: bl.test");
+                        + " rhsbl_sites, auth_dnsbl_sites or local_zone setting configures; configured zones: bl.test");
     }
 
     @Test

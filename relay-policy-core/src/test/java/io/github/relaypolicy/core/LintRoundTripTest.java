@@ -46,6 +46,7 @@ final class LintRoundTripTest {
                 dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*2, bl.local, b2.local
                 dnswl_sites = list.dnswl.org=127.0.[0..255].[1..3]*-3
                 rhsbl_sites = dbl.spamhaus.org
+                auth_dnsbl_sites = authbl.example=127.0.0.20*2, b3.local
                 dnsbl_threshold = 2
                 dns_servers = 127.0.0.1:5353, [::1]:53
                 dns_timeout = 1500ms
@@ -59,6 +60,9 @@ final class LintRoundTripTest {
                 dns_cache_size = 5000
                 local_zone.bl.local = "zone one.ip4set" malformed=skip
                 local_zone.b2.local = c#d.ip4set
+                local_zone.b3.local = c#d.ip4set
+                dns_failure.authbl.example = defer
+                dnsbl_reply.authbl.example = 554 5.7.1 no authenticated mail from [{client}]
                 local_zone_check_interval = 10s
                 local_zone_max_size = 1m
                 """);
@@ -66,7 +70,9 @@ final class LintRoundTripTest {
                 dir.resolve("more.map") + "\n", "sender_login_mismatch = all\n", "recipient_delimiter = +-\n",
                 "reply.sender_login_mismatch.unauthenticated = 530 5.7.0 Authentication required\n");
         assertThat(effective).contains("dns_failure.zen.spamhaus.org = defer", "dns_list_name.zen.spamhaus.org = ",
-                "dnsbl_reply.zen.spamhaus.org = ", "local_zone.bl.local = ", "local_zone.b2.local = ");
+                "dnsbl_reply.zen.spamhaus.org = ", "local_zone.bl.local = ", "local_zone.b2.local = ",
+                "auth_dnsbl_sites = authbl.example=127.0.0.20*2, b3.local", "dns_failure.authbl.example = defer",
+                "dnsbl_reply.authbl.example = 554 5.7.1 no authenticated mail from [{client}]");
     }
 
     /**

@@ -241,7 +241,7 @@ final class PolicyFileTest {
             reply.reject_unauth_destination = 554 relay denied | 1:35: reply.reject_unauth_destination: '554 relay denied' is not an SMTP reply
             reply.reject_unauth_destinaton = 554 5.7.1 no | 1:1: unknown rule 'reject_unauth_destinaton' in 'reply.reject_unauth_destinaton'; did you mean 'reply.reject_unauth_destination'?
             reply. = 554 5.7.1 no                  | 1:1: 'reply.' needs a name after the dot
-            dns_failure.bl.spamcop.net = ignore    | 1:1: 'dns_failure.bl.spamcop.net' names the zone 'bl.spamcop.net', which no dnsbl_sites, dnswl_sites, rhsbl_sites or local_zone setting configures; configured zones: none
+            dns_failure.bl.spamcop.net = ignore    | 1:1: 'dns_failure.bl.spamcop.net' names the zone 'bl.spamcop.net', which no dnsbl_sites, dnswl_sites, rhsbl_sites, auth_dnsbl_sites or local_zone setting configures; configured zones: none
             local_zone.bl.local = blocked.txt      | 1:23: local_zone.bl.local: localZone 'bl.local': file
             local_zone.bl.local = "no end.ip4set   | 1:23: local_zone.bl.local: '"no end.ip4set': the file name's closing " is missing
             local_zone.bl.local = missing.ip4set   | 1:23: localZone 'bl.local': 

@@ -20,6 +20,16 @@ public interface TimeSource {
     long nanoTime();
 
     /**
+     * The wall-clock time in epoch milliseconds, for counters shared with other processes (a rate-limit store):
+     * {@link System#currentTimeMillis()} unless a test clock says otherwise.
+     *
+     * @return the reading
+     */
+    default long epochMillis() {
+        return System.currentTimeMillis();
+    }
+
+    /**
      * A timer: a future completed (with null) once {@code delayNanos} have passed on this clock. Cancelling it before
      * then cancels the timer, so that a timer that is no longer needed holds nothing until it would have fired.
      * Its dependents run on the thread that fires it: hand user-visible work over to an executor.

@@ -27,6 +27,12 @@ public final class ManualClock implements TimeSource {
         return now;
     }
 
+    /** A fixed wall-clock origin (2027-01-15) plus the time advanced: two manual clocks advanced alike agree. */
+    @Override
+    public synchronized long epochMillis() {
+        return 1_800_000_000_000L + Math.floorDiv(now, 1_000_000L);
+    }
+
     @Override
     public CompletableFuture<@Nullable Void> after(long delayNanos) {
         CompletableFuture<@Nullable Void> f = new CompletableFuture<>();

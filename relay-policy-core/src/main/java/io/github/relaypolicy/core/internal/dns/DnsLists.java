@@ -14,6 +14,12 @@ import org.jspecify.annotations.Nullable;
  * that does not answer usably counts as "could be either": if that could change the outcome and the administrator
  * chose to defer for that list, the recipient is deferred, else the list is ignored.
  *
+ * <p>The lists asked only for authenticated clients ({@code auth_dnsbl_sites}) are a group of their own,
+ * {@link #authenticated()}: another instance that shares this one's lookups, answer caches and outcome memo (its
+ * outcomes under keys of their own), and is scored apart against the same threshold. This instance asks the
+ * other lists, those for clients that are neither trusted nor authenticated, and has none if all lists are of
+ * that group ({@link #isEmpty()}); its {@link #health()} checks every list of the rule set.
+ *
  * <p>What the engine calls; the work is done by one class per job: {@link ListSubjects} (what a request's lists
  * are asked about, parsed once per decision), {@code OutcomeMemo} (outcomes kept by request), {@code ListQueries}
  * (the cached and the asynchronous queries of a decision), {@code ListScore} (scoring), {@link ListOutcome} (the
@@ -37,23 +43,55 @@ public final class DnsLists {
     private final ListQueries queries;
     /** Null without DNS lookups: outcomes that consulted an in-process zone are not kept (a reload may change them). */
     private final @Nullable OutcomeMemo memo;
+    /** {@link OutcomeMemo#UNAUTHENTICATED} or {@link OutcomeMemo#AUTHENTICATED}: part of every memo key. */
+    private final int group;
+    /** Every list of the rule set, in configuration order, both groups. */
+    private final List<ListSpec> all;
+    private final @Nullable DnsLists authenticated;
 
     /**
      * @param ignoreFailures per zone: true to ignore its failures, false to defer; zones not named use the default
      * @param replies per zone reply templates ({@code {client}}, {@code {domain}}, {@code {zone}}, {@code {txt}})
+     * @param specs every list of the rule set, those for authenticated clients included
      * @param lookups the DNS lookups, null if every list is served in-process
      */
     public DnsLists(List<ListSpec> specs, Map<String, Boolean> ignoreFailures, boolean ignoreByDefault,
             int threshold, Duration deadline, Map<String, SmtpReply> replies, @Nullable ListLookups lookups,
             LocalAnswers local) {
-        this.set = new ListSet(specs, ignoreFailures, ignoreByDefault, threshold, deadline, replies, lookups, local);
+        this.all = List.copyOf(specs);
+        this.set = new ListSet(all.stream().filter(s -> !s.kind().forAuthenticated()).toList(), ignoreFailures,
+                ignoreByDefault, threshold, deadline, replies, lookups, local);
         this.queries = new ListQueries(set);
         this.memo = lookups == null ? null : new OutcomeMemo(lookups.derivedCache());
+        this.group = OutcomeMemo.UNAUTHENTICATED;
+        List<ListSpec> auth = all.stream().filter(s -> s.kind().forAuthenticated()).toList();
+        this.authenticated = auth.isEmpty() ? null : new DnsLists(this, new ListSet(auth, ignoreFailures,
+                ignoreByDefault, threshold, deadline, replies, lookups, local));
     }
 
-    /** The configured lists. */
+    /** The group of lists asked only for authenticated clients, sharing everything but its lists with {@code of}. */
+    private DnsLists(DnsLists of, ListSet set) {
+        this.all = of.all;
+        this.set = set;
+        this.queries = new ListQueries(set);
+        this.memo = of.memo;
+        this.group = OutcomeMemo.AUTHENTICATED;
+        this.authenticated = null;
+    }
+
+    /** Every list of the rule set, in configuration order: this group's and the other's. */
     public List<ListSpec> specs() {
-        return set.specs;
+        return all;
+    }
+
+    /** Whether this group has no list: the rule set's lists are all asked only for authenticated clients. */
+    public boolean isEmpty() {
+        return set.size() == 0;
+    }
+
+    /** The lists asked only for authenticated clients ({@code auth_dnsbl_sites}), or null if there are none. */
+    public @Nullable DnsLists authenticated() {
+        return authenticated;
     }
 
     /** The overall deadline of one check. */
@@ -69,7 +107,7 @@ public final class DnsLists {
     public @Nullable ListOutcome cached(RelayRequest request) {
         OutcomeMemo.RequestKey key = null;
         if (memo != null) {
-            key = OutcomeMemo.probe(request, set.domainLists);
+            key = OutcomeMemo.probe(group, request, set.domainLists);
             ListOutcome known = memo.get(key);
             if (known != null) {
                 return known;
@@ -86,8 +124,11 @@ public final class DnsLists {
         return queries.check(request);
     }
 
-    /** Queries every list's test points (RFC 5782 section 5), bypassing nothing but the filters. */
+    /**
+     * Queries the test points (RFC 5782 section 5) of every list of the rule set, both groups, bypassing nothing but
+     * the filters.
+     */
     public CompletableFuture<List<ListHealth>> health() {
-        return ListHealth.check(set);
+        return ListHealth.check(all, set);
     }
 }

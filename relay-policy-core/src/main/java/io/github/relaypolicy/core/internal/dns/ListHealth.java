@@ -36,10 +36,14 @@ public record ListHealth(ListSpec spec, ListAnswer listedPoint, ListAnswer unlis
         return listedPoint.status() == Status.LISTED ? "" : "dead";
     }
 
-    /** Queries every list's test points, bypassing nothing but the filters, each under the lists' deadline. */
-    static CompletableFuture<List<ListHealth>> check(ListSet set) {
+    /**
+     * Queries the test points of {@code specs}, bypassing nothing but the filters, each under the lists' deadline.
+     *
+     * @param set where the lists are answered: its in-process zones, lookups and deadline
+     */
+    static CompletableFuture<List<ListHealth>> check(List<ListSpec> specs, ListSet set) {
         List<CompletableFuture<ListHealth>> checks = new ArrayList<>();
-        for (ListSpec spec : set.specs) {
+        for (ListSpec spec : specs) {
             QueryKey listed;
             QueryKey unlisted;
             if (spec.kind() == ListSpec.Kind.RHSBL) {

@@ -70,7 +70,7 @@ public final class ListOutcome {
     /** The rule that decided, or {@code ""} for a pass. */
     public String rule() {
         if (kind == Kind.REJECT) {
-            return set.domainList[decided] ? RuleNames.RHSBL : RuleNames.DNSBL;
+            return set.listingRule[decided];
         }
         return kind == Kind.DEFER ? RuleNames.DNS_UNAVAILABLE : "";
     }
@@ -108,7 +108,7 @@ public final class ListOutcome {
             return render(set.listed[decided], clientText, subject == null ? "" : subject.subjectText(), txt);
         }
         String sender = set.domainLists ? subjects.senderDomain() : null;
-        return render(ListSet.DEFERRAL, clientText, sender == null ? "" : sender, null);
+        return render(set.deferral, clientText, sender == null ? "" : sender, null);
     }
 
     /**

@@ -101,7 +101,7 @@ final class ListQueries {
         } else {
             long tally = ListScore.tally(set, answers);
             String txt = null;
-            if (ListScore.kindOf(tally) == ListOutcome.Kind.REJECT) {
+            if (ListScore.kindOf(tally) == ListOutcome.Kind.REJECT && set.usesTxt[ListScore.decidedOf(tally)]) {
                 int d = ListScore.decidedOf(tally);
                 if (set.domainList[d]) {
                     probe.setDomain(set.lists[d].zone(), sender);
@@ -210,6 +210,9 @@ final class ListQueries {
 
     /** The TXT of a listing, asked for within what is left of the deadline. */
     private CompletableFuture<@Nullable String> txt(int list, QueryKey key, long started, boolean admitted) {
+        if (!set.usesTxt[list]) {
+            return CompletableFuture.completedFuture(null); // the reply does not show it: not asked
+        }
         if (set.served[list] || lookups == null) {
             return CompletableFuture.completedFuture(local.txt(key));
         }

@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.dns;
 
+import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.internal.ReplyTemplate;
 import java.time.Duration;
@@ -19,9 +20,19 @@ final class ListSet {
             "Service unavailable; sender domain {domain} blocked using {zone}{txt}");
     private static final SmtpReply DEFER_REPLY = SmtpReply.of(451, "4.7.1",
             "Service unavailable; client [{client}] could not be checked against {zone}, try again later");
+    /**
+     * The replies of the lists asked for authenticated clients name neither the list nor its reason: the client
+     * is one that may hold a stolen password, and a reply that names the list tells it which address to move
+     * away from, while the listed owner of the account learns enough from "authenticated mail is refused".
+     */
+    private static final SmtpReply AUTH_REPLY = SmtpReply.of(554, "5.7.1",
+            "Service unavailable; authenticated mail from client [{client}] is refused");
+    private static final SmtpReply AUTH_DEFER_REPLY = SmtpReply.of(451, "4.7.1",
+            "Service unavailable; authenticated mail from client [{client}] could not be checked, try again later");
 
     /** The reply when a list that could change the outcome did not answer. */
-    static final ReplyTemplate DEFERRAL = ReplyTemplate.compileListReply("", DEFER_REPLY);
+    private static final ReplyTemplate DEFERRAL = ReplyTemplate.compileListReply("", DEFER_REPLY);
+    private static final ReplyTemplate AUTH_DEFERRAL = ReplyTemplate.compileListReply("", AUTH_DEFER_REPLY);
 
     final List<ListSpec> specs;
     final ListSpec[] lists;
@@ -35,6 +46,12 @@ final class ListSet {
     final boolean[] ignores;     // its failures are ignored rather than deferring
     final boolean[] served;      // served in-process, never asked by DNS
     final ReplyTemplate[] listed; // its reply to a listing, configured or the default
+    final String[] listingRule;   // the rule a listing of it reports
+    final boolean[] usesTxt;      // its listing reply shows the TXT: only then is the TXT asked for
+    /** Whether these are the lists asked only for authenticated clients (all of them or none are). */
+    final boolean authenticated;
+    /** The reply when a list that could change the outcome did not answer. */
+    final ReplyTemplate deferral;
 
     ListSet(List<ListSpec> specs, Map<String, Boolean> ignoreFailures, boolean ignoreByDefault, int threshold,
             Duration deadline, Map<String, SmtpReply> replies, @Nullable ListLookups lookups,
@@ -51,15 +68,25 @@ final class ListSet {
         this.ignores = new boolean[n];
         this.served = new boolean[n];
         this.listed = new ReplyTemplate[n];
+        this.listingRule = new String[n];
+        this.usesTxt = new boolean[n];
+        this.authenticated = n > 0 && lists[0].kind().forAuthenticated();
+        this.deferral = authenticated ? AUTH_DEFERRAL : DEFERRAL;
         boolean anyDomain = false;
         for (int i = 0; i < n; i++) {
             String zone = lists[i].zone();
+            if (lists[i].kind().forAuthenticated() != authenticated) {
+                throw new IllegalArgumentException("lists for authenticated clients are scored apart from the others");
+            }
             domainList[i] = lists[i].kind() == ListSpec.Kind.RHSBL;
             anyDomain |= domainList[i];
             SmtpReply configured = replies.get(zone);
             softListing[i] = configured != null && configured.code() / 100 == 4;
             listed[i] = ReplyTemplate.compileListReply(zone, configured != null ? configured
-                    : domainList[i] ? RHSBL_REPLY : DNSBL_REPLY);
+                    : authenticated ? AUTH_REPLY : domainList[i] ? RHSBL_REPLY : DNSBL_REPLY);
+            usesTxt[i] = listed[i].template().text().contains("{txt}");
+            listingRule[i] = authenticated ? RuleNames.AUTH_DNSBL : domainList[i] ? RuleNames.RHSBL
+                    : RuleNames.DNSBL;
             ignores[i] = ignoreFailures.getOrDefault(zone, ignoreByDefault);
             served[i] = local.serves(zone);
         }

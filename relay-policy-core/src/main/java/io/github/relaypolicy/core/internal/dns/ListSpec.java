@@ -49,7 +49,12 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
         /** IP allow list: the client address, reversed; negative weight. */
         DNSWL("dnswl"),
         /** Domain block list: the MAIL FROM domain. */
-        RHSBL("rhsbl");
+        RHSBL("rhsbl"),
+        /**
+         * IP block list asked only for authenticated clients (Spamhaus AuthBL): the client address, reversed;
+         * scored on its own, apart from the other kinds.
+         */
+        AUTH_DNSBL("auth_dnsbl");
 
         private final String setting;
 
@@ -65,9 +70,17 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
             return type.holdsDomains() == (this == RHSBL);
         }
 
-        /** The builder setting's name, for messages. */
+        /**
+         * The name of the kind in messages and traces; with {@code _sites}, its policy-file key
+         * ({@code dnsbl_sites}, {@code auth_dnsbl_sites}).
+         */
         public String setting() {
             return setting;
+        }
+
+        /** Whether lists of this kind are asked for authenticated clients only (and the others never are). */
+        public boolean forAuthenticated() {
+            return this == AUTH_DNSBL;
         }
     }
 
@@ -94,7 +107,7 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
                 throw new IllegalArgumentException(kind == Kind.DNSWL
                         ? "an allow list's weight must be negative, got " + weight
                         : "a block list's weight must be positive, got " + weight
-                                + " (use dnswl for an allow list)");
+                                + (kind == Kind.AUTH_DNSBL ? "" : " (use dnswl for an allow list)"));
             }
             AnswerFilter filter = AnswerFilter.any();
             String zone = rest;

@@ -50,7 +50,7 @@ public final class ListSubjects implements IpText.Sink6 {
      * The subjects of {@code request}: as {@code Rules} left them on this thread if it evaluated this request
      * last, else parsed now. Read it at once: it is valid until this thread's next request.
      */
-    static ListSubjects of(RelayRequest request) {
+    public static ListSubjects of(RelayRequest request) {
         ListSubjects s = SCRATCH.get();
         if (s.request != request) {
             s.request = null;
@@ -131,6 +131,11 @@ public final class ListSubjects implements IpText.Sink6 {
         senderDomain = null;
     }
 
+    /** What {@link SmtpPath#parse} returned for MAIL FROM. */
+    public long senderPath() {
+        return senderPath;
+    }
+
     /**
      * Marks this instance as holding the subjects of {@code r}, whose client and MAIL FROM it has taken.
      *
@@ -141,7 +146,7 @@ public final class ListSubjects implements IpText.Sink6 {
     }
 
     /** Whether the client is an IP address. */
-    boolean hasClient() {
+    public boolean hasClient() {
         return client;
     }
 

@@ -9,13 +9,19 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Outcomes made from cached DNS answers, kept (the memo) by the request's client and, if there are domain lists,
- * its MAIL FROM, for as long as the first of those answers would still be cached: a later decision for the same
- * client is one hash probe, whatever the number of lists, and allocates nothing. The key is the client as the
- * request holds it (its {@code InetAddress}, else its text), so that a hit needs no parsing (the subject the
- * lists are asked about is a function of it).
+ * Outcomes made from cached DNS answers, kept (the memo) by the group of lists (those for all clients, or those
+ * asked only for authenticated clients: one memo serves both, and an outcome of one group is never found for the
+ * other), the request's client and, if there are domain lists, its MAIL FROM, for as long as the first of those
+ * answers would still be cached: a later decision for the same client is one hash probe, whatever the number of
+ * lists, and allocates nothing. The key is the client as the request holds it (its {@code InetAddress}, else its
+ * text), so that a hit needs no parsing (the subject the lists are asked about is a function of it).
  */
 final class OutcomeMemo {
+
+    /** The group of the lists asked for clients that are neither trusted nor authenticated. */
+    static final int UNAUTHENTICATED = 0;
+    /** The group of the lists asked only for authenticated clients ({@code auth_dnsbl_sites}). */
+    static final int AUTHENTICATED = 1;
 
     private final Policy<Object, ListOutcome> policy;
     private final Policy.VarExpiration<Object, ListOutcome> expiry;
@@ -28,11 +34,13 @@ final class OutcomeMemo {
     /**
      * This thread's probe set to {@code request}'s key: valid until the thread's next call, never stored.
      *
+     * @param group the group of lists whose outcome is looked for: {@link #UNAUTHENTICATED} or
+     *     {@link #AUTHENTICATED}
      * @param withSender whether the sender is part of the key (there are domain lists)
      */
-    static RequestKey probe(RelayRequest request, boolean withSender) {
+    static RequestKey probe(int group, RelayRequest request, boolean withSender) {
         RequestKey probe = RequestKey.PROBES.get();
-        probe.set(request.clientAddress() != null ? request.clientAddress() : request.client(),
+        probe.set(group, request.clientAddress() != null ? request.clientAddress() : request.client(),
                 withSender ? request.sender() : null);
         return probe;
     }
@@ -51,20 +59,23 @@ final class OutcomeMemo {
     }
 
     /**
-     * The memo's key: the client (its {@code InetAddress}, else its text) and, with domain lists, the MAIL FROM,
-     * as the request gave them. Keys in the memo are never changed; each thread probes the memo with its own
-     * instance, changed before each probe and never stored. Both parts are chosen by SMTP clients, so the hash
-     * is {@link SeededHash}'s and keys are {@link Comparable} (see {@link QueryKey}).
+     * The memo's key: the group of lists, the client (its {@code InetAddress}, else its text) and, with domain
+     * lists, the MAIL FROM, as the request gave them. Keys in the memo are never changed; each thread probes the
+     * memo with its own instance, changed before each probe and never stored. The client and the sender are
+     * chosen by SMTP clients, so the hash is {@link SeededHash}'s and keys are {@link Comparable} (see
+     * {@link QueryKey}).
      */
     static final class RequestKey implements Comparable<RequestKey> {
         static final ThreadLocal<RequestKey> PROBES = ThreadLocal.withInitial(RequestKey::new);
 
+        private int group;
         private @Nullable Object client;
         private @Nullable String sender;
         private int hash; // 0: not computed yet
 
         /** Sets this probe. */
-        void set(@Nullable Object client, @Nullable String sender) {
+        void set(int group, @Nullable Object client, @Nullable String sender) {
+            this.group = group;
             this.client = client;
             this.sender = sender;
             this.hash = 0;
@@ -72,6 +83,7 @@ final class OutcomeMemo {
 
         RequestKey copy() {
             RequestKey k = new RequestKey();
+            k.group = group;
             k.client = client;
             k.sender = sender;
             k.hash = hash;
@@ -80,7 +92,8 @@ final class OutcomeMemo {
 
         @Override
         public boolean equals(@Nullable Object o) {
-            return o instanceof RequestKey k && Objects.equals(client, k.client) && Objects.equals(sender, k.sender);
+            return o instanceof RequestKey k && group == k.group && Objects.equals(client, k.client)
+                    && Objects.equals(sender, k.sender);
         }
 
         @Override
@@ -93,17 +106,17 @@ final class OutcomeMemo {
                 long c = client instanceof java.net.Inet4Address a ? SeededHash.of(a)
                         : client instanceof java.net.InetAddress a ? SeededHash.of(6, a.hashCode())
                         : client instanceof String s ? SeededHash.of(s) : 0;
-                h = SeededHash.fold(c * 0x9E3779B97F4A7C15L + (sender == null ? 0 : SeededHash.of(sender)));
+                h = SeededHash.fold((c + group) * 0x9E3779B97F4A7C15L + (sender == null ? 0 : SeededHash.of(sender)));
                 h = h == 0 ? 1 : h;
                 hash = h;
             }
             return h;
         }
 
-        /** An order consistent with {@link #equals}: the client (text, then IPv4, then IPv6), the sender. */
+        /** An order consistent with {@link #equals}: the group, the client (text, IPv4, IPv6), the sender. */
         @Override
         public int compareTo(RequestKey o) {
-            int c = compareClients(client, o.client);
+            int c = group != o.group ? Integer.compare(group, o.group) : compareClients(client, o.client);
             if (c == 0 && sender != o.sender) {
                 c = sender == null ? -1 : o.sender == null ? 1 : sender.compareTo(o.sender);
             }

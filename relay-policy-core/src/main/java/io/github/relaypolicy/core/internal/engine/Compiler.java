@@ -1,5 +1,7 @@
 package io.github.relaypolicy.core.internal.engine;
 
+import io.github.relaypolicy.core.internal.limit.LimitConfig;
+import io.github.relaypolicy.core.internal.limit.LimitState;
 import io.github.relaypolicy.core.DnsFailure;
 import io.github.relaypolicy.core.MalformedLines;
 import io.github.relaypolicy.core.internal.engine.Rules;
@@ -37,7 +39,16 @@ public final class Compiler {
         Map<String, LocalZone> zones = openZones(config);
         return new Rules(config.trusted(), config.domains(), config.literals(), config.permitAuthenticated(),
                 Map.copyOf(config.replies()), dnsLists(config, zones), List.copyOf(zones.values()),
-                config.zoneCheckInterval(), SenderBinding.compile(config.senderLogins()));
+                config.zoneCheckInterval(), limits(config),
+                SenderBinding.compile(config.senderLogins()));
+    }
+
+    private static Rules.@Nullable LimitSetup limits(EngineConfig config) {
+        LimitConfig l = config.limits();
+        if (!l.any()) {
+            return null;
+        }
+        return new Rules.LimitSetup(l, new LimitState(l.store(), l.maxEntries(), config.time(), config.dnsTimeout()));
     }
 
     private static Map<String, LocalZone> openZones(EngineConfig config) {

@@ -2,6 +2,11 @@ package io.github.relaypolicy.core.internal.engine;
 
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.DnsFailure;
+import io.github.relaypolicy.core.RateLimitFailure;
+import io.github.relaypolicy.core.internal.limit.LimitConfig;
+import io.github.relaypolicy.core.internal.limit.LimitSpec;
+import io.github.relaypolicy.core.internal.limit.LimitState;
+import io.github.relaypolicy.core.internal.limit.Transactions;
 import io.github.relaypolicy.core.MalformedLines;
 import io.github.relaypolicy.core.internal.match.DomainIndex;
 import io.github.relaypolicy.core.internal.Formats;
@@ -80,6 +85,15 @@ public final class ConfigBuilder {
     private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
     private @Nullable Executor executor; // null: the engine's own threads
     private TimeSource time = TimeSource.system();
+    private final List<LimitSpec> recipientLimits;
+    private final List<LimitSpec> messageLimits;
+    private int recipientsPerMessage;
+    private @Nullable LimitSpec refusalLimit;
+    private final List<String> rateLimitExempt;
+    private final NetworkSet.Builder exempt;
+    private String rateLimitStore = LimitConfig.LOCAL;
+    private RateLimitFailure rateLimitFailure = RateLimitFailure.LOCAL;
+    private int rateLimitMaxEntries = LimitConfig.DEFAULT_MAX_ENTRIES;
     private final List<Path> senderLoginFiles;
     private final List<LoginMaps.Entry> senderLogins;
     private final Map<String, LoginMaps.Entry> senderLoginKeys; // normal form -> entry, for duplicates
@@ -109,6 +123,10 @@ public final class ConfigBuilder {
         zoneReplies = new LinkedHashMap<>();
         zoneNames = new LinkedHashMap<>();
         localZones = new LinkedHashMap<>();
+        recipientLimits = new ArrayList<>();
+        messageLimits = new ArrayList<>();
+        rateLimitExempt = new ArrayList<>();
+        exempt = new NetworkSet.Builder("rate limit exempt network");
         senderLoginFiles = new ArrayList<>();
         senderLogins = new ArrayList<>();
         senderLoginKeys = new java.util.HashMap<>();
@@ -141,6 +159,15 @@ public final class ConfigBuilder {
         zoneMaxSize = o.zoneMaxSize;
         executor = o.executor;
         time = o.time;
+        recipientLimits = new ArrayList<>(o.recipientLimits);
+        messageLimits = new ArrayList<>(o.messageLimits);
+        recipientsPerMessage = o.recipientsPerMessage;
+        refusalLimit = o.refusalLimit;
+        rateLimitExempt = new ArrayList<>(o.rateLimitExempt);
+        exempt = new NetworkSet.Builder(o.exempt);
+        rateLimitStore = o.rateLimitStore;
+        rateLimitFailure = o.rateLimitFailure;
+        rateLimitMaxEntries = o.rateLimitMaxEntries;
         senderLoginFiles = new ArrayList<>(o.senderLoginFiles);
         senderLogins = new ArrayList<>(o.senderLogins);
         senderLoginKeys = new java.util.HashMap<>(o.senderLoginKeys);
@@ -213,6 +240,12 @@ public final class ConfigBuilder {
         b.localZones.clear();
         b.zoneCheckInterval = defaults.zoneCheckInterval;
         b.zoneMaxSize = defaults.zoneMaxSize;
+        // and no rate limits: an audit's battery would count against them (and in a shared store)
+        b.recipientLimits.clear();
+        b.messageLimits.clear();
+        b.recipientsPerMessage = 0;
+        b.refusalLimit = null;
+        b.rateLimitStore = LimitConfig.LOCAL;
         return b;
     }
 
@@ -222,8 +255,14 @@ public final class ConfigBuilder {
                 trusted.build(), domains.build(), literals.build(), permitAuthenticated, ordered(replies),
                 List.copyOf(lists), List.copyOf(dnsServers), dnsblThreshold, dnsTimeout, dnsMaxInFlight, dnsFailure,
                 ordered(zoneFailures), ordered(zoneReplies), ordered(zoneNames), ttlFloor, ttlCeiling, cacheSize,
-                ordered(localZones), zoneCheckInterval, zoneMaxSize, executor, time,
+                ordered(localZones), zoneCheckInterval, zoneMaxSize, executor, time, limitConfig(),
                 new SenderLoginSettings(senderLoginFiles, senderLogins, senderLoginMismatch, recipientDelimiter));
+    }
+
+    private LimitConfig limitConfig() {
+        return new LimitConfig(List.copyOf(recipientLimits), List.copyOf(messageLimits), recipientsPerMessage,
+                refusalLimit, List.copyOf(rateLimitExempt), exempt.build(), rateLimitStore, rateLimitFailure,
+                rateLimitMaxEntries);
     }
 
     private static <V> Map<String, V> ordered(Map<String, V> m) {
@@ -353,6 +392,111 @@ public final class ConfigBuilder {
             throw new IllegalStateException(String.format(Locale.ROOT,
                     "reply for rule '%s' was already set to '%s'", rule, previous));
         }
+    }
+
+    // ------------------------------------------------------------------------------------------- rate limits
+
+    /** Adds recipient ({@code message} false) or message rate limits, all or none. */
+    public void rateLimits(Collection<String> limits, boolean message) {
+        String setting = message ? "messageRateLimit" : "recipientRateLimit";
+        List<LimitSpec> parsed = new ArrayList<>();
+        for (String l : checked(limits, setting)) {
+            parsed.add(LimitSpec.parse(setting, l));
+        }
+        List<LimitSpec> to = message ? messageLimits : recipientLimits;
+        List<LimitSpec> seen = new ArrayList<>(to);
+        for (LimitSpec l : parsed) {
+            for (LimitSpec had : seen) {
+                if (had.text().equals(l.text())) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': given twice", setting,
+                            l.text()));
+                }
+            }
+            seen.add(l);
+        }
+        to.addAll(parsed);
+    }
+
+    public void recipientsPerMessage(int max) {
+        if (max < 1 || max > Transactions.MAX_RECIPIENTS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "recipientsPerMessage %d must be from 1 to %d", max, Transactions.MAX_RECIPIENTS));
+        }
+        recipientsPerMessage = max;
+    }
+
+    public void refusalRateLimit(String limit) {
+        Objects.requireNonNull(limit, "refusalRateLimit");
+        checkEntryText("refusalRateLimit", limit);
+        LimitSpec spec = LimitSpec.parse("refusalRateLimit", limit);
+        if (spec.kind() != LimitSpec.Kind.CLIENT) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "refusalRateLimit '%s': refusals are counted per client; expected client:COUNT/PERIOD",
+                    Text.escape(limit)));
+        }
+        refusalLimit = spec;
+    }
+
+    /** Adds networks never rate limited, all or none. */
+    public void rateLimitExempt(Collection<String> networks) {
+        List<String> values = checked(networks, "rateLimitExempt");
+        int mark = exempt.mark();
+        try {
+            for (String entry : values) {
+                String e = entry.strip();
+                if (e.startsWith("!")) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "rate limit exempt network '%s':"
+                            + " exclusions are not supported here; list the networks that are exempt",
+                            Text.escape(entry)));
+                }
+                exempt.add(entry, e, 1);
+            }
+        } catch (RuntimeException e) {
+            exempt.reset(mark);
+            throw e;
+        }
+        rateLimitExempt.addAll(values);
+    }
+
+    public void rateLimitStore(String store) {
+        Objects.requireNonNull(store, "rateLimitStore");
+        String s = store.strip();
+        if (s.equalsIgnoreCase(LimitConfig.LOCAL)) {
+            rateLimitStore = LimitConfig.LOCAL;
+            return;
+        }
+        checkEntryText("rateLimitStore", s);
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(s);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "rateLimitStore '%s': not a URI (%s); expected local or redis://HOST:PORT[/DB]",
+                    Text.escape(s), e.getReason()), e);
+        }
+        if (uri.getScheme() == null) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "rateLimitStore '%s': expected local or redis://HOST:PORT[/DB]", Text.escape(s)));
+        }
+        try {
+            LimitState.provider(uri).validate(uri);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "rateLimitStore '%s': %s",
+                    Text.escape(LimitState.masked(s)), e.getMessage()), e);
+        }
+        rateLimitStore = s;
+    }
+
+    public void rateLimitFailure(RateLimitFailure failure) {
+        rateLimitFailure = Objects.requireNonNull(failure, "failure");
+    }
+
+    public void rateLimitMaxEntries(int max) {
+        if (max < 1000 || max > 100_000_000) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "rateLimitMaxEntries %d must be from 1000 to 100000000", max));
+        }
+        rateLimitMaxEntries = max;
     }
 
     // ----------------------------------------------------------------------------------- sender login maps

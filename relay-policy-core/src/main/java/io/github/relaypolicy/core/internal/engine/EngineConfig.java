@@ -7,6 +7,7 @@ import io.github.relaypolicy.core.internal.match.DomainIndex;
 import io.github.relaypolicy.core.internal.match.NetworkSet;
 import io.github.relaypolicy.core.internal.TimeSource;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
+import io.github.relaypolicy.core.internal.limit.LimitConfig;
 import io.github.relaypolicy.core.internal.login.SenderLoginSettings;
 import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.net.InetSocketAddress;
@@ -47,6 +48,7 @@ import org.jspecify.annotations.Nullable;
  * @param zoneMaxSize the largest local zone file read
  * @param executor where DNS answers complete, or null for the engine's own threads
  * @param time the clock of DNS answer lifetimes and deadlines
+ * @param limits the rate limits
  * @param senderLogins the sender login maps, their mode and the recipient delimiters
  */
 public record EngineConfig(List<String> localDomains, List<String> relayDomains, List<String> trustedNetworks,
@@ -55,7 +57,8 @@ public record EngineConfig(List<String> localDomains, List<String> relayDomains,
         Duration dnsTimeout, int dnsMaxInFlight, DnsFailure dnsFailure, Map<String, DnsFailure> zoneFailures,
         Map<String, SmtpReply> zoneReplies, Map<String, String> zoneNames, Duration ttlFloor, Duration ttlCeiling,
         long cacheSize, Map<String, LocalZoneSpec> localZones, Duration zoneCheckInterval, long zoneMaxSize,
-        @Nullable Executor executor, TimeSource time, SenderLoginSettings senderLogins) {
+        @Nullable Executor executor, TimeSource time, LimitConfig limits,
+        SenderLoginSettings senderLogins) {
 
     /**
      * A local zone as configured.

@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.engine;
 
+import io.github.relaypolicy.core.internal.limit.LimitState;
 import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.internal.FileStamp;
 import io.github.relaypolicy.core.internal.engine.Rules;
@@ -71,8 +72,15 @@ public final class Reloader {
 
     /** Puts {@code next} in force, atomically, and watches its zone files instead of the previous ones. */
     private synchronized void install(Rules next) {
+        Rules previous = rules;
+        // The rate-limit counters carry over when the new rules can use them, so that a reload keeps the counts.
+        LimitState unused = next.limits() != null ? next.limits().adopt(previous.limits())
+                : previous.limits() != null ? previous.limits().state() : null;
         rules = next;
         watchZones(next);
+        if (unused != null && (next.limits() == null || unused != next.limits().state())) {
+            unused.close();
+        }
     }
 
     /** Puts the rules {@code compile} makes in force; compiled under the lock, so concurrent reloads take turns. */
@@ -238,6 +246,10 @@ public final class Reloader {
     /** Stops both watches without waiting for a check in progress; takes no lock. */
     public void close() {
         closed = true; // before the watches are read: a watch made meanwhile sees it and cancels itself
+        Limits limits = rules.limits();
+        if (limits != null) {
+            limits.close(); // the shared store's connection; counting goes on in this process
+        }
         ScheduledFuture<?> file = fileWatch;
         if (file != null) {
             file.cancel(false);

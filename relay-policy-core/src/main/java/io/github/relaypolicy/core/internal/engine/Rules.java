@@ -114,12 +114,25 @@ public final class Rules {
         m.put(RuleNames.SENDER_LOGIN_MISMATCH, SmtpReply.of(553, "5.7.1",
                 "<{sender}>: Sender address rejected: not owned by user {user}"));
         m.put(SENDER_NOT_LOGGED_IN, SmtpReply.of(553, "5.7.1", "<{sender}>: Sender address rejected: not logged in"));
+        m.put(RuleNames.REFUSAL_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
+                "Client host [{client}] rejected: too many refused recipients, try again later"));
+        m.put(RuleNames.RECIPIENTS_PER_MESSAGE, SmtpReply.of(452, "4.5.3", "Too many recipients"));
+        m.put(RuleNames.RECIPIENT_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
+                "<{recipient}>: Recipient address rejected: rate limit exceeded, try again later"));
+        m.put(RuleNames.MESSAGE_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
+                "<{recipient}>: Recipient address rejected: message rate limit exceeded, try again later"));
+        m.put(RuleNames.RATE_LIMIT_UNAVAILABLE, SmtpReply.of(451, "4.3.0",
+                "<{recipient}>: Temporary lookup failure: rate limit store unavailable, try again later"));
         m.put(RuleNames.INTERNAL_ERROR, SmtpReply.of(451, "4.3.0", "Temporary internal error"));
         DEFAULT_REPLIES = Collections.unmodifiableMap(m);
     }
 
     private static final List<String> ACCEPTING = List.of(RuleNames.POSTMASTER, RuleNames.MYNETWORKS,
             RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
+    /** Rules that only ever defer: a used-up limit is a "not now", never a "no". */
+    private static final List<String> DEFERRING = List.of(RuleNames.REFUSAL_RATE_LIMIT,
+            RuleNames.RECIPIENTS_PER_MESSAGE, RuleNames.RECIPIENT_RATE_LIMIT, RuleNames.MESSAGE_RATE_LIMIT,
+            RuleNames.RATE_LIMIT_UNAVAILABLE);
 
     private static final int MAX_HELO = 255;
     /** The longest authenticated user accepted, as for HELO: SASL sets no limit, so we set one. */
@@ -129,10 +142,13 @@ public final class Rules {
     private final DomainIndex domains;
     private final NetworkSet literals;
     private final boolean permitAuthenticated;
-    private final @Nullable DnsLists lists;
+    private final @Nullable DnsLists lists;       // every list, for their health and the subjects; or null
+    private final @Nullable DnsLists openLists;   // asked after mydestination and relay_domains, or null
+    private final @Nullable DnsLists authLists;   // asked after permit_authenticated, or null
     private final List<LocalZone> zones;
     private final Duration zoneCheckInterval;
     private final @Nullable SenderBinding binding;
+    private final @Nullable Limits limits;
 
     private final Ending request;
     private final Ending client;
@@ -165,9 +181,12 @@ public final class Rules {
      */
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
-            Duration zoneCheckInterval, @Nullable SenderBinding binding) {
+            Duration zoneCheckInterval, @Nullable LimitSetup limitSetup,
+            @Nullable SenderBinding binding) {
         this.binding = binding;
         this.lists = lists;
+        this.openLists = lists == null || lists.isEmpty() ? null : lists;
+        this.authLists = lists == null ? null : lists.authenticated();
         this.zones = List.copyOf(zones);
         this.zoneCheckInterval = zoneCheckInterval;
         this.trusted = trusted;
@@ -203,6 +222,25 @@ public final class Rules {
         internal = e.get(RuleNames.INTERNAL_ERROR);
         loginMismatch = e.get(RuleNames.SENDER_LOGIN_MISMATCH);
         notLoggedIn = e.get(SENDER_NOT_LOGGED_IN);
+        limits = limitSetup == null ? null : new Limits(limitSetup.config(), limitSetup.state(),
+                e.get(RuleNames.RECIPIENT_RATE_LIMIT), e.get(RuleNames.MESSAGE_RATE_LIMIT),
+                e.get(RuleNames.RECIPIENTS_PER_MESSAGE), e.get(RuleNames.REFUSAL_RATE_LIMIT),
+                e.get(RuleNames.RATE_LIMIT_UNAVAILABLE));
+    }
+
+    /**
+     * The rate limits of a rule set and the counters they start with.
+     *
+     * @param config the limits
+     * @param state the counters
+     */
+    public record LimitSetup(io.github.relaypolicy.core.internal.limit.LimitConfig config,
+            io.github.relaypolicy.core.internal.limit.LimitState state) {
+    }
+
+    /** The rate-limit stage, or null if no limit is configured. */
+    public @Nullable Limits limits() {
+        return limits;
     }
 
     /**
@@ -221,6 +259,10 @@ public final class Rules {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "reply for rule '%s' must be 2xx (the rule accepts), got '%s'", rule, reply));
         }
+        if (DEFERRING.contains(rule) && cls != 4) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "reply for rule '%s' must be 4xx (a used-up limit defers), got '%s'", rule, reply));
+        }
         if (!accepting && cls != 4 && cls != 5) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "reply for rule '%s' must be 4xx or 5xx (the rule refuses), got '%s'", rule, reply));
@@ -229,12 +271,14 @@ public final class Rules {
     }
 
     /**
-     * The DNS lists to consult after {@code ending}, or null: lists apply only where the recipient domain made
-     * the recipient acceptable (a local or relay domain), so never to trusted or authenticated clients, nor to
-     * relay that is refused anyway, nor to Postmaster.
+     * The DNS lists to consult after {@code ending}, or null. The lists for all clients apply only where the
+     * recipient domain made the recipient acceptable (a local or relay domain), so never to trusted or
+     * authenticated clients, nor to relay that is refused anyway, nor to Postmaster. The lists asked only for
+     * authenticated clients ({@code auth_dnsbl_sites}) apply only where the authentication made it acceptable
+     * ({@code permit_authenticated}): never to trusted clients, whose network decided first.
      */
     public @Nullable DnsLists listsAfter(Ending ending) {
-        return ending == local || ending == relay ? lists : null;
+        return ending == local || ending == relay ? openLists : ending == authenticated ? authLists : null;
     }
 
     /** The local zones (rbldnsd data files) of this rule set. */
@@ -247,7 +291,7 @@ public final class Rules {
         return zoneCheckInterval;
     }
 
-    /** The DNS lists of this rule set, or null. */
+    /** The DNS lists of this rule set (both groups: see {@link DnsLists#authenticated()}), or null. */
     public @Nullable DnsLists dnsLists() {
         return lists;
     }
@@ -291,7 +335,8 @@ public final class Rules {
 
         // With DNS lists, the client and MAIL FROM are parsed into this thread's subjects as they are checked, so
         // that the lists, if they come next, read them rather than parse the request again.
-        ListSubjects subjects = lists != null && t == null ? ListSubjects.forThread() : null;
+        // The rate limits read them too.
+        ListSubjects subjects = (lists != null || limits != null) && t == null ? ListSubjects.forThread() : null;
 
         // The client: a grant (trusted network) is looked up now, applied after the input checks.
         InetAddress address = r.clientAddress();
@@ -344,6 +389,7 @@ public final class Rules {
         long sender = SmtpPath.parse(senderPath);
         if (subjects != null) {
             subjects.sender(sender);
+            subjects.filled(r); // client and MAIL FROM are in: the limits and the lists may read them
         }
         switch (SmtpPath.status(sender)) {
             case SmtpPath.SYNTAX:
@@ -406,6 +452,9 @@ public final class Rules {
         }
 
         if (isAuthenticated && permitAuthenticated) {
+            if (subjects != null) {
+                subjects.filled(r); // the lists for authenticated clients may come next
+            }
             return accepted(t, authenticated, t == null ? null : "client authenticated as '" + Text.escape(user)
                     + "'", senderPath, sender, owner, false);
         }

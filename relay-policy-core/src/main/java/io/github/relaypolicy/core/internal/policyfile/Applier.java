@@ -320,7 +320,7 @@ public final class Applier {
             Set<String> zones = new LinkedHashSet<>(siteKinds.keySet());
             zones.addAll(localFiles.keySet());
             return String.format(Locale.ROOT, "'%s' names the zone '%s', which no dnsbl_sites, dnswl_sites,"
-                    + " rhsbl_sites or local_zone setting configures; configured zones: %s", written,
+                    + " rhsbl_sites, auth_dnsbl_sites or local_zone setting configures; configured zones: %s", written,
                     Text.escape(s.suffix()), zones.isEmpty() ? "none" : String.join(", ", zones));
         }
         if (s.name().equals("dns_failure") && localFiles.containsKey(zone)) {

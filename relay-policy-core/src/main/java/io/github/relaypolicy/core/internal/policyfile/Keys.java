@@ -2,7 +2,10 @@ package io.github.relaypolicy.core.internal.policyfile;
 
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.RateLimitFailure;
 import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.core.internal.limit.LimitSpec;
+import io.github.relaypolicy.core.internal.limit.LimitState;
 import io.github.relaypolicy.core.internal.Formats;
 import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.Text;
@@ -143,6 +146,13 @@ public final class Keys {
         list("rhsbl_sites", "rhsbl", "domain lists: zone[=filter][*weight]",
                 "list of DNS block lists of MAIL FROM domains", "none", null, RelayEngine.Builder::rhsbl,
                 sites(ListSpec.Kind.RHSBL), "rhsbl");
+        list("auth_dnsbl_sites", "authDnsbl", "DNS lists: zone[=filter][*weight]",
+                "list of DNS block lists of client addresses asked only for authenticated clients (Spamhaus AuthBL):"
+                        + " a score at or above `dnsbl_threshold` refuses their authenticated mail with rule"
+                        + " `reject_auth_dnsbl_client`; see [Lists for authenticated"
+                        + " clients](#lists-for-authenticated-clients)",
+                "none", null, RelayEngine.Builder::authDnsbl, sites(ListSpec.Kind.AUTH_DNSBL), "authdnsbl",
+                "auth_dnsbl", "authbl_sites");
         single("dnsbl_threshold", "dnsblThreshold", "a whole number of at least 1",
                 "a total score at or above which listings refuse", "`1`", null,
                 (t, s) -> t.builder().dnsblThreshold((int) Values.integer(s)),
@@ -218,6 +228,51 @@ public final class Keys {
                 (t, s) -> t.builder().localZoneMaxSize(Values.size(s)),
                 (c, max, out) -> Writer.line(out, "local_zone_max_size", Formats.size(c.zoneMaxSize())),
                 "localzonemaxsize", "zone_max_size");
+        String limitForm = "limits: KIND:COUNT/PERIOD with KIND user, client or sender, e.g. user:500/1h";
+        list("recipient_rate_limit", "recipientRateLimit", limitForm, "list of limits on accepted recipients per"
+                + " identity: `user:500/1h` (SASL login), `client:200/1m` (client address; IPv6 per /64),"
+                + " `sender:1000/1d` (MAIL FROM); see [Rate limits](#rate-limits)", "none", "\n# rate limits",
+                (b, e) -> b.recipientRateLimit(e), (c, max, out) -> Writer.list(out, "recipient_rate_limit",
+                        texts(c.limits().recipient()), max), "smtpd_client_recipient_rate_limit");
+        list("message_rate_limit", "messageRateLimit", limitForm, "list of limits on messages (transactions) per"
+                + " identity, same form; counts only requests with a transaction id", "none", null,
+                (b, e) -> b.messageRateLimit(e), (c, max, out) -> Writer.list(out, "message_rate_limit",
+                        texts(c.limits().message()), max), "smtpd_client_message_rate_limit");
+        single("recipients_per_message", "recipientsPerMessage", "a whole number from 1 to 131071, or none",
+                "the most recipients accepted in one transaction; more get `452 4.5.3 Too many recipients`",
+                "`none`", null, (t, s) -> {
+                    if (!s.text().equalsIgnoreCase("none")) {
+                        t.builder().recipientsPerMessage((int) Values.integer(s));
+                    }
+                }, (c, max, out) -> Writer.line(out, "recipients_per_message",
+                        c.limits().recipientsPerMessage() > 0 ? Integer.toString(c.limits().recipientsPerMessage())
+                                : "none"), "smtpd_recipient_limit");
+        single("refusal_rate_limit", "refusalRateLimit", "client:COUNT/PERIOD, e.g. client:20/10m, or none",
+                "`client:COUNT/PERIOD`: a client that collected COUNT refusals within PERIOD is deferred for"
+                + " every recipient until its count drains", "`none`", null, (t, s) -> {
+                    if (!s.text().equalsIgnoreCase("none")) {
+                        t.builder().refusalRateLimit(s.text());
+                    }
+                }, (c, max, out) -> Writer.line(out, "refusal_rate_limit",
+                        c.limits().refusal() != null ? c.limits().refusal().text() : "none"));
+        list("rate_limit_exempt", "rateLimitExempt", "networks: 192.0.2.0/24, 2001:db8::/32",
+                "list of networks whose clients no limit counts (trusted networks are counted unless listed"
+                + " here)", "none", null, (b, e) -> b.rateLimitExempt(e),
+                (c, max, out) -> Writer.list(out, "rate_limit_exempt", c.limits().exemptText(), max));
+        single("rate_limit_store", "rateLimitStore", "local or redis://HOST:PORT[/DB]", "where the counts are kept:"
+                + " `local` (this process) or `redis://HOST:PORT[/DB]`, shared by several engines (module"
+                + " relay-policy-redis)", "`local`", null, (t, s) -> t.builder().rateLimitStore(s.text()),
+                (c, max, out) -> Writer.line(out, "rate_limit_store", LimitState.masked(c.limits().store())));
+        single("rate_limit_failure", "rateLimitFailure", "local, defer or ignore", "what the limits do while the"
+                + " shared store cannot be reached: `local` (count in this process), `defer` (451 4.3.0) or"
+                + " `ignore`", "`local`", null, (t, s) -> t.builder().rateLimitFailure(rateLimitFailure(s)),
+                (c, max, out) -> Writer.line(out, "rate_limit_failure",
+                        c.limits().failure().name().toLowerCase(Locale.ROOT)));
+        single("rate_limit_max_entries", "rateLimitMaxEntries", "a whole number from 1000 to 100000000",
+                "the most identities counted in this process (8 bytes each); when full, the coldest is forgotten",
+                "`1000000`", null, (t, s) -> t.builder().rateLimitMaxEntries((int) Values.integer(s)),
+                (c, max, out) -> Writer.line(out, "rate_limit_max_entries",
+                        Integer.toString(c.limits().maxEntries())));
         hint("smtpd_recipient_restrictions", RESTRICTIONS + ", dnsbl_sites");
         hint("smtpd_relay_restrictions", RESTRICTIONS);
     }
@@ -363,6 +418,19 @@ public final class Keys {
                 Writer.line(out, "reply." + e.getKey(), e.getValue().toString());
             }
         }
+    }
+
+    private static List<String> texts(List<LimitSpec> limits) {
+        return limits.stream().map(LimitSpec::text).toList();
+    }
+
+    private static RateLimitFailure rateLimitFailure(Lexer.Setting s) {
+        for (RateLimitFailure f : RateLimitFailure.values()) {
+            if (f.name().equalsIgnoreCase(s.text())) {
+                return f;
+            }
+        }
+        throw Values.expected(s);
     }
 
     private static Effective sites(ListSpec.Kind kind) {

@@ -241,7 +241,8 @@ final class DqsKeyTest {
                                     + " 300 is greater than 255",
                             "relay-policy.conf:4:1: 'dns_list_name.k3y***.dbl.dq.spamhaus.net' names the zone"
                                     + " 'k3y***.dbl.dq.spamhaus.net', which no dnsbl_sites, dnswl_sites,"
-                                    + " rhsbl_sites or local_zone setting configures; configured zones: "
+                                    + " rhsbl_sites, auth_dnsbl_sites or local_zone setting configures;"
+                                    + " configured zones: "
                                     + MASKED_ZEN,
                             "relay-policy.conf:5:1: unknown key 'rbl_reply_maps'; write dns_list_name.ZONE or"
                                     + " dnsbl_reply.ZONE (a zone's secret key is never shown in replies anyway)");

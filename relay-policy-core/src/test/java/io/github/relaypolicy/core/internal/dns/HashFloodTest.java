@@ -170,11 +170,21 @@ final class HashFloodTest {
         assertThat(other.compareTo(address)).isPositive();
         assertThat(noSender.compareTo(address)).isNegative();
         assertThat(address.copy()).isEqualTo(address).isEqualByComparingTo(address).hasSameHashCodeAs(address);
+        // the same client and sender for the lists asked only for authenticated clients: another key
+        OutcomeMemo.RequestKey authenticated = key(OutcomeMemo.AUTHENTICATED, InetAddress.getByName("2001:db8::1"),
+                "<a@c0an.example>");
+        assertThat(authenticated).isNotEqualTo(address);
+        assertThat(address.compareTo(authenticated)).isNegative();
+        assertThat(authenticated.compareTo(address)).isPositive();
     }
 
     private static OutcomeMemo.RequestKey key(Object client, String sender) {
+        return key(OutcomeMemo.UNAUTHENTICATED, client, sender);
+    }
+
+    private static OutcomeMemo.RequestKey key(int group, Object client, String sender) {
         OutcomeMemo.RequestKey k = new OutcomeMemo.RequestKey();
-        k.set(client, sender);
+        k.set(group, client, sender);
         return k.copy();
     }
 }

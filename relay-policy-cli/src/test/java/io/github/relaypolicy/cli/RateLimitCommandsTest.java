@@ -1,0 +1,73 @@
+package io.github.relaypolicy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The rate limits on the command line: check reads them without counting, lint and audit warn. */
+final class RateLimitCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String text) throws IOException {
+        Path p = dir.resolve("relay-policy.conf");
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void check_shows_each_limit_and_what_it_has_left_and_counts_nothing() throws IOException {
+        Path conf = write("mydestination = example.org\nrecipient_rate_limit = user:1/1h, client:200/1m\n"
+                + "message_rate_limit = user:10/1h\nrecipients_per_message = 50\nrefusal_rate_limit = client:20/10m\n");
+        for (int i = 0; i < 3; i++) { // a limit of one: were check counting, the second run would be deferred
+            CommandRun r = CommandRun.of("check", "-c", conf.toString(), "--client", "203.0.113.5", "--auth", "bob",
+                    "--from", "bob@example.org", "--to", "someone@example.com", "--transaction", "s1.1");
+            assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+            assertThat(r.out().replaceAll(" +", " ")).contains(
+                    "refusal_rate_limit PASS client:20/10m for client '203.0.113.5': 20 of 20 refusals left",
+                    "recipients_per_message PASS transaction s1.1: 0 of 50 recipients accepted",
+                    "recipient_rate_limit PASS user:1/1h for user 'bob': 1 of 1 recipients left",
+                    "recipient_rate_limit PASS client:200/1m for client '203.0.113.5': 200 of 200 recipients left",
+                    "message_rate_limit PASS user:10/1h for user 'bob': 10 of 10 messages left");
+        }
+        CommandRun noTx = CommandRun.of("check", "-c", conf.toString(), "--client", "203.0.113.5", "--to",
+                "a@example.org");
+        assertThat(noTx.out().replaceAll(" +", " ")).contains("message_rate_limit SKIP user:10/1h: no transaction id, messages are not"
+                + " counted", "recipient_rate_limit SKIP user:1/1h: the client did not authenticate");
+    }
+
+    @Test
+    void lint_says_that_message_limits_need_a_transaction_id() throws IOException {
+        Path conf = write("mydestination = example.org\nmessage_rate_limit = user:10/1h\n");
+        CommandRun r = CommandRun.of("lint", "-c", conf.toString());
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out() + r.err()).contains("message_rate_limit and recipients_per_message count only requests"
+                + " with a transaction id");
+        assertThat(r.out()).contains("message_rate_limit = user:10/1h\n", "recipients_per_message = none\n",
+                "rate_limit_store = local\n");
+    }
+
+    @Test
+    void audit_warns_of_unguarded_authenticated_relay_and_broad_unlimited_trusted_networks() throws IOException {
+        Path open = write("mydestination = example.org\nmynetworks = 127.0.0.0/8, 10.0.0.0/8, 192.168.1.0/24\n");
+        CommandRun r = CommandRun.of("audit", "-c", open.toString());
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero(); // warnings, not an open relay
+        assertThat(r.out()).contains("warning: authenticated relay is permitted with no sender binding"
+                + " (sender_login_maps) and no per-user limit (recipient_rate_limit = user:...): a stolen password"
+                + " can send unlimited mail")
+                .contains("warning: mynetworks entry 10.0.0.0/8 is broad and unlimited (no recipient_rate_limit ="
+                        + " client:...): one compromised host in it can send unlimited mail")
+                .doesNotContain("entry 127.0.0.0/8 is broad").doesNotContain("entry 192.168.1.0/24 is broad");
+
+        Path guarded = write("mydestination = example.org\nmynetworks = 127.0.0.0/8, 10.0.0.0/8\n"
+                + "recipient_rate_limit = user:500/1h, client:2000/1h\n");
+        CommandRun g = CommandRun.of("audit", "-c", guarded.toString());
+        assertThat(g.exitCode()).isZero();
+        assertThat(g.out()).doesNotContain("warning:");
+    }
+}

@@ -1,0 +1,158 @@
+package io.github.relaypolicy.core.internal.limit;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * What the engine remembers of open mail transactions (the recipients of one message, named by the request's
+ * transaction id): how many recipients it accepted, and whether the message was counted by the message rate limits.
+ * A bounded, lock-free table like {@link Counters}: one {@code long} per transaction holding a 24-bit tag, the
+ * counted flag, the recipient count (17 bits) and the minute it was last used (22 bits, counted modulo 8 years); a transaction
+ * unused for {@link #IDLE_MINUTES} is forgotten, and when a bucket is full the least recently used one goes.
+ */
+public final class Transactions {
+
+    /** A transaction unused this long is forgotten (an SMTP server times a client out long before). */
+    public static final long IDLE_MINUTES = 60;
+    /** The most recipients counted in one transaction. */
+    public static final int MAX_RECIPIENTS = (1 << 17) - 1;
+
+    private static final int WAYS = Counters.WAYS;
+    private static final long TAG_MASK = 0xFFFFFFL << 40;
+    private static final long COUNTED = 1L << 39;
+    private static final int COUNT_SHIFT = 22;
+    private static final long COUNT_MASK = (long) MAX_RECIPIENTS << COUNT_SHIFT;
+    private static final long MINUTE_MASK = (1L << COUNT_SHIFT) - 1;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+
+    /** {@link #take}: the recipient was counted. */
+    public static final int TAKEN = 1;
+    /** {@link #take}: the message had not been counted by the message limits yet (now it is). */
+    public static final int FIRST = 2;
+
+    private final long[] slots;
+    private final int buckets;
+
+    /** A table for at most {@code maxEntries} transactions (rounded up to a multiple of eight). */
+    public Transactions(int maxEntries) {
+        this.buckets = Math.max(1, (maxEntries + WAYS - 1) / WAYS);
+        this.slots = new long[buckets * WAYS];
+    }
+
+    /** The bytes the table takes on the heap. */
+    public long bytes() {
+        return 16L + 8L * slots.length;
+    }
+
+    private int base(long hash) {
+        return (int) (((hash >>> 32) * buckets) >>> 32) * WAYS;
+    }
+
+    private static long tag(long hash) {
+        long t = hash & 0xFFFFFFL;
+        return (t == 0 ? 1 : t) << 40;
+    }
+
+    private static boolean live(long v, long minute) {
+        return v != 0 && ((minute - (v & MINUTE_MASK)) & MINUTE_MASK) < IDLE_MINUTES;
+    }
+
+    private static int count(long v) {
+        return (int) ((v & COUNT_MASK) >>> COUNT_SHIFT);
+    }
+
+    /** The recipients accepted so far in the transaction. */
+    public int recipients(long hash, long nowMillis) {
+        long minute = nowMillis / 60_000 & MINUTE_MASK;
+        int base = base(hash);
+        long tag = tag(hash);
+        for (int k = base; k < base + WAYS; k++) {
+            long v = (long) SLOT.getVolatile(slots, k);
+            if (live(v, minute) && (v & TAG_MASK) == tag) {
+                return count(v);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Counts one recipient if fewer than {@code max} were counted.
+     *
+     * @param max the most recipients a transaction may have (at most {@link #MAX_RECIPIENTS})
+     * @return {@link #TAKEN} and maybe {@link #FIRST}, or 0 if the transaction is full
+     */
+    public int take(long hash, int max, long nowMillis) {
+        long minute = nowMillis / 60_000 & MINUTE_MASK;
+        int base = base(hash);
+        long tag = tag(hash);
+        retry:
+        while (true) {
+            int free = -1;
+            long freeValue = 0;
+            int oldest = -1;
+            long oldestAge = -1;
+            long oldestValue = 0;
+            for (int k = base; k < base + WAYS; k++) {
+                long v = (long) SLOT.getVolatile(slots, k);
+                if (!live(v, minute)) {
+                    if (free < 0) {
+                        free = k;
+                        freeValue = v;
+                    }
+                    continue;
+                }
+                if ((v & TAG_MASK) == tag) {
+                    int c = count(v);
+                    if (c >= max) {
+                        return 0;
+                    }
+                    int first = (v & COUNTED) == 0 ? FIRST : 0;
+                    long next = tag | COUNTED | (long) (c + 1) << COUNT_SHIFT | minute;
+                    if (SLOT.compareAndSet(slots, k, v, next)) {
+                        return TAKEN | first;
+                    }
+                    continue retry;
+                }
+                long age = (minute - (v & MINUTE_MASK)) & MINUTE_MASK;
+                if (age > oldestAge) {
+                    oldestAge = age;
+                    oldest = k;
+                    oldestValue = v;
+                }
+            }
+            if (max < 1) {
+                return 0;
+            }
+            int k = free >= 0 ? free : oldest;
+            long expected = free >= 0 ? freeValue : oldestValue;
+            if (SLOT.compareAndSet(slots, k, expected, tag | COUNTED | 1L << COUNT_SHIFT | minute)) {
+                return TAKEN | FIRST;
+            }
+        }
+    }
+
+    /**
+     * Gives back a recipient counted by {@link #take} that a later check refused; {@code first} also gives back the
+     * message's count.
+     */
+    public void giveBack(long hash, boolean first, long nowMillis) {
+        long minute = nowMillis / 60_000 & MINUTE_MASK;
+        int base = base(hash);
+        long tag = tag(hash);
+        retry:
+        while (true) {
+            for (int k = base; k < base + WAYS; k++) {
+                long v = (long) SLOT.getVolatile(slots, k);
+                if (live(v, minute) && (v & TAG_MASK) == tag) {
+                    int c = Math.max(0, count(v) - 1);
+                    long next = (v & ~COUNT_MASK & (first ? ~COUNTED : -1L)) | (long) c << COUNT_SHIFT;
+                    if (SLOT.compareAndSet(slots, k, v, next)) {
+                        return;
+                    }
+                    continue retry;
+                }
+            }
+            return;
+        }
+    }
+}
