@@ -58,6 +58,26 @@ final class RateLimitTest {
     }
 
     @Test
+    void a_sender_binding_refusal_takes_no_count_and_counts_as_a_refusal() {
+        RelayEngine engine = builder().senderLogin("bob@example.org", "bob").senderLogin("alice@example.org", "alice")
+                .recipientRateLimit("user:2/1h").refusalRateLimit("client:2/1h").build();
+        RelayRequest spoof = RelayRequest.builder().client("203.0.113.9").authenticatedUser("alice")
+                .sender("<bob@example.org>").recipient("<a@example.com>").build();
+        Decision refused = engine.decide(spoof);
+        assertThat(refused.rule()).isEqualTo(RuleNames.SENDER_LOGIN_MISMATCH);
+        assertThat(refused.reply().toString())
+                .isEqualTo("553 5.7.1 <bob@example.org>: Sender address rejected: not owned by user alice");
+        // alice's own address: her two recipients are all there, the refusal took none
+        assertThat(accepted(engine, auth("alice", "a@example.com"), 3)).isEqualTo(2);
+        // the refusal counted against the client: a second one fills client:2/1h, then the client is deferred
+        assertThat(engine.decide(spoof).rule()).isEqualTo(RuleNames.SENDER_LOGIN_MISMATCH);
+        Decision blocked = engine.decide(RelayRequest.builder().client("203.0.113.9").authenticatedUser("bob")
+                .sender("<bob@example.org>").recipient("<a@example.com>").build());
+        assertThat(blocked.rule()).isEqualTo(RuleNames.REFUSAL_RATE_LIMIT);
+        assertThat(blocked.verdict()).isEqualTo(Verdict.TEMPFAIL);
+    }
+
+    @Test
     void a_user_limit_lets_the_burst_through_then_one_per_interval_and_defers_with_the_reply() {
         RelayEngine engine = builder().recipientRateLimit("user:3/1h").build();
         assertThat(accepted(engine, auth("bob", "a@example.com"), 3)).isEqualTo(3);
