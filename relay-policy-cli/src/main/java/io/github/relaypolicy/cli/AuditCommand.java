@@ -225,7 +225,8 @@ final class AuditCommand extends PolicyCommand {
         limits.addAll(file.values("message_rate_limit"));
         boolean userLimit = limits.stream().anyMatch(l -> l.strip().toLowerCase(Locale.ROOT).startsWith("user:"));
         boolean clientLimit = limits.stream().anyMatch(l -> l.strip().toLowerCase(Locale.ROOT).startsWith("client:"));
-        boolean binding = !file.values("sender_login_maps").isEmpty() && file.values("sender_login_mismatch")
+        boolean binding = file.values("sender_login_maps").stream().anyMatch(v -> !v.isBlank())
+                && file.values("sender_login_mismatch")
                 .stream().noneMatch(v -> v.equalsIgnoreCase("off"));
         if (authRelay && !binding && !userLimit) {
             warnings.add("warning: authenticated relay is permitted with no sender binding (sender_login_maps) and"
