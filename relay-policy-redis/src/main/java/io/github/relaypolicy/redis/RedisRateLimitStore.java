@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The Redis store: one Lettuce client with its own small {@link ClientResources} (one I/O thread, one computation
- * thread), and one connection that every operation shares; Lettuce pipelines concurrent commands on it. Each
+ * The Redis store: one Lettuce client with its own small {@link ClientResources} (two I/O threads and two
+ * computation threads, Lettuce's least, started when first used, plus its timer), and one connection that every operation shares; Lettuce pipelines concurrent commands on it. Each
  * operation is one script ({@code EVALSHA}, or {@code EVAL} when Redis answers {@code NOSCRIPT} because it restarted
  * and lost its script cache).
  *
@@ -60,8 +60,8 @@ final class RedisRateLimitStore implements RateLimitStore {
         this.uri = uri;
         this.lettuceUri = uri.toLettuce(timeout);
         this.resources = ClientResources.builder()
-                .ioThreadPoolSize(1)
-                .computationThreadPoolSize(1)
+                .ioThreadPoolSize(2) // Lettuce's least (it raises 1 to 2 with a log line)
+                .computationThreadPoolSize(2)
                 // after an outage the connection comes back within a second of Redis (Lettuce's default backs
                 // off to 30 s)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2,
@@ -107,7 +107,7 @@ final class RedisRateLimitStore implements RateLimitStore {
                 put(b, i++, keys, args);
             }
             int bucketCount = buckets.size();
-            return this.<List<Object>>run(GcraScripts.ACQUIRE, keys, args)
+            return this.<List<Object>>run(GcraScripts.ACQUIRE, ScriptOutputType.MULTI, keys, args)
                     .thenApply(reply -> outcome(reply, bucketCount));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e); // a stage, never a throw: the engine handles it as a failure
@@ -145,17 +145,18 @@ final class RedisRateLimitStore implements RateLimitStore {
                 keys[i] = buckets.get(i).key();
                 args[1 + i] = Long.toString(buckets.get(i).intervalMillis());
             }
-            return this.<Long>run(GcraScripts.RELEASE, keys, args).thenApply(zero -> null);
+            return this.<Long>run(GcraScripts.RELEASE, ScriptOutputType.INTEGER, keys, args).thenApply(zero -> null);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
     /** EVALSHA, and EVAL if Redis does not know the script (it restarted since it was loaded). */
-    private <T> CompletionStage<T> run(GcraScripts.Script script, String[] keys, String[] args) {
-        return commands().thenCompose(redis -> redis.<T>evalsha(script.sha, ScriptOutputType.MULTI, keys, args)
+    private <T> CompletionStage<T> run(GcraScripts.Script script, ScriptOutputType type, String[] keys,
+            String[] args) {
+        return commands().thenCompose(redis -> redis.<T>evalsha(script.sha, type, keys, args)
                 .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
-                        ? redis.<T>eval(script.text, ScriptOutputType.MULTI, keys, args)
+                        ? redis.<T>eval(script.text, type, keys, args)
                         : CompletableFuture.failedFuture(unwrap(e))));
     }
 

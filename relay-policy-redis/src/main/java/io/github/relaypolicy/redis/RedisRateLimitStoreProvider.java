@@ -11,7 +11,7 @@ import java.util.Objects;
  * 15, default 0; a password in the user information is sent with {@code AUTH} and never shown). Found by the engine
  * through {@link java.util.ServiceLoader}; applications do not call it.
  *
- * <p>Each store it opens has its own Lettuce client and threads (one I/O thread and one computation thread), which
+ * <p>Each store it opens has its own Lettuce client and threads (two I/O threads and two computation threads, Lettuce's least), which
  * {@link RateLimitStore#close()} stops. The store works on one standalone Redis server (or a primary reached through
  * one address); Redis Cluster is not supported, since one decision's keys would live in different slots.
  *

@@ -17,7 +17,7 @@ final class RedisProbe implements AutoCloseable {
     private final StatefulRedisConnection<String, String> connection;
 
     RedisProbe(RedisServer server) {
-        resources = ClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         client = RedisClient.create(resources, RedisURI.builder().withHost("127.0.0.1").withPort(server.port())
                 .withTimeout(Duration.ofSeconds(5)).build());
         connection = client.connect();
