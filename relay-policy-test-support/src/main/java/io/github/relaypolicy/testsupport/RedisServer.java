@@ -271,6 +271,16 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
+     * The process id of the redis-server running now, e.g. to stop it with {@code kill -STOP}: connected clients
+     * then get no answer at all, as from a hung server.
+     *
+     * @return the pid; another one after {@link #restart()}
+     */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
      * Whether redis-server is running.
      *
      * @return true from a start until it is killed, exits or is closed
