@@ -174,11 +174,10 @@ final class RedisRateLimitStore implements RateLimitStore {
             return CompletableFuture.failedFuture(new IllegalStateException(describe() + " is closed"));
         }
         CompletableFuture<StatefulRedisConnection<String, String>> c = connection();
-        StatefulRedisConnection<String, String> made = c.getNow(null);
-        if (made != null) {
-            return CompletableFuture.completedFuture(made.async()); // the common case: no stage to wait on
+        if (c.isDone() && !c.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(c.join().async()); // the common case: no stage to wait on
         }
-        return c.thenApply(StatefulRedisConnection::async);
+        return c.thenApply(StatefulRedisConnection::async); // connecting, or failed: wait, or fail at once
     }
 
     /**
