@@ -39,9 +39,9 @@ public final class RedisRateLimitStoreProvider implements RateLimitStoreProvider
 
     /**
      * Checks {@code redis://[[USER]:PASSWORD@]HOST:PORT[/DB]}: a host, a port in 1..65535, at most a path
-     * {@code /DB} with DB a number in 0..15, no query and no fragment. The message names the URI (its user
-     * information shown as {@code ***}) and what is wrong, e.g.
-     * {@code Redis URI 'redis://10.0.0.5:6379/16': database 16 is not in 0..15 (expected redis://HOST:PORT[/DB])}.
+     * {@code /DB} with DB a number in 0..15, no query and no fragment. The message says what is wrong (the
+     * engine puts the setting and the URI, password masked, in front), e.g. for {@code redis://10.0.0.5:6379/16}:
+     * {@code database 16 is not in 0..15 (expected redis://HOST:PORT[/DB])}. It never contains the password.
      *
      * @param uri the URI
      * @throws IllegalArgumentException naming what is wrong with it

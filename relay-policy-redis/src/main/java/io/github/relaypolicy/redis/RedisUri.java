@@ -34,38 +34,37 @@ final class RedisUri {
     /**
      * Checks and takes apart a URI.
      *
-     * @throws IllegalArgumentException naming the URI (without its password) and what is wrong
+     * @throws IllegalArgumentException naming what is wrong, never the password
      */
     static RedisUri parse(URI uri) {
-        String shown = shown(uri);
         String scheme = uri.getScheme();
         if (scheme == null || !scheme.toLowerCase(Locale.ROOT).equals(SCHEME)) {
-            throw bad(shown, "the scheme is not " + SCHEME);
+            throw bad("the scheme is not " + SCHEME);
         }
         if (uri.isOpaque() || uri.getRawAuthority() == null) {
-            throw bad(shown, "no HOST:PORT");
+            throw bad("no HOST:PORT");
         }
         if (uri.getRawQuery() != null) {
-            throw bad(shown, "a query (?...) is not supported");
+            throw bad("a query (?...) is not supported");
         }
         if (uri.getRawFragment() != null) {
-            throw bad(shown, "a fragment (#...) is not supported");
+            throw bad("a fragment (#...) is not supported");
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {
-            throw bad(shown, "no valid host");
+            throw bad("no valid host");
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1); // IPv6 literal: Lettuce wants it without brackets
         }
         int port = uri.getPort();
         if (port == -1) {
-            throw bad(shown, "no port");
+            throw bad("no port");
         }
         if (port < 1 || port > 65535) {
-            throw bad(shown, "port " + port + " is not in 1..65535");
+            throw bad("port " + port + " is not in 1..65535");
         }
-        int database = database(uri.getRawPath(), shown);
+        int database = database(uri.getRawPath());
         String user = null;
         String password = null;
         String info = uri.getUserInfo();
@@ -78,44 +77,34 @@ final class RedisUri {
                 password = info.substring(colon + 1);
             }
             if (password.isEmpty()) {
-                throw bad(shown, "the password in the user information is empty");
+                throw bad("the password in the user information is empty");
             }
         }
         return new RedisUri(host, port, database, user, password);
     }
 
-    private static int database(@Nullable String path, String shown) {
+    private static int database(@Nullable String path) {
         if (path == null || path.isEmpty()) {
             return 0;
         }
         String db = path.substring(1); // a hierarchical URI's path starts with '/'
         if (db.isEmpty() || db.length() > 2 || !db.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw bad(shown, "the path '" + escape(path) + "' is not /DB with DB a database number 0.."
+            throw bad("the path '" + escape(path) + "' is not /DB with DB a database number 0.."
                     + (DATABASES - 1));
         }
         int n = Integer.parseInt(db);
         if (n >= DATABASES) {
-            throw bad(shown, "database " + n + " is not in 0.." + (DATABASES - 1));
+            throw bad("database " + n + " is not in 0.." + (DATABASES - 1));
         }
         return n;
     }
 
-    private static IllegalArgumentException bad(String shown, String why) {
-        return new IllegalArgumentException(String.format(Locale.ROOT, "Redis URI '%s': %s (expected %s)", shown,
-                why, FORM));
-    }
-
-    /** The URI as it may be shown: the user information (it may hold a password) replaced by {@code ***}. */
-    private static String shown(URI uri) {
-        String text = uri.toString();
-        String info = uri.getRawUserInfo();
-        if (info != null) {
-            int at = text.indexOf(info + "@");
-            if (at >= 0) {
-                text = text.substring(0, at) + "***" + text.substring(at + info.length());
-            }
-        }
-        return escape(text);
+    /**
+     * The message says what is wrong, not the URI: the engine puts the setting and its value (password masked) in
+     * front, as it does for every setting.
+     */
+    private static IllegalArgumentException bad(String why) {
+        return new IllegalArgumentException(String.format(Locale.ROOT, "%s (expected %s)", why, FORM));
     }
 
     /** Control and non-ASCII characters as {@code \\uXXXX}, so that a message stays one printable line. */

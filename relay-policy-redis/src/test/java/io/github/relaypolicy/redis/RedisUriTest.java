@@ -40,8 +40,8 @@ final class RedisUriTest {
     void valid_uris_are_described_without_their_password(String uri, String described) {
         if (described.equals("-")) {
             assertThatThrownBy(() -> provider.validate(URI.create(uri)))
-                    .hasMessage("Redis URI 'redis://127.0.0.1:6379/': the path '/' is not /DB with DB a database"
-                            + " number 0..15 (expected redis://HOST:PORT[/DB])");
+                    .hasMessage("the path '/' is not /DB with DB a database number 0..15 (expected"
+                            + " redis://HOST:PORT[/DB])");
             return;
         }
         provider.validate(URI.create(uri));
@@ -50,23 +50,23 @@ final class RedisUriTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            http://127.0.0.1:6379/0           | Redis URI 'http://127.0.0.1:6379/0': the scheme is not redis
-            localhost:6379                    | Redis URI 'localhost:6379': the scheme is not redis
-            redis:127.0.0.1                   | Redis URI 'redis:127.0.0.1': no HOST:PORT
-            redis:///0                        | Redis URI 'redis:///0': no HOST:PORT
-            redis://127.0.0.1/0               | Redis URI 'redis://127.0.0.1/0': no port
-            redis://127.0.0.1:0/0             | Redis URI 'redis://127.0.0.1:0/0': port 0 is not in 1..65535
-            redis://127.0.0.1:65536/0         | Redis URI 'redis://127.0.0.1:65536/0': port 65536 is not in 1..65535
-            redis://bad_host:6379/0           | Redis URI 'redis://bad_host:6379/0': no valid host
-            redis://127.0.0.1:6379/16         | Redis URI 'redis://127.0.0.1:6379/16': database 16 is not in 0..15
-            redis://127.0.0.1:6379/-1         | Redis URI 'redis://127.0.0.1:6379/-1': the path '/-1' is not /DB with DB a database number 0..15
-            redis://127.0.0.1:6379/db1        | Redis URI 'redis://127.0.0.1:6379/db1': the path '/db1' is not /DB with DB a database number 0..15
-            redis://127.0.0.1:6379/100        | Redis URI 'redis://127.0.0.1:6379/100': the path '/100' is not /DB with DB a database number 0..15
-            redis://127.0.0.1:6379/0/keys     | Redis URI 'redis://127.0.0.1:6379/0/keys': the path '/0/keys' is not /DB with DB a database number 0..15
-            redis://127.0.0.1:6379/0?x=1      | Redis URI 'redis://127.0.0.1:6379/0?x=1': a query (?...) is not supported
-            redis://127.0.0.1:6379/0#f        | Redis URI 'redis://127.0.0.1:6379/0#f': a fragment (#...) is not supported
-            redis://:s3cret@127.0.0.1:99999/0 | Redis URI 'redis://***@127.0.0.1:99999/0': port 99999 is not in 1..65535
-            redis://mx:@127.0.0.1:6379/0      | Redis URI 'redis://***@127.0.0.1:6379/0': the password in the user information is empty
+            http://127.0.0.1:6379/0           | the scheme is not redis
+            localhost:6379                    | the scheme is not redis
+            redis:127.0.0.1                   | no HOST:PORT
+            redis:///0                        | no HOST:PORT
+            redis://127.0.0.1/0               | no port
+            redis://127.0.0.1:0/0             | port 0 is not in 1..65535
+            redis://127.0.0.1:65536/0         | port 65536 is not in 1..65535
+            redis://bad_host:6379/0           | no valid host
+            redis://127.0.0.1:6379/16         | database 16 is not in 0..15
+            redis://127.0.0.1:6379/-1         | the path '/-1' is not /DB with DB a database number 0..15
+            redis://127.0.0.1:6379/db1        | the path '/db1' is not /DB with DB a database number 0..15
+            redis://127.0.0.1:6379/100        | the path '/100' is not /DB with DB a database number 0..15
+            redis://127.0.0.1:6379/0/keys     | the path '/0/keys' is not /DB with DB a database number 0..15
+            redis://127.0.0.1:6379/0?x=1      | a query (?...) is not supported
+            redis://127.0.0.1:6379/0#f        | a fragment (#...) is not supported
+            redis://:s3cret@127.0.0.1:99999/0 | port 99999 is not in 1..65535
+            redis://mx:@127.0.0.1:6379/0      | the password in the user information is empty
             """)
     void invalid_uris_are_refused_naming_what_is_wrong_and_never_the_password(String uri, String message) {
         assertThatThrownBy(() -> provider.validate(URI.create(uri)))
@@ -78,7 +78,7 @@ final class RedisUriTest {
     @Test
     void open_checks_the_uri_and_the_timeout_without_connecting() {
         assertThatThrownBy(() -> provider.open(URI.create("redis://127.0.0.1/0"), Duration.ofSeconds(1)))
-                .hasMessage("Redis URI 'redis://127.0.0.1/0': no port (expected redis://HOST:PORT[/DB])");
+                .hasMessage("no port (expected redis://HOST:PORT[/DB])");
         assertThatThrownBy(() -> provider.open(URI.create("redis://127.0.0.1:6379/0"), Duration.ZERO))
                 .hasMessage("Redis store timeout PT0S: at least 1 ms");
     }
