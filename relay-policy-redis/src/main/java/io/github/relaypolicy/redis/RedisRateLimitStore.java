@@ -5,6 +5,7 @@ import io.github.relaypolicy.core.spi.RateLimitOutcome;
 import io.github.relaypolicy.core.spi.RateLimitStore;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -13,6 +14,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
@@ -34,9 +36,9 @@ import org.jspecify.annotations.Nullable;
  * and lost its script cache).
  *
  * <p>Failing fast: a command given while the connection is down is rejected at once
- * ({@link ClientOptions.DisconnectedBehavior#REJECT_COMMANDS}), commands in flight when it drops are cancelled rather
- * than replayed (a replayed acquire would count twice, and the engine has given up on it anyway), every command times
- * out after the timeout given to {@code open}, and Lettuce's queue is bounded. Lettuce reconnects by itself (every
+ * ({@link ClientOptions.DisconnectedBehavior#REJECT_COMMANDS}), commands in flight when it drops fail at once rather
+ * than being replayed after the reconnection ({@link #failInsteadOfReplay}), every command times out after the
+ * timeout given to {@code open}, and Lettuce's queue is bounded. Lettuce reconnects by itself (every
  * 10 ms to 1 s) once a connection has been made; until the first connection succeeds, the store tries again on use,
  * at most every {@link #RETRY}, and fails the operations in between at once. Stages complete on Lettuce's I/O thread.
  */
@@ -73,7 +75,7 @@ final class RedisRateLimitStore implements RateLimitStore {
             c.setOptions(ClientOptions.builder()
                     .autoReconnect(true)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .replayFilter(command -> true)
+                    .replayFilter(RedisRateLimitStore::failInsteadOfReplay)
                     .requestQueueSize(QUEUE)
                     .timeoutOptions(TimeoutOptions.enabled(timeout))
                     .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
@@ -84,6 +86,17 @@ final class RedisRateLimitStore implements RateLimitStore {
         }
         this.client = c;
         connection(); // connect in the background now, so that the first decision finds the connection made
+    }
+
+    /**
+     * Lettuce's replay filter, asked for each command in flight when the connection dropped: true drops the command
+     * from the replay, but leaves it to its timeout; completing it here fails it at once, so that the engine's
+     * {@code rate_limit_failure} applies now. Never replayed: a replayed acquire would count twice, and the engine
+     * has given up on it anyway.
+     */
+    private static boolean failInsteadOfReplay(RedisCommand<?, ?, ?> command) {
+        command.completeExceptionally(new RedisException("the connection to Redis was lost"));
+        return true;
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.github.relaypolicy.core.spi.RateLimitOutcome;
 import io.github.relaypolicy.core.spi.RateLimitStore;
 import io.github.relaypolicy.testsupport.RedisServer;
 import io.github.relaypolicy.testsupport.RequiresRedis;
+import io.lettuce.core.RedisCommandTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,6 +152,33 @@ final class RedisStoreOutageTest {
                 new ProcessBuilder("kill", "-CONT", pid).start().waitFor(5, TimeUnit.SECONDS);
             }
             assertThat(untilItWorks(store).refused()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void operations_in_flight_when_the_connection_drops_fail_at_once_and_are_not_replayed() throws Exception {
+        try (RedisServer server = RedisServer.start();
+                RateLimitStore store = new RedisRateLimitStoreProvider().open(URI.create(server.uri()),
+                        Duration.ofSeconds(30));
+                RedisProbe probe = new RedisProbe(server)) {
+            take(store).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            String pid = String.valueOf(server.pid());
+            assertThat(new ProcessBuilder("kill", "-STOP", pid).start().waitFor()).isZero();
+            List<CompletionStage<RateLimitOutcome>> inFlight = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                inFlight.add(take(store)); // written to the socket; the stopped Redis answers nothing
+            }
+
+            server.kill(); // SIGKILL ends even a stopped process: the connection is reset
+
+            for (CompletionStage<RateLimitOutcome> stage : inFlight) {
+                // within 4 s of a 30 s timeout: failed by the dropped connection (a reset, or a close that the store's
+                // replay filter turns into a failure), not left to the timeout nor replayed
+                assertThat(failureOf(stage)).isNotInstanceOf(RedisCommandTimeoutException.class);
+            }
+            server.restart();
+            assertThat(untilItWorks(store)).as("nothing of the 10 was replayed into the new Redis")
+                    .isEqualTo(new RateLimitOutcome(-1, List.of(4L)));
         }
     }
 
