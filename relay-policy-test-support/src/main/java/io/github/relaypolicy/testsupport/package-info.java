@@ -1,7 +1,9 @@
 /**
  * What the tests and the benchmarks share; not published. Start at {@link
  * io.github.relaypolicy.testsupport.RbldnsdServer}, the one way to run rbldnsd, and {@link
- * io.github.relaypolicy.testsupport.RequiresRbldnsd}, the tag of the tests that do.
+ * io.github.relaypolicy.testsupport.RequiresRbldnsd}, the tag of the tests that do; {@link
+ * io.github.relaypolicy.testsupport.RedisServer} and {@link io.github.relaypolicy.testsupport.RequiresRedis} do the
+ * same for redis-server.
  */
 @NullMarked
 package io.github.relaypolicy.testsupport;
