@@ -70,4 +70,25 @@ final class RateLimitCommandsTest {
         assertThat(g.exitCode()).isZero();
         assertThat(g.out()).doesNotContain("warning:");
     }
+
+    @Test
+    @io.github.relaypolicy.testsupport.RequiresRedis
+    void check_against_a_shared_redis_store_reads_its_counts_and_takes_none() throws Exception {
+        try (io.github.relaypolicy.testsupport.RedisServer server =
+                io.github.relaypolicy.testsupport.RedisServer.start()) {
+            Path conf = write("mydestination = example.org\nrecipient_rate_limit = user:2/1h\nrate_limit_store = "
+                    + server.uri() + "\n");
+            try (io.github.relaypolicy.core.RelayEngine mx = io.github.relaypolicy.core.RelayEngine.fromFile(conf)) {
+                mx.decide(io.github.relaypolicy.RelayRequest.builder().client("203.0.113.5").authenticatedUser("bob")
+                        .sender("<bob@example.org>").recipient("<a@example.com>").build());
+            }
+            for (int i = 0; i < 3; i++) {
+                CommandRun r = CommandRun.of("check", "-c", conf.toString(), "--client", "203.0.113.5", "--auth",
+                        "bob", "--from", "bob@example.org", "--to", "someone@example.com");
+                assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+                assertThat(r.out().replaceAll(" +", " ")).contains("recipient_rate_limit PASS user:2/1h for user"
+                        + " 'bob': 1 of 2 recipients left in redis://" + server.hostAndPort() + "/0");
+            }
+        }
+    }
 }
