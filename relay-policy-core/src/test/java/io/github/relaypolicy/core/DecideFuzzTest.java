@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * a reply template that echoes every field).
  *
  * <p>Input: fields separated by byte 0xFF (see {@link FuzzSupport}): options ({@code n} turns authenticated relay
- * off, {@code l} uses an engine with small rate limits of every kind, whose counts build up over the run), client,
+ * off, {@code l} uses an engine with small rate limits of every kind, whose counts build up over the run, and
+ * sender binding), client,
  * HELO, MAIL FROM, RCPT TO, authenticated user, transaction id. Seeds: {@code DecideFuzzTestInputs/decide/}.
  *
  * <p>Invariants: decide() returns (no exception, no internal error), a decision never accepts what the reference
@@ -40,6 +41,8 @@ class DecideFuzzTest {
             .reply(RuleNames.RELAY_DENIED, ECHO_ALL)
             .recipientRateLimit("user:3/1h", "client:5/1h", "sender:4/1h").messageRateLimit("user:2/1h")
             .recipientsPerMessage(3).refusalRateLimit("client:4/1h").rateLimitMaxEntries(1000)
+            .senderLogin("bob@example.org", "bob").senderLogin("@corp.example", "alice", "bob")
+            .senderLoginMismatch(SenderLoginMismatch.ALL).recipientDelimiter("+-")
             .build();
 
     private static RelayEngine engine(boolean permitAuthenticated) {
