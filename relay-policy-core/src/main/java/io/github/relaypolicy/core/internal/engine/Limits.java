@@ -53,6 +53,9 @@ public final class Limits implements AutoCloseable {
     /** The identities of one request, hashed. */
     private static final class Ids {
         @Nullable RelayRequest request;
+        // Whose settings {@link #exempt} was worked out with: one thread may decide one request object with two
+        // engines, or again after a reload that changed rate_limit_exempt.
+        @Nullable Limits owner;
         boolean client;
         long clientHash;
         boolean user;
@@ -160,7 +163,7 @@ public final class Limits implements AutoCloseable {
     /** This thread's identities of {@code r}, hashed once per request. */
     private Ids ids(RelayRequest r) {
         Ids ids = SCRATCH.get();
-        if (ids.request == r) {
+        if (ids.request == r && ids.owner == this) {
             return ids;
         }
         ids.request = null;
@@ -190,6 +193,7 @@ public final class Limits implements AutoCloseable {
             ids.txHash = SeededHash.of(tx);
         }
         ids.ticket = 0;
+        ids.owner = this;
         ids.request = r;
         return ids;
     }
@@ -331,7 +335,7 @@ public final class Limits implements AutoCloseable {
     /** What the last {@link #take} of this thread took, for {@link #giveBack}. */
     public int ticket(RelayRequest r) {
         Ids ids = SCRATCH.get();
-        return ids.request == r ? ids.ticket : 0;
+        return ids.request == r && ids.owner == this ? ids.ticket : 0;
     }
 
     private Rules.@Nullable Ending takeLocal(Ids ids, boolean dryRun) {
