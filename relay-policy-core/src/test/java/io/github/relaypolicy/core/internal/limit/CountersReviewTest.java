@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Review of the local table: a new identity inserted by racing threads while its bucket changes. */
@@ -13,20 +12,15 @@ final class CountersReviewTest {
     /**
      * Two threads whose clocks differ by a little (one read the engine's clock a moment later) insert the same new
      * identity into a full bucket: the later one sees a drained slot, the earlier one only the coldest, so they take
-     * different slots; the one in the later slot yields only if it sees the other at its check.
+     * different slots. Before the review only the one in the LATER slot checked for the other (the slots before its
+     * own), so when the one in the EARLIER slot inserted second, after the other's check, both kept their cells and
+     * one event went to a cell nobody reads. That interleaving was found by reading the code; this test never caught
+     * it (its window is a few nanoseconds): it checks the outcome of the race, not that the window is closed.
      */
-    @Disabled("Finding (review of issue 11): Counters.take's 'duplicated' check only looks at slots BEFORE the one"
-            + " it took. Interleaving: B (now 75) scans the bucket and picks drained slot 0; A (now 40) scans, picks"
-            + " the coldest slot 5, CASes it and checks slots 0..4: nothing yet, returns true; B then CASes slot 0"
-            + " and checks no slot before 0: returns true. The identity now has two cells; every later find() uses"
-            + " slot 0, so A's event is counted in a cell nobody reads (one count lost per such race; here about"
-            + " 1 round in 1400). Not fixed: an exact fix needs new identities of one bucket to be inserted one at"
-            + " a time (e.g. a per-bucket insert flag: the hot path for a known identity stays lock-free) or"
-            + " every take to check the whole bucket and merge, which still over-admits transiently.")
     @Test
     void first_events_at_slightly_different_times_are_counted_in_one_cell() throws Exception {
         int rounds = 200_000;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         int lost = 0;
         int played = 0;
         AtomicInteger go = new AtomicInteger();
@@ -41,7 +35,7 @@ final class CountersReviewTest {
             for (int k = 0; k < 8; k++) {
                 c.take(others[k], k == 5 ? 50 : 60 + 10 * k, 1, 0);
             }
-            long target = 0x7777_0000_0000_0000L + round * 0x1_0000_0001L + 3;
+            long target = 0x7777_0000_0000_0000L + round * 0x1_0000_0001L + 0x10_0000; // its tag is none of the others'
             int spinA = random.nextInt(64);
             int spinB = random.nextInt(64);
             int r = round;
