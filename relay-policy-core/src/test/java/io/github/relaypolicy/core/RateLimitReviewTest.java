@@ -178,6 +178,31 @@ final class RateLimitReviewTest {
                 "recipient_rate_limit: PASS - client:100/1h for client '203.0.113.9': 99 of 100 recipients left");
     }
 
+    // ------------------------------------------------------------------------------------------- config
+
+    @Test
+    void none_values_set_no_limit_and_bad_values_name_file_line_and_key(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("relay-policy.conf");
+        Files.writeString(file, String.join("\n", "mydestination = example.org", "recipient_rate_limit =",
+                "message_rate_limit =", "recipients_per_message = none", "refusal_rate_limit = NONE",
+                "rate_limit_exempt =", "")); // list keys are emptied as every list key is (their "none" is empty)
+        RelayEngine engine = RelayEngine.fromFile(file);
+        assertThat(accepted(engine, from("203.0.113.5", "a@example.org"), 5)).isEqualTo(5);
+        assertThat(PolicyFile.read(file).effective(100)).contains("recipients_per_message = none\n",
+                "refusal_rate_limit = none\n");
+
+        Files.writeString(file, String.join("\n", "mydestination = example.org", "recipients_per_message = 200000",
+                "refusal_rate_limit = user:5/1h", "rate_limit_max_entries = 999", "message_rate_limit = user:5/1h,"
+                        + " user:5/1h", ""));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RelayEngine.fromFile(file))
+                .isInstanceOf(PolicyFileException.class)
+                .hasMessageContaining(file + ":2:").hasMessageContaining("recipients_per_message")
+                .hasMessageContaining("200000")
+                .hasMessageContaining(file + ":3:").hasMessageContaining("refusals are counted per client")
+                .hasMessageContaining(file + ":4:").hasMessageContaining("999")
+                .hasMessageContaining(file + ":5:").hasMessageContaining("given twice");
+    }
+
     // ------------------------------------------------------------------------------------------- races
 
     @Test

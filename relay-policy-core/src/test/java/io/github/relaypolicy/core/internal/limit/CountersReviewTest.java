@@ -70,4 +70,37 @@ final class CountersReviewTest {
         System.out.printf("rounds %d, lost %d%n", played, lost);
         assertThat(lost).as("rounds where an event was counted in a cell nobody reads").isZero();
     }
+
+    /**
+     * docs/policy-file.md: "the most that can pass in one window of length PERIOD is 2xCOUNT-1". A client that asks
+     * as often as it can every millisecond, after a quiet period, through limits whose period is or is not a
+     * multiple of the count.
+     */
+    @Test
+    void no_window_of_one_period_lets_more_than_twice_the_count_less_one_through() {
+        int[][] limits = {{5, 1000}, {3, 1000}, {7, 10_000}, {1, 1000}, {1000, 1000}};
+        for (int[] l : limits) {
+            int count = l[0];
+            long period = l[1];
+            long interval = (period + count - 1) / count; // LimitSpec.intervalMillis
+            Counters c = new Counters(8);
+            long h = 0x0123_4567_89ab_cdefL;
+            int horizon = (int) (4 * period);
+            int[] passed = new int[horizon];
+            for (int t = 0; t < horizon; t++) {
+                while (passed[t] <= 2 * count && c.take(h, interval, count, t + 5 * period)) {
+                    passed[t]++;
+                }
+            }
+            int most = 0;
+            for (int start = 0; start + period <= horizon; start++) {
+                int n = 0;
+                for (int t = start; t < start + period; t++) {
+                    n += passed[t];
+                }
+                most = Math.max(most, n);
+            }
+            assertThat(most).as("%d/%dms", count, period).isEqualTo(2 * count - 1);
+        }
+    }
 }
