@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,10 +50,15 @@ public final class Limits implements AutoCloseable {
 
     private static final String PREFIX = "relay-policy:";
     private static final ThreadLocal<Ids> SCRATCH = ThreadLocal.withInitial(Ids::new);
+    private static final AtomicLong SERIALS = new AtomicLong();
 
     /** The identities of one request, hashed. */
     private static final class Ids {
         @Nullable RelayRequest request;
+        // Which Limits worked {@link #exempt} out (its serial number, not a reference: a thread's scratch must not
+        // keep a replaced rule set's counters alive): one thread may decide one request object with two engines,
+        // or again after a reload that changed rate_limit_exempt.
+        long owner;
         boolean client;
         long clientHash;
         boolean user;
@@ -75,6 +81,7 @@ public final class Limits implements AutoCloseable {
     private final NetworkSet exempt;
     private final RateLimitFailure failure;
     private final LimitConfig config;
+    private final long serial = SERIALS.incrementAndGet(); // never 0, the scratch's "nobody"
     private LimitState state;
 
     private final Rules.Ending recipientEnding;
@@ -160,7 +167,7 @@ public final class Limits implements AutoCloseable {
     /** This thread's identities of {@code r}, hashed once per request. */
     private Ids ids(RelayRequest r) {
         Ids ids = SCRATCH.get();
-        if (ids.request == r) {
+        if (ids.request == r && ids.owner == serial) {
             return ids;
         }
         ids.request = null;
@@ -190,6 +197,7 @@ public final class Limits implements AutoCloseable {
             ids.txHash = SeededHash.of(tx);
         }
         ids.ticket = 0;
+        ids.owner = serial;
         ids.request = r;
         return ids;
     }
@@ -331,7 +339,7 @@ public final class Limits implements AutoCloseable {
     /** What the last {@link #take} of this thread took, for {@link #giveBack}. */
     public int ticket(RelayRequest r) {
         Ids ids = SCRATCH.get();
-        return ids.request == r ? ids.ticket : 0;
+        return ids.request == r && ids.owner == serial ? ids.ticket : 0;
     }
 
     private Rules.@Nullable Ending takeLocal(Ids ids, boolean dryRun) {

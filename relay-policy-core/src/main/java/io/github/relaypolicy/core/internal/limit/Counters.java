@@ -179,9 +179,13 @@ public final class Counters {
                 evictions.increment();
             }
             if (duplicated(base, k, tag)) {
-                // Another thread placed the same new identity in an earlier slot at the same moment (both saw a
-                // different free slot): give this slot up and count in that one, so that no event is counted twice
-                // nor in a cell nobody reads.
+                // Another thread placed the same new identity in another slot at the same moment (the two saw
+                // different free slots, e.g. at clock readings a millisecond apart): give this slot up and count in
+                // that one, so that no event is counted twice nor in a cell nobody reads. Every slot is checked, not
+                // only the earlier ones: of two such inserts, the later one's check always sees the earlier one,
+                // wherever it is (if both see each other, both give up and try again). A third thread that counts in
+                // this slot before it is given up makes the give-up fail: that event and this one stay here, in a
+                // cell that find() may not read (left as it is; it needs three threads on one new identity).
                 if (SLOT.compareAndSet(slots, k, mine, 0L)) {
                     continue;
                 }
@@ -190,9 +194,12 @@ public final class Counters {
         }
     }
 
-    /** Whether a slot before {@code k} in the bucket holds {@code tag} too. */
+    /** Whether a slot of the bucket other than {@code k} holds {@code tag} too. */
     private boolean duplicated(int base, int k, long tag) {
-        for (int j = base; j < k; j++) {
+        for (int j = base; j < base + WAYS; j++) {
+            if (j == k) {
+                continue;
+            }
             long v = (long) SLOT.getVolatile(slots, j);
             if (v != 0 && (v & ~TIME_MASK) == tag) {
                 return true;
