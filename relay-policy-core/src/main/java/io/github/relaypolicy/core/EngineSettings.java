@@ -568,7 +568,7 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      * {@code 452 4.5.3 Too many recipients} (rule {@code recipients_per_message}). Counts only requests with a
      * transaction id. Default: no limit.
      *
-     * @param max from 1 to 131071
+     * @param max from 1 to 65535
      * @return this builder
      * @throws IllegalArgumentException if out of range
      * @since 0.1.0

@@ -295,7 +295,7 @@ final class RateLimitTest {
         assertThatThrownBy(() -> RelayEngine.builder().recipientRateLimit("user:5/1h", "user:5/1h"))
                 .hasMessage("recipientRateLimit 'user:5/1h': given twice");
         assertThatThrownBy(() -> RelayEngine.builder().recipientsPerMessage(0))
-                .hasMessage("recipientsPerMessage 0 must be from 1 to 131071");
+                .hasMessage("recipientsPerMessage 0 must be from 1 to 65535");
         assertThatThrownBy(() -> RelayEngine.builder().rateLimitStore("memcached://127.0.0.1:11211"))
                 .hasMessageStartingWith("rateLimitStore 'memcached://127.0.0.1:11211': no rate-limit store for"
                         + " 'memcached://' URIs is installed");

@@ -140,7 +140,7 @@ public final class Limits implements AutoCloseable {
             return null;
         }
         LimitState old = previous.state;
-        if (old.fits(state.store(), config.maxEntries(), state.time())) {
+        if (old.fits(state.store(), config.maxEntries(), state.time(), state.timeout())) {
             LimitState mine = state;
             state = old;
             return mine;
@@ -360,11 +360,14 @@ public final class Limits implements AutoCloseable {
                 if (perMessage > 0 && n >= perMessage) {
                     return perMessageEnding;
                 }
-                first = n == 0;
+                first = message.length > 0 && !t.messageCounted(ids.txHash, now);
             } else {
-                int tx = t.take(ids.txHash, max, now);
+                int tx = t.take(ids.txHash, max, message.length > 0, now);
                 if (tx == 0) {
                     return perMessageEnding;
+                }
+                if (tx == Transactions.BUSY) {
+                    return messageEnding; // another recipient is counting this message right now
                 }
                 took = TOOK_TX;
                 first = (tx & Transactions.FIRST) != 0;
@@ -399,6 +402,9 @@ public final class Limits implements AutoCloseable {
             }
         }
         if (!dryRun) {
+            if (first) {
+                state.transactions().confirm(ids.txHash, now);
+            }
             ids.ticket = TOOK | took | (first ? FIRST : 0);
         }
         return null;
@@ -465,11 +471,15 @@ public final class Limits implements AutoCloseable {
                 if (perMessage > 0 && n >= perMessage) {
                     return CompletableFuture.completedFuture(new Taken(perMessageEnding, 0));
                 }
-                first = n == 0;
+                first = message.length > 0 && !t.messageCounted(ids.txHash, now);
             } else {
-                int tx = t.take(ids.txHash, perMessage > 0 ? perMessage : Transactions.MAX_RECIPIENTS, now);
+                int tx = t.take(ids.txHash, perMessage > 0 ? perMessage : Transactions.MAX_RECIPIENTS,
+                        message.length > 0, now);
                 if (tx == 0) {
                     return CompletableFuture.completedFuture(new Taken(perMessageEnding, 0));
+                }
+                if (tx == Transactions.BUSY) {
+                    return CompletableFuture.completedFuture(new Taken(messageEnding, 0));
                 }
                 took = TOOK_TX;
                 first = (tx & Transactions.FIRST) != 0;
@@ -499,6 +509,9 @@ public final class Limits implements AutoCloseable {
         boolean wasFirst = first;
         long txHash = ids.txHash;
         if (guards.isEmpty() && buckets.isEmpty()) {
+            if (!dryRun && wasFirst) {
+                state.transactions().confirm(txHash, now);
+            }
             return CompletableFuture.completedFuture(new Taken(null, dryRun ? 0 : TOOK | tookTx
                     | (wasFirst ? FIRST : 0)));
         }
@@ -508,6 +521,9 @@ public final class Limits implements AutoCloseable {
                 return failed(r, dryRun, tookTx, wasFirst, txHash);
             }
             if (o.refused() < 0) {
+                if (!dryRun && wasFirst) {
+                    state.transactions().confirm(txHash, state.localMillis());
+                }
                 return new Taken(null, dryRun ? 0 : TOOK | REMOTE | tookTx | (wasFirst ? FIRST : 0));
             }
             giveBackTx(tookTx, wasFirst, txHash);
@@ -517,12 +533,17 @@ public final class Limits implements AutoCloseable {
 
     /** The store did not answer in time: {@code rate_limit_failure} decides. */
     private Taken failed(RelayRequest r, boolean dryRun, int tookTx, boolean first, long txHash) {
+        if (failure == RateLimitFailure.IGNORE) {
+            // accepted uncounted by the shared limits; the transaction's own count (recipients_per_message) stands
+            if (!dryRun && first) {
+                state.transactions().confirm(txHash, state.localMillis());
+            }
+            return new Taken(null, dryRun ? 0 : tookTx);
+        }
         giveBackTx(tookTx, first, txHash);
         switch (failure) {
             case DEFER:
                 return new Taken(unavailableEnding, 0);
-            case IGNORE:
-                return new Taken(null, 0);
             default: {
                 Ids ids = ids(r);
                 Rules.Ending e = takeLocal(ids, dryRun);

@@ -70,8 +70,9 @@ public final class LimitState implements AutoCloseable {
     }
 
     /** Whether a new configuration can keep this state (and its counts). */
-    public boolean fits(String otherStore, int otherMaxEntries, TimeSource otherTime) {
-        return !closed && store.equals(otherStore) && maxEntries == otherMaxEntries && time == otherTime;
+    public boolean fits(String otherStore, int otherMaxEntries, TimeSource otherTime, Duration otherTimeout) {
+        return !closed && store.equals(otherStore) && maxEntries == otherMaxEntries && time == otherTime
+                && (provider == null || timeout.equals(otherTimeout)); // a store is opened with its timeout
     }
 
     /** The engine's clock. */

@@ -7,19 +7,26 @@ import java.lang.invoke.VarHandle;
  * What the engine remembers of open mail transactions (the recipients of one message, named by the request's
  * transaction id): how many recipients it accepted, and whether the message was counted by the message rate limits.
  * A bounded, lock-free table like {@link Counters}: one {@code long} per transaction holding a 24-bit tag, the
- * counted flag, the recipient count (17 bits) and the minute it was last used (22 bits, counted modulo 8 years); a transaction
- * unused for {@link #IDLE_MINUTES} is forgotten, and when a bucket is full the least recently used one goes.
+ * counted and pending flags, the recipient count (16 bits) and the minute it was last used (22 bits, counted modulo 8
+ * years); a transaction unused for {@link #IDLE_MINUTES} is forgotten, and when a bucket is full the least recently used
+ * one goes.
+ *
+ * <p>A message is counted by the message limits in two steps: the first recipient marks the transaction pending
+ * ({@link #take} returns {@link #FIRST}), takes the message counts, then {@link #confirm}s (or gives back). A recipient
+ * of the same transaction that comes while it is pending gets {@link #BUSY} and is deferred: it can neither skip the
+ * message limits (the message may yet be refused) nor count the message twice.
  */
 public final class Transactions {
 
     /** A transaction unused this long is forgotten (an SMTP server times a client out long before). */
     public static final long IDLE_MINUTES = 60;
     /** The most recipients counted in one transaction. */
-    public static final int MAX_RECIPIENTS = (1 << 17) - 1;
+    public static final int MAX_RECIPIENTS = (1 << 16) - 1;
 
     private static final int WAYS = Counters.WAYS;
     private static final long TAG_MASK = 0xFFFFFFL << 40;
     private static final long COUNTED = 1L << 39;
+    private static final long PENDING = 1L << 38;
     private static final int COUNT_SHIFT = 22;
     private static final long COUNT_MASK = (long) MAX_RECIPIENTS << COUNT_SHIFT;
     private static final long MINUTE_MASK = (1L << COUNT_SHIFT) - 1;
@@ -27,8 +34,10 @@ public final class Transactions {
 
     /** {@link #take}: the recipient was counted. */
     public static final int TAKEN = 1;
-    /** {@link #take}: the message had not been counted by the message limits yet (now it is). */
+    /** {@link #take}: the message had not been counted by the message limits yet: now it is pending. */
     public static final int FIRST = 2;
+    /** {@link #take}: another recipient of the transaction is counting the message right now; nothing was taken. */
+    public static final int BUSY = 4;
 
     private final long[] slots;
     private final int buckets;
@@ -75,13 +84,28 @@ public final class Transactions {
         return 0;
     }
 
+    /** Whether the message limits counted the transaction (or are counting it now). */
+    public boolean messageCounted(long hash, long nowMillis) {
+        long minute = nowMillis / 60_000 & MINUTE_MASK;
+        int base = base(hash);
+        long tag = tag(hash);
+        for (int k = base; k < base + WAYS; k++) {
+            long v = (long) SLOT.getVolatile(slots, k);
+            if (live(v, minute) && (v & TAG_MASK) == tag) {
+                return (v & (COUNTED | PENDING)) != 0;
+            }
+        }
+        return false;
+    }
+
     /**
      * Counts one recipient if fewer than {@code max} were counted.
      *
      * @param max the most recipients a transaction may have (at most {@link #MAX_RECIPIENTS})
-     * @return {@link #TAKEN} and maybe {@link #FIRST}, or 0 if the transaction is full
+     * @param messages whether message limits will count the message (then the first recipient marks it pending)
+     * @return {@link #TAKEN} and maybe {@link #FIRST}; {@link #BUSY}; or 0 if the transaction is full
      */
-    public int take(long hash, int max, long nowMillis) {
+    public int take(long hash, int max, boolean messages, long nowMillis) {
         long minute = nowMillis / 60_000 & MINUTE_MASK;
         int base = base(hash);
         long tag = tag(hash);
@@ -106,10 +130,14 @@ public final class Transactions {
                     if (c >= max) {
                         return 0;
                     }
-                    int first = (v & COUNTED) == 0 ? FIRST : 0;
-                    long next = tag | COUNTED | (long) (c + 1) << COUNT_SHIFT | minute;
+                    if (messages && (v & PENDING) != 0) {
+                        return BUSY;
+                    }
+                    boolean first = messages && (v & COUNTED) == 0;
+                    long flags = first ? PENDING : v & COUNTED;
+                    long next = tag | flags | (long) (c + 1) << COUNT_SHIFT | minute;
                     if (SLOT.compareAndSet(slots, k, v, next)) {
-                        return TAKEN | first;
+                        return TAKEN | (first ? FIRST : 0);
                     }
                     continue retry;
                 }
@@ -125,17 +153,30 @@ public final class Transactions {
             }
             int k = free >= 0 ? free : oldest;
             long expected = free >= 0 ? freeValue : oldestValue;
-            if (SLOT.compareAndSet(slots, k, expected, tag | COUNTED | 1L << COUNT_SHIFT | minute)) {
-                return TAKEN | FIRST;
+            long mine = tag | (messages ? PENDING : 0) | 1L << COUNT_SHIFT | minute;
+            if (SLOT.compareAndSet(slots, k, expected, mine)) {
+                return TAKEN | (messages ? FIRST : 0);
             }
         }
     }
 
+    /** The message counts of a pending transaction were taken: it is counted now. */
+    public void confirm(long hash, long nowMillis) {
+        update(hash, nowMillis, v -> (v & ~PENDING) | COUNTED);
+    }
+
     /**
-     * Gives back a recipient counted by {@link #take} that a later check refused; {@code first} also gives back the
-     * message's count.
+     * Gives back a recipient counted by {@link #take} that a later check refused; {@code first} (its {@link #take}
+     * returned {@link #FIRST}) also gives back the message: the next recipient counts it again.
      */
     public void giveBack(long hash, boolean first, long nowMillis) {
+        update(hash, nowMillis, v -> {
+            int c = Math.max(0, count(v) - 1);
+            return (v & ~COUNT_MASK & (first ? ~(COUNTED | PENDING) : -1L)) | (long) c << COUNT_SHIFT;
+        });
+    }
+
+    private void update(long hash, long nowMillis, java.util.function.LongUnaryOperator change) {
         long minute = nowMillis / 60_000 & MINUTE_MASK;
         int base = base(hash);
         long tag = tag(hash);
@@ -144,9 +185,7 @@ public final class Transactions {
             for (int k = base; k < base + WAYS; k++) {
                 long v = (long) SLOT.getVolatile(slots, k);
                 if (live(v, minute) && (v & TAG_MASK) == tag) {
-                    int c = Math.max(0, count(v) - 1);
-                    long next = (v & ~COUNT_MASK & (first ? ~COUNTED : -1L)) | (long) c << COUNT_SHIFT;
-                    if (SLOT.compareAndSet(slots, k, v, next)) {
+                    if (SLOT.compareAndSet(slots, k, v, change.applyAsLong(v))) {
                         return;
                     }
                     continue retry;

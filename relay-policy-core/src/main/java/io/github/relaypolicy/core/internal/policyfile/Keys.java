@@ -238,7 +238,7 @@ public final class Keys {
                 + " identity, same form; counts only requests with a transaction id", "none", null,
                 (b, e) -> b.messageRateLimit(e), (c, max, out) -> Writer.list(out, "message_rate_limit",
                         texts(c.limits().message()), max), "smtpd_client_message_rate_limit");
-        single("recipients_per_message", "recipientsPerMessage", "a whole number from 1 to 131071, or none",
+        single("recipients_per_message", "recipientsPerMessage", "a whole number from 1 to 65535, or none",
                 "the most recipients accepted in one transaction; more get `452 4.5.3 Too many recipients`",
                 "`none`", null, (t, s) -> {
                     if (!s.text().equalsIgnoreCase("none")) {
