@@ -70,7 +70,7 @@ public class RateLimitAdmitBenchmark {
 
     /** An empty map for each call. */
     @State(Scope.Thread)
-    public static class Map {
+    public static class Unbounded {
         ConcurrentHashMap<String, Bucket> map;
 
         /** Makes it (sized for the million, as an embedder who knows the load would). */
@@ -120,7 +120,7 @@ public class RateLimitAdmitBenchmark {
      * @return how many fit (all)
      */
     @Benchmark
-    public int bucket4jMap(Map m) {
+    public int bucket4jMap(Unbounded m) {
         ConcurrentHashMap<String, Bucket> map = m.map;
         int fit = 0;
         for (String id : ids) {
