@@ -13,6 +13,8 @@ import sys
 
 
 def fmt(x, digits=1):
+    if isinstance(x, str):  # JMH writes "NaN" for the error of a run with too few iterations to have one
+        return x
     return f"{x:,.{digits}f}"
 
 
