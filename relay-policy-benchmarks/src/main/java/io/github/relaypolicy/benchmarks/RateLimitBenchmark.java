@@ -63,7 +63,7 @@ public class RateLimitBenchmark {
     static final String CLIENT_LIMIT = "client:1000000000/30d";
 
     /** Which engine: {@code none} (no limits) or {@code limits} (a user and a client recipient limit). */
-    @Param({"none", "limits"})
+    @Param({"none", "limits", "binding", "binding_limits"})
     public String config = "limits";
 
     /** How many distinct users (each with its own client address) the requests come from. */
@@ -85,14 +85,24 @@ public class RateLimitBenchmark {
      *
      * @param b a builder with the relay policy
      * @param config the {@link #config} value
+     * @param identities the {@link #identities} value
      * @return the builder with the configuration's limits
      */
-    static RelayEngine.Builder configure(RelayEngine.Builder b, String config) {
+    static RelayEngine.Builder configure(RelayEngine.Builder b, String config, int identities) {
         switch (config) {
             case "none":
                 return b;
             case "limits":
                 return b.recipientRateLimit(USER_LIMIT, CLIENT_LIMIT);
+            case "binding":
+                // each login owns its own address, as a submission server's users do
+                for (int id = 0; id < identities; id++) {
+                    b.senderLogin(String.format(Locale.ROOT, "u%06d@example.org", id),
+                            String.format(Locale.ROOT, "u%06d@example.org", id));
+                }
+                return b;
+            case "binding_limits":
+                return configure(b, "binding", identities).recipientRateLimit(USER_LIMIT, CLIENT_LIMIT);
             default:
                 throw new IllegalArgumentException("config '" + config + "' is unknown");
         }
@@ -109,7 +119,7 @@ public class RateLimitBenchmark {
         engine = configure(RelayEngine.builder()
                 .trustedNetworks("10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32")
                 .localDomains("example.org", ".example.org")
-                .permitAuthenticated(true), config).build();
+                .permitAuthenticated(true), config, identities).build();
         int n = Integer.highestOneBit(Math.max(1024, identities) - 1) << 1;
         requests = new RelayRequest[n];
         mask = n - 1;
@@ -153,7 +163,7 @@ public class RateLimitBenchmark {
 
     private void check(int index, RelayRequest r, boolean trace) {
         Decision d = engine.decide(r);
-        boolean limited = !config.equals("none");
+        boolean limited = config.endsWith("limits");
         boolean ok = d.verdict() == Verdict.ACCEPT && d.rule().equals(RuleNames.AUTHENTICATED);
         if (ok && trace) {
             long counted = d.trace().stream().filter(s -> s.rule().equals(RuleNames.RECIPIENT_RATE_LIMIT)

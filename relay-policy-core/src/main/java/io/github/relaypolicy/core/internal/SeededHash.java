@@ -76,6 +76,50 @@ public final class SeededHash {
         return Character.toLowerCase(c);
     }
 
+    /**
+     * A fast keyed 64-bit hash of {@code s.substring(from, to)} with its letters in lower case, as
+     * {@link #ofFolded}, for the rate-limit table's cells: ASCII text is read eight characters a word and mixed by
+     * multiplication under this process's key; other text goes to {@link #ofFolded} (under another key, so the two
+     * never meet). Not a PRF: two texts that share a cell only make the table stricter for both (its size is fixed),
+     * so it needs to spread well and resist guessing without the key, not more. Allocates nothing.
+     */
+    public static long fastFolded(String s, int from, int to) {
+        long h = K0 ^ (to - from) * 0x9E3779B97F4A7C15L;
+        long w = 0;
+        int shift = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return ofFolded(s, from, to) ^ K1;
+            }
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            }
+            w |= (long) c << shift;
+            shift += 8;
+            if (shift == 64) {
+                h = Long.rotateLeft((h ^ w) * 0x9E3779B97F4A7C15L, 29);
+                w = 0;
+                shift = 0;
+            }
+        }
+        return mix(Long.rotateLeft((h ^ w) * 0x9E3779B97F4A7C15L, 29) ^ K1);
+    }
+
+    /** A keyed bijective mix of one 64-bit value (IPv4 addresses, IPv6 /64 prefixes): no two values meet. */
+    public static long fastOf(long kind, long value) {
+        return mix(mix(value ^ K1 ^ kind * 0xC2B2AE3D27D4EB4FL) ^ K0);
+    }
+
+    /** Murmur3's 64-bit finaliser: a bijection that spreads every input bit over the output. */
+    private static long mix(long h) {
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
+    }
+
     /** The 64-bit hash of two longs (16 bytes, little-endian), under this process's key. */
     public static long of(long a, long b) {
         return sip13(K0, K1, a, b);

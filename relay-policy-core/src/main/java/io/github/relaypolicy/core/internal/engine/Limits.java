@@ -72,8 +72,10 @@ public final class Limits implements AutoCloseable {
     }
 
     private final LimitSpec[] recipient;
+    private final long[] recipientInterval; // LimitSpec.intervalMillis(), worked out once
     private final long[] recipientSalt;
     private final LimitSpec[] message;
+    private final long[] messageInterval;
     private final long[] messageSalt;
     private final int perMessage;
     private final @Nullable LimitSpec refusal;
@@ -83,6 +85,11 @@ public final class Limits implements AutoCloseable {
     private final LimitConfig config;
     private final long serial = SERIALS.incrementAndGet(); // never 0, the scratch's "nobody"
     private LimitState state;
+    // which identities some limit counts: only those are hashed
+    private final boolean hashUser;
+    private final boolean hashClient;
+    private final boolean hashSender;
+    private final boolean hashTx;
 
     private final Rules.Ending recipientEnding;
     private final Rules.Ending messageEnding;
@@ -96,6 +103,8 @@ public final class Limits implements AutoCloseable {
         this.recipient = config.recipient().toArray(LimitSpec[]::new);
         this.message = config.message().toArray(LimitSpec[]::new);
         this.recipientSalt = salts("rcpt", recipient);
+        this.recipientInterval = intervals(recipient);
+        this.messageInterval = intervals(message);
         this.messageSalt = salts("msg", message);
         this.perMessage = config.recipientsPerMessage();
         this.refusal = config.refusal();
@@ -103,11 +112,25 @@ public final class Limits implements AutoCloseable {
         this.exempt = config.exempt();
         this.failure = config.failure();
         this.state = state;
+        List<LimitSpec> all = new ArrayList<>(config.recipient());
+        all.addAll(config.message());
+        this.hashUser = all.stream().anyMatch(l -> l.kind() == LimitSpec.Kind.USER);
+        this.hashSender = all.stream().anyMatch(l -> l.kind() == LimitSpec.Kind.SENDER);
+        this.hashClient = refusal != null || all.stream().anyMatch(l -> l.kind() == LimitSpec.Kind.CLIENT);
+        this.hashTx = perMessage > 0 || message.length > 0;
         this.recipientEnding = recipientEnding;
         this.messageEnding = messageEnding;
         this.perMessageEnding = perMessageEnding;
         this.refusalEnding = refusalEnding;
         this.unavailableEnding = unavailableEnding;
+    }
+
+    private static long[] intervals(LimitSpec[] specs) {
+        long[] t = new long[specs.length];
+        for (int i = 0; i < specs.length; i++) {
+            t[i] = specs[i].intervalMillis();
+        }
+        return t;
     }
 
     /** A limit's salt depends only on its role and text, so that its counts survive a reload that keeps it. */
@@ -174,26 +197,30 @@ public final class Limits implements AutoCloseable {
         ListSubjects s = ListSubjects.of(r);
         ids.client = s.hasClient();
         if (ids.client) {
-            ids.clientHash = s.clientIpv6() ? SeededHash.of(6, s.clientHi()) : SeededHash.of(4, s.clientLo());
+            if (hashClient) {
+                ids.clientHash = s.clientIpv6() ? SeededHash.fastOf(6, s.clientHi()) : SeededHash.fastOf(4,
+                        s.clientLo());
+            }
             ids.exempt = exempt.size() > 0 && (s.clientIpv6() ? exempt.accept(s.clientHi(), s.clientLo())
                     : exempt.lookup4(s.clientLo())) >= 0;
         } else {
             ids.exempt = false;
         }
+        // Only the identities some limit counts are hashed: a decision pays for what is configured.
         String user = r.authenticatedUser();
         ids.user = user != null && !user.isBlank();
-        if (ids.user) {
-            ids.userHash = SeededHash.ofFolded(user, 0, user.length());
+        if (ids.user && hashUser) {
+            ids.userHash = SeededHash.fastFolded(user, 0, user.length());
         }
         String sender = r.sender();
         long path = sender == null ? 0 : s.senderPath();
         ids.sender = sender != null && SmtpPath.status(path) == SmtpPath.OK;
-        if (ids.sender) {
-            ids.senderHash = SeededHash.ofFolded(sender, mailboxStart(sender, path), mailboxEnd(sender, path));
+        if (ids.sender && hashSender) {
+            ids.senderHash = SeededHash.fastFolded(sender, mailboxStart(sender, path), mailboxEnd(sender, path));
         }
         String tx = r.transactionId();
         ids.tx = tx != null;
-        if (ids.tx) {
+        if (ids.tx && hashTx) {
             ids.txHash = SeededHash.of(tx);
         }
         ids.ticket = 0;
@@ -379,8 +406,8 @@ public final class Limits implements AutoCloseable {
                 continue;
             }
             long h = cell(identity(l, ids), recipientSalt[i]);
-            boolean ok = dryRun ? c.fits(h, l.intervalMillis(), l.count(), now)
-                    : c.take(h, l.intervalMillis(), l.count(), now);
+            long interval = recipientInterval[i];
+            boolean ok = dryRun ? c.fits(h, interval, l.count(), now) : c.take(h, interval, l.count(), now);
             if (!ok) {
                 undoLocal(ids, took | (first ? FIRST : 0), i, 0, now);
                 return recipientEnding;
@@ -393,8 +420,8 @@ public final class Limits implements AutoCloseable {
                     continue;
                 }
                 long h = cell(identity(l, ids), messageSalt[j]);
-                boolean ok = dryRun ? c.fits(h, l.intervalMillis(), l.count(), now)
-                        : c.take(h, l.intervalMillis(), l.count(), now);
+                long interval = messageInterval[j];
+                boolean ok = dryRun ? c.fits(h, interval, l.count(), now) : c.take(h, interval, l.count(), now);
                 if (!ok) {
                     undoLocal(ids, took | FIRST, recipient.length, j, now);
                     return messageEnding;

@@ -166,6 +166,9 @@ public final class SenderBinding {
         if (n != folded.length()) {
             return false;
         }
+        if (user.equals(folded)) {
+            return true; // a login given in lower case, the usual: one vectorised compare
+        }
         for (int i = 0; i < n; i++) {
             if (LoginMaps.fold(user.charAt(i)) != folded.charAt(i)) {
                 return false;
