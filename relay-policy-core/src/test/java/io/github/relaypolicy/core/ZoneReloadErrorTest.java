@@ -2,15 +2,8 @@ package io.github.relaypolicy.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,27 +21,9 @@ final class ZoneReloadErrorTest {
 
     @Test
     void a_zone_file_too_large_for_the_heap_is_reported_and_the_previous_data_kept() throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx64m", "-cp", TestFiles.classPath(), ZoneReloadErrorChild.class.getName(),
-                dir.toString(), "2500000"));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Map<String, String> results = new HashMap<>();
-        List<String> output = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = out.readLine()) != null && output.size() < 1000) {
-                output.add(line);
-                if (line.startsWith("RESULT ")) {
-                    results.put(line.substring(7, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
-                }
-            }
-        } finally {
-            if (!child.waitFor(120, TimeUnit.SECONDS)) {
-                child.destroyForcibly();
-            }
-        }
-        assertThat(results).as(String.join("\n", output)).containsEntry("done", "yes");
+        ChildJvm child = ChildJvm.run(ZoneReloadErrorChild.class, "64m", 120, dir.toString(), "2500000");
+        Map<String, String> results = child.results();
+        assertThat(results).as(child.log()).containsEntry("done", "yes");
         Path zone = dir.resolve("bl.ip4set");
         assertThat(results.get("thrown1")).as("what reloadZonesNow() threw").isEmpty();
         assertThat(results.get("warnings1")).as("zoneWarnings() after the failed reload").startsWith(
