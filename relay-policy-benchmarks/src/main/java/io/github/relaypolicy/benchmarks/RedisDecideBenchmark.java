@@ -10,12 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -55,17 +51,13 @@ public class RedisDecideBenchmark {
     /** Decisions in flight at once. */
     static final int IN_FLIGHT = 64;
     private static final int IDENTITIES = 1 << 12;
-    private static final int LATENCIES = 1 << 22;
 
     private RedisServer server;
     private RelayEngine engine;
     private final RelayRequest[] requests = new RelayRequest[IDENTITIES];
     private int cursor;
 
-    private final Semaphore window = new Semaphore(IN_FLIGHT);
-    private final long[] latencies = new long[LATENCIES];
-    private final AtomicInteger recorded = new AtomicInteger();
-    private final AtomicLong notAccepted = new AtomicLong();
+    private final InFlight flight = new InFlight(IN_FLIGHT);
     private final StringBuilder report = new StringBuilder();
 
     /**
@@ -117,24 +109,11 @@ public class RedisDecideBenchmark {
      */
     @TearDown(Level.Iteration)
     public void latencies() throws InterruptedException {
-        if (!window.tryAcquire(IN_FLIGHT, 10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("decisions still in flight after 10 s");
-        }
-        window.release(IN_FLIGHT);
-        int n = Math.min(recorded.getAndSet(0), LATENCIES);
-        if (n > 0) {
-            long[] sorted = Arrays.copyOf(latencies, n);
-            Arrays.sort(sorted);
-            String line = String.format(Locale.ROOT, "{\"decisions\": %d, \"notAccepted\": %d, \"p50_ms\": %.3f,"
-                    + " \"p99_ms\": %.3f, \"p999_ms\": %.3f, \"max_ms\": %.3f}", n, notAccepted.getAndSet(0),
-                    ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 0.999), sorted[n - 1] / 1e6);
+        String line = flight.drain();
+        if (line != null) {
             System.out.printf(Locale.ROOT, "%nlatency %s%n", line);
             report.append(report.length() == 0 ? "  " : ",\n  ").append(line);
         }
-    }
-
-    private static double ms(long[] sorted, double q) {
-        return sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
     }
 
     /**
@@ -146,19 +125,10 @@ public class RedisDecideBenchmark {
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     public void pipelined() throws InterruptedException {
-        window.acquire();
+        long start = flight.start();
         int i = cursor;
         cursor = (i + 1) & (IDENTITIES - 1);
-        long start = System.nanoTime();
-        engine.decideAsync(requests[i]).whenComplete((d, e) -> {
-            if (e != null || d.verdict() != Verdict.ACCEPT) {
-                notAccepted.incrementAndGet();
-            }
-            int at = recorded.getAndIncrement();
-            if (at < LATENCIES) {
-                latencies[at] = System.nanoTime() - start;
-            }
-            window.release();
-        });
+        engine.decideAsync(requests[i]).whenComplete((d, e) -> flight.done(start, e != null
+                || d.verdict() != Verdict.ACCEPT));
     }
 }

@@ -8,15 +8,11 @@ import io.github.relaypolicy.testsupport.RedisServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -70,7 +66,6 @@ public class RedisStoreBenchmark {
     static final int IN_FLIGHT = 64;
     /** Distinct identities; a power of two, so the cursor wraps with a mask. */
     private static final int IDENTITIES = 1 << 12;
-    private static final int LATENCIES = 1 << 22;
 
     /** Buckets per decision (the guard comes on top). */
     @Param({"2"})
@@ -82,10 +77,7 @@ public class RedisStoreBenchmark {
     private final List<List<RateLimitBucket>> cells = new ArrayList<>();
     private int cursor;
 
-    private final Semaphore window = new Semaphore(IN_FLIGHT);
-    private final long[] latencies = new long[LATENCIES];
-    private final AtomicInteger recorded = new AtomicInteger();
-    private final AtomicLong failures = new AtomicLong();
+    private final InFlight flight = new InFlight(IN_FLIGHT);
 
     /**
      * Starts redis-server, opens the store through {@link ServiceLoader} and checks that a decision is accepted.
@@ -137,22 +129,10 @@ public class RedisStoreBenchmark {
      */
     @TearDown(Level.Iteration)
     public void latencies() throws InterruptedException {
-        if (!window.tryAcquire(IN_FLIGHT, 10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("decisions still in flight after 10 s");
+        String line = flight.drain();
+        if (line != null) {
+            System.out.printf(Locale.ROOT, "%nlatency %s%n", line);
         }
-        window.release(IN_FLIGHT);
-        int n = Math.min(recorded.getAndSet(0), LATENCIES);
-        if (n > 0) {
-            long[] sorted = Arrays.copyOf(latencies, n);
-            Arrays.sort(sorted);
-            System.out.printf(Locale.ROOT, "%nlatency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms (%d decisions, %d"
-                    + " failed)%n", ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 0.999), n,
-                    failures.getAndSet(0));
-        }
-    }
-
-    private static double ms(long[] sorted, double q) {
-        return sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
     }
 
     private int next() {
@@ -170,19 +150,10 @@ public class RedisStoreBenchmark {
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     public void pipelined() throws InterruptedException {
-        window.acquire();
+        long start = flight.start();
         int i = next();
-        long start = System.nanoTime();
-        store.acquire(guards.get(i), cells.get(i), System.currentTimeMillis(), false).whenComplete((o, e) -> {
-            if (e != null || o.refused() != -1) {
-                failures.incrementAndGet();
-            }
-            int at = recorded.getAndIncrement();
-            if (at < LATENCIES) {
-                latencies[at] = System.nanoTime() - start;
-            }
-            window.release();
-        });
+        store.acquire(guards.get(i), cells.get(i), System.currentTimeMillis(), false).whenComplete((o, e) ->
+                flight.done(start, e != null || o.refused() != -1));
     }
 
     /**
