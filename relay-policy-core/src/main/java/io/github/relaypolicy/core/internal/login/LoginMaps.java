@@ -1,15 +1,11 @@
 package io.github.relaypolicy.core.internal.login;
 
 import io.github.relaypolicy.core.PolicyFileException;
+import io.github.relaypolicy.core.internal.TextFiles;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.match.DomainNames;
 import io.github.relaypolicy.core.internal.match.SmtpPath;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +23,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LoginMaps {
 
-    /** The largest map file read, as for policy and list files. */
-    private static final long MAX_FILE = 256L << 20;
     /** The longest login, as for the authenticated user of a request. */
     public static final int MAX_LOGIN = 255;
 
@@ -342,53 +336,22 @@ public final class LoginMaps {
     private static List<String> lines(Path file, List<PolicyFileException.Problem> problems) {
         byte[] bytes;
         try {
-            if (Files.exists(file) && !Files.isRegularFile(file)) {
-                throw new IOException(Files.isDirectory(file) ? "a directory, not a file" : "not a regular file");
-            }
-            if (Files.exists(file) && Files.size(file) > MAX_FILE) {
-                throw new IOException("larger than " + MAX_FILE / (1 << 20) + " MiB");
-            }
-            bytes = Files.readAllBytes(file);
+            bytes = TextFiles.read(file);
         } catch (IOException e) {
-            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
-                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : String.valueOf(e.getMessage());
             problems.add(new PolicyFileException.Problem(file, 0, 0, "", "cannot read the sender login map: "
-                    + why));
+                    + TextFiles.why(e)));
             return List.of();
         }
-        List<String> lines = new ArrayList<>();
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        int start = bytes.length >= 3 && bytes[0] == (byte) 0xef && bytes[1] == (byte) 0xbb
-                && bytes[2] == (byte) 0xbf ? 3 : 0;
-        for (int i = start; i <= bytes.length; i++) {
-            if (i < bytes.length && bytes[i] != '\n') {
-                continue;
+        List<String> lines = TextFiles.utf8Lines(file, bytes, problems);
+        for (int n = 0; n < lines.size(); n++) {
+            String line = lines.get(n);
+            int bad = firstControl(line);
+            if (bad >= 0) {
+                problems.add(new PolicyFileException.Problem(file, n + 1, bad + 1, "",
+                        String.format(Locale.ROOT, "control character U+%04X; only text and tabs are allowed",
+                                (int) line.charAt(bad))));
+                lines.set(n, "");
             }
-            if (i == bytes.length && start == i) {
-                break;
-            }
-            int end = i > start && bytes[i - 1] == '\r' ? i - 1 : i;
-            ByteBuffer in = ByteBuffer.wrap(bytes, start, end - start);
-            CharBuffer out = CharBuffer.allocate(end - start + 1);
-            if (decoder.reset().decode(in, out, true).isError()) {
-                problems.add(new PolicyFileException.Problem(file, lines.size() + 1, out.position() + 1,
-                        String.format(Locale.ROOT, "\\x%02X", bytes[in.position()] & 0xff), String.format(Locale.ROOT,
-                                "byte 0x%02X is not UTF-8 text; save the file as UTF-8", bytes[in.position()] & 0xff)));
-                lines.add("");
-            } else {
-                String line = out.flip().toString();
-                int bad = firstControl(line);
-                if (bad >= 0) {
-                    problems.add(new PolicyFileException.Problem(file, lines.size() + 1, bad + 1, "",
-                            String.format(Locale.ROOT, "control character U+%04X; only text and tabs are allowed",
-                                    (int) line.charAt(bad))));
-                    line = "";
-                }
-                lines.add(line);
-            }
-            start = i + 1;
         }
         return lines;
     }

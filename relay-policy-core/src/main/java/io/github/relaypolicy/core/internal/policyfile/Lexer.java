@@ -1,14 +1,12 @@
 package io.github.relaypolicy.core.internal.policyfile;
 
 import io.github.relaypolicy.core.PolicyFileException;
+import io.github.relaypolicy.core.internal.TextFiles;
 import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ZoneNames;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,9 +26,6 @@ import org.jspecify.annotations.Nullable;
  * builder.
  */
 public final class Lexer {
-
-    /** The largest policy or list file read: far above any real policy, far below what hurts a server. */
-    private static final long MAX_FILE = 256L << 20;
 
     private static final Pattern INDENTED_SETTING = Pattern.compile("\\s+([A-Za-z0-9_.-]+)\\s*=");
 
@@ -249,17 +244,9 @@ public final class Lexer {
     private static List<String> lines(Path file, @Nullable Origin from, List<PolicyFileException.Problem> problems) {
         byte[] bytes;
         try {
-            if (Files.exists(file) && !Files.isRegularFile(file)) {
-                throw new IOException(Files.isDirectory(file) ? "a directory, not a file" : "not a regular file");
-            }
-            if (Files.exists(file) && Files.size(file) > MAX_FILE) {
-                throw new IOException("larger than " + MAX_FILE / (1 << 20) + " MiB");
-            }
-            bytes = Files.readAllBytes(file);
+            bytes = TextFiles.read(file);
         } catch (IOException e) {
-            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
-                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : String.valueOf(e.getMessage());
+            String why = TextFiles.why(e);
             if (from == null) {
                 problems.add(new PolicyFileException.Problem(file, 0, 0, "", "cannot read the policy file: " + why));
             } else {
@@ -267,32 +254,7 @@ public final class Lexer {
             }
             return List.of();
         }
-        List<String> lines = new ArrayList<>();
-        int start = bytes.length >= 3 && bytes[0] == (byte) 0xef && bytes[1] == (byte) 0xbb && bytes[2] == (byte) 0xbf
-                ? 3 : 0; // a UTF-8 byte order mark, as some editors write
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        for (int i = start; i <= bytes.length; i++) {
-            if (i == bytes.length || bytes[i] == '\n') {
-                if (i == bytes.length && start == i) {
-                    break;
-                }
-                int end = i > start && bytes[i - 1] == '\r' ? i - 1 : i;
-                ByteBuffer line = ByteBuffer.wrap(bytes, start, end - start);
-                var result = decoder.reset().decode(line, java.nio.CharBuffer.allocate(end - start + 1), true);
-                if (result.isError()) {
-                    int bad = line.position();
-                    String before = new String(bytes, start, bad - start, StandardCharsets.UTF_8);
-                    problems.add(new PolicyFileException.Problem(file, lines.size() + 1, before.length() + 1,
-                            String.format(Locale.ROOT, "\\x%02X", bytes[bad] & 0xff), String.format(Locale.ROOT,
-                                    "byte 0x%02X is not UTF-8 text; save the file as UTF-8", bytes[bad] & 0xff)));
-                    lines.add("");
-                } else {
-                    lines.add(new String(bytes, start, end - start, StandardCharsets.UTF_8));
-                }
-                start = i + 1;
-            }
-        }
+        List<String> lines = TextFiles.utf8Lines(file, bytes, problems);
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i);
             for (int c = 0; c < l.length(); c++) {
