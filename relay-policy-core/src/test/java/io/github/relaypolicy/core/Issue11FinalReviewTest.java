@@ -1,0 +1,128 @@
+package io.github.relaypolicy.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.RuleNames;
+import io.github.relaypolicy.Verdict;
+import io.github.relaypolicy.core.internal.ManualClock;
+import io.github.relaypolicy.core.internal.limit.LimitState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Final adversarial review of issue 11 against its contract: a store password never echoed, the limits' replies as
+ * the issue gives them.
+ */
+final class Issue11FinalReviewTest {
+
+    private static final String SECRET = "s3cret";
+
+    // ------------------------------------------------------------------------------------------- store passwords
+
+    /**
+     * A URI with a password that the store cannot take must be refused without echoing the password: the message goes
+     * to logs and to `lint` output. The URI checks of the provider mask it, but the engine's own checks before them
+     * (not a URI, no scheme, a control character) echoed the raw value.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "redis://:s3cret@127.0.0.1:6379/0 extra",     // a space: not a URI
+            "redis://:s3cret@127.0.0.1:6379/0\u0007",       // a control character
+            "//:s3cret@127.0.0.1:6379/0",                  // no scheme
+            "redis://:s3cret^@127.0.0.1:6379/0",           // an illegal character: not a URI
+    })
+    void a_refused_store_uri_never_shows_its_password_from_the_builder(String uri) {
+        assertThatThrownBy(() -> RelayEngine.builder().rateLimitStore(uri))
+                .isInstanceOf(IllegalArgumentException.class)
+                .satisfies(Issue11FinalReviewTest::noSecretInChain)
+                .message().contains("rateLimitStore").doesNotContain(SECRET);
+    }
+
+    /** The message of every cause too: a stack trace prints them all (a URISyntaxException repeats its input). */
+    private static void noSecretInChain(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            assertThat(String.valueOf(c.getMessage())).as("%s", c.getClass()).doesNotContain(SECRET);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "redis://:s3cret@127.0.0.1:6379/0 extra",
+            "//:s3cret@127.0.0.1:6379/0",
+            "redis://:s3cret@127.0.0.1:99999/0",
+            "rediss://:s3cret@127.0.0.1:6379/0",
+    })
+    void a_refused_store_uri_never_shows_its_password_in_a_policy_file_problem(String uri, @TempDir Path dir)
+            throws IOException {
+        Path file = Files.writeString(dir.resolve("relay.conf"), "mydestination = example.org\n"
+                + "recipient_rate_limit = user:5/1h\n"
+                + "rate_limit_store = " + uri + "\n");
+        assertThatThrownBy(() -> PolicyFile.read(file))
+                .isInstanceOfSatisfying(PolicyFileException.class, e -> {
+                    noSecretInChain(e);
+                    assertThat(e.getMessage()).contains("relay.conf:3:").contains("rate_limit_store")
+                            .doesNotContain(SECRET);
+                    assertThat(e.problems()).allSatisfy(p -> {
+                        assertThat(p.line()).isEqualTo(3);
+                        assertThat(p.text()).doesNotContain(SECRET);
+                        assertThat(p.message()).doesNotContain(SECRET);
+                    });
+                });
+    }
+
+    /**
+     * A password may hold an '@' (Lettuce and most clients take the last '@' as the end of the user information): the
+     * masked form must not show the part after the first '@'.
+     */
+    @Test
+    void masking_hides_a_password_that_holds_an_at_sign() {
+        assertThat(LimitState.masked("redis://:pa@ss@10.0.0.5:6379/1")).isEqualTo("redis://***@10.0.0.5:6379/1");
+        assertThat(LimitState.masked("redis://mx:s3cret@10.0.0.5:6379")).isEqualTo("redis://***@10.0.0.5:6379");
+        assertThat(LimitState.masked("redis://10.0.0.5:6379/0")).isEqualTo("redis://10.0.0.5:6379/0");
+        assertThat(LimitState.masked("local")).isEqualTo("local");
+    }
+
+    // ------------------------------------------------------------------------------------------- replies
+
+    private final ManualClock clock = new ManualClock();
+
+    /**
+     * The issue: "Rate-limited decisions are TEMPFAIL with a 4xx reply (default {@code 451 4.7.1 ...: rate limit
+     * exceeded, try again later}, overridable with {@code reply.RULE})". {@code recipient_rate_limit} says exactly
+     * that; {@code message_rate_limit} says "...: message rate limit exceeded, try again later" and
+     * {@code refusal_rate_limit} "... rejected: too many refused recipients, try again later", both documented in
+     * README and docs/policy-file.md as they are. A test outside the repository that matches the issue's form
+     * ({@code 451 4.7.1 .*: rate limit exceeded, try again later}) fails for those two rules. Left for the lead to
+     * decide: the texts are documented and asserted by other tests, so changing them is not a reviewer's call.
+     */
+    @Disabled("contract deviation, reported: message_rate_limit and refusal_rate_limit default replies do not end in"
+            + " ': rate limit exceeded, try again later' as the issue gives the default")
+    @Test
+    void every_limit_defers_with_the_issues_default_reply() {
+        RelayEngine engine = EngineTestHooks.timeSource(RelayEngine.builder().localDomains("example.org")
+                .messageRateLimit("user:1/1h").refusalRateLimit("client:1/1h"), clock).build();
+        RelayRequest m1 = RelayRequest.builder().client("203.0.113.5").authenticatedUser("alice")
+                .sender("<alice@example.org>").recipient("<a@example.com>").transactionId("t1").build();
+        RelayRequest m2 = RelayRequest.builder().client("203.0.113.5").authenticatedUser("alice")
+                .sender("<alice@example.org>").recipient("<a@example.com>").transactionId("t2").build();
+        assertThat(engine.decide(m1).verdict()).isEqualTo(Verdict.ACCEPT);
+        Decision message = engine.decide(m2);
+        assertThat(message.rule()).isEqualTo(RuleNames.MESSAGE_RATE_LIMIT);
+        assertThat(message.reply().toString()).matches("451 4\\.7\\.1 .*: rate limit exceeded, try again later");
+
+        RelayRequest relay = RelayRequest.of("198.51.100.7", "<x@example.net>", "<y@example.com>");
+        assertThat(engine.decide(relay).rule()).isEqualTo(RuleNames.RELAY_DENIED);
+        Decision refusal = engine.decide(relay);
+        assertThat(refusal.rule()).isEqualTo(RuleNames.REFUSAL_RATE_LIMIT);
+        assertThat(refusal.reply().toString()).matches("451 4\\.7\\.1 .*: rate limit exceeded, try again later");
+    }
+}
