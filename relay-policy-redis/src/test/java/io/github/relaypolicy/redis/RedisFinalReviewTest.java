@@ -165,4 +165,35 @@ final class RedisFinalReviewTest {
             assertThat(afterAsync.reply().code()).isLessThan(500);
         }
     }
+
+    /**
+     * A server that decides the pipelined RCPTs of one transaction at once (decideAsync, replies sent in order):
+     * while the first recipient's message count is in flight to Redis, the transaction is "pending" and the second
+     * recipient gets {@code Transactions.BUSY}, which Limits turns into the message_rate_limit ending: "451 4.7.1
+     * ...: message rate limit exceeded" with 99 of 100 messages left. Deliberate since b7e66fd (a racing recipient
+     * must not skip the message limit), but the reply misreports a limit that is not used up, and every pipelined
+     * message with more than one recipient is partly deferred. Either wait for the first recipient's outcome, or give
+     * the racing recipient a reply of its own (not "rate limit exceeded").
+     */
+    @org.junit.jupiter.api.Disabled("reported: racing recipients of one transaction are deferred as 'message rate"
+            + " limit exceeded' while the limit has room")
+    @Test
+    void pipelined_recipients_of_one_message_are_not_deferred_as_over_the_message_limit() throws Exception {
+        try (RedisServer server = RedisServer.start();
+                RelayEngine mx = RelayEngine.builder().localDomains("example.org").messageRateLimit("user:100/1h")
+                        .rateLimitStore(server.uri()).dnsTimeout(DEADLINE).build()) {
+            mx.decide(RelayRequest.builder().client("203.0.113.5").authenticatedUser("alice")
+                    .sender("<alice@example.org>").recipient("<w@example.com>").transactionId("s1.0").build());
+            java.util.List<java.util.concurrent.CompletableFuture<Decision>> pipelined = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                pipelined.add(mx.decideAsync(RelayRequest.builder().client("203.0.113.5").authenticatedUser("alice")
+                        .sender("<alice@example.org>").recipient("<r" + i + "@example.com>").transactionId("s1.1")
+                        .build()).toCompletableFuture());
+            }
+            for (java.util.concurrent.CompletableFuture<Decision> f : pipelined) {
+                Decision d = f.get(10, TimeUnit.SECONDS);
+                assertThat(d.reply().toString()).isEqualTo("250 2.1.5 Ok");
+            }
+        }
+    }
 }
