@@ -125,4 +125,63 @@ final class Issue11FinalReviewTest {
         assertThat(refusal.rule()).isEqualTo(RuleNames.REFUSAL_RATE_LIMIT);
         assertThat(refusal.reply().toString()).matches("451 4\\.7\\.1 .*: rate limit exceeded, try again later");
     }
+
+    // ------------------------------------------------------------------------------------------- identities, spoofing
+
+    private int accepted(RelayEngine engine, RelayRequest... requests) {
+        int n = 0;
+        for (RelayRequest r : requests) {
+            if (engine.decide(r).verdict() == Verdict.ACCEPT) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** One identity however the request writes it: mapped IPv4, one IPv6 /64, login and sender case. */
+    @Test
+    void an_identity_is_counted_once_whatever_its_spelling() {
+        RelayEngine clients = EngineTestHooks.timeSource(RelayEngine.builder().localDomains("example.org")
+                .recipientRateLimit("client:2/1h"), clock).build();
+        assertThat(accepted(clients, RelayRequest.of("203.0.113.5", "<a@example.net>", "<u@example.org>"),
+                RelayRequest.of("::ffff:203.0.113.5", "<a@example.net>", "<u@example.org>"),
+                RelayRequest.of("::FFFF:cb00:7105", "<a@example.net>", "<u@example.org>"))).isEqualTo(2);
+        assertThat(accepted(clients, RelayRequest.of("2001:db8::1", "<a@example.net>", "<u@example.org>"),
+                RelayRequest.of("2001:db8::ffff:1", "<a@example.net>", "<u@example.org>"),
+                RelayRequest.of("2001:db8:0:0:1::", "<a@example.net>", "<u@example.org>"))).isEqualTo(2);
+        assertThat(accepted(clients, RelayRequest.of("2001:db8:0:1::1", "<a@example.net>", "<u@example.org>")))
+                .as("another /64").isEqualTo(1);
+
+        RelayEngine users = EngineTestHooks.timeSource(RelayEngine.builder().localDomains("example.org")
+                .recipientRateLimit("user:2/1h", "sender:2/1h"), clock).build();
+        RelayRequest.Builder b = RelayRequest.builder().sender("<bob@example.org>").recipient("<x@example.com>");
+        assertThat(accepted(users, b.client("198.51.100.1").authenticatedUser("Alice").build(),
+                b.client("198.51.100.2").authenticatedUser("alice").build(),
+                b.client("198.51.100.3").authenticatedUser("ALICE").build())).isEqualTo(2);
+        RelayRequest.Builder s = RelayRequest.builder().client("198.51.100.9").recipient("<x@example.org>");
+        assertThat(accepted(users, s.sender("<Carol@Example.ORG>").build(), s.sender("<carol@example.org>").build(),
+                s.sender("<CAROL@EXAMPLE.ORG>").build())).isEqualTo(2);
+    }
+
+    /** mode all: the forms a spoofer may try from outside, unauthenticated, towards our own domain. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"<bob@example.org>", "<BOB@EXAMPLE.ORG>", "<\"bob\"@example.org>", "<bob+x@example.org>",
+            "<@relay.example:bob@example.org>", "<@a.example,@b.example:bob@example.org>", "<bob@example.org.>",
+            "<b\\ob@example.org>"})
+    void a_spoofer_outside_cannot_use_a_bound_address_in_any_spelling(String sender) {
+        RelayEngine engine = RelayEngine.builder().localDomains("example.org").senderLogin("bob@example.org", "bob")
+                .senderLoginMismatch(SenderLoginMismatch.ALL).recipientDelimiter("+").build();
+        Decision d = engine.decide(RelayRequest.of("203.0.113.9", sender, "<u@example.org>"));
+        if (d.verdict() == Verdict.ACCEPT) {
+            // only an address that is not bob's may pass: say which
+            assertThat(d.trace().toString()).as(sender).contains("matches no key");
+            assertThat(sender).as("accepted as another mailbox").contains("\\");
+            return;
+        }
+        assertThat(d.rule()).as("%s: %s", sender, d.reply()).isIn(RuleNames.SENDER_LOGIN_MISMATCH,
+                RuleNames.SENDER_SYNTAX);
+        if (d.rule().equals(RuleNames.SENDER_LOGIN_MISMATCH)) {
+            assertThat(d.reply().toString()).endsWith(": Sender address rejected: not logged in");
+        }
+    }
 }
