@@ -184,4 +184,60 @@ final class Issue11FinalReviewTest {
             assertThat(d.reply().toString()).endsWith(": Sender address rejected: not logged in");
         }
     }
+
+    // ------------------------------------------------------------------------------------------- policy-file errors
+
+    /** Every new single-valued key: a bad value is reported at file:line:column with the key and the value. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+            recipients_per_message = 0                        | 0
+            recipients_per_message = many                     | many
+            refusal_rate_limit = sender:5/1h                  | sender:5/1h
+            rate_limit_store = redis://127.0.0.1/0            | redis://127.0.0.1/0
+            rate_limit_failure = sometimes                    | sometimes
+            rate_limit_max_entries = 10                       | 10
+            sender_login_mismatch = strict                    | strict
+            """)
+    void a_bad_value_of_a_new_key_names_the_place_the_key_and_the_value(String line, String value,
+            @TempDir Path dir) throws IOException {
+        check(line, value, dir);
+    }
+
+    /**
+     * The list keys name the builder's setting instead of the key: {@code relay.conf:2:24: recipientRateLimit
+     * 'user:0/1h': ...}, {@code messageRateLimit '...'}, {@code rate limit exempt network '...'}, {@code auth_dnsbl
+     * '...'}: the place and the value are right, the key is not the file's. It is the convention of every list key
+     * (mynetworks says "trusted network '...'"), since Applier reports a list entry's problem with the builder's
+     * message alone; changing it would change the messages of the older keys too, so it is left to the lead.
+     */
+    @org.junit.jupiter.api.Disabled("reported: problems of list-key entries name the builder setting"
+            + " (recipientRateLimit, auth_dnsbl), not the policy-file key")
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+            recipient_rate_limit = user:5/1h, bogus:1/1h      | bogus:1/1h
+            recipient_rate_limit = user:0/1h                  | user:0/1h
+            recipient_rate_limit = user:5/0s                  | user:5/0s
+            recipient_rate_limit = user:5                     | user:5
+            message_rate_limit = client:5/60d                 | client:5/60d
+            rate_limit_exempt = 192.0.2.0/33                  | 192.0.2.0/33
+            auth_dnsbl_sites = zen.example=127.0.0.999        | 127.0.0.999
+            """)
+    void a_bad_entry_of_a_new_list_key_names_the_key(String line, String value, @TempDir Path dir)
+            throws IOException {
+        check(line, value, dir);
+    }
+
+    private static void check(String line, String value, Path dir) throws IOException {
+        String key = line.substring(0, line.indexOf(' '));
+        Path logins = Files.writeString(dir.resolve("logins"), "bob@example.org bob\n");
+        Path file = Files.writeString(dir.resolve("relay.conf"), "mydestination = example.org\n" + line + "\n"
+                + (key.equals("sender_login_mismatch") ? "sender_login_maps = " + logins + "\n" : ""));
+        assertThatThrownBy(() -> PolicyFile.read(file)).isInstanceOfSatisfying(PolicyFileException.class, e -> {
+            assertThat(e.problems()).as(e.getMessage()).isNotEmpty();
+            PolicyFileException.Problem p = e.problems().get(0);
+            assertThat(p.line()).as(e.getMessage()).isEqualTo(2);
+            assertThat(p.column()).as(e.getMessage()).isGreaterThan(0);
+            assertThat(e.getMessage()).contains(file + ":2:").contains(key).contains(value);
+        });
+    }
 }
