@@ -240,6 +240,22 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         }
     }
 
+    /**
+     * {@link #afterLists} for {@code decideAsync}: waits for nothing (it may run on the shared store's I/O thread);
+     * the stage completes once a refusal is counted. Never completes exceptionally.
+     */
+    private static CompletionStage<@Nullable Void> afterListsAsync(Limits limits, RelayRequest request, int ticket,
+            @Nullable ListOutcome outcome) {
+        if (outcome != null && outcome.kind() == ListOutcome.Kind.PASS) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            return limits.giveBackAsync(request, ticket, outcome != null && outcome.refuses());
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(null); // a lost give-back leaves the limit stricter
+        }
+    }
+
     /** The outcome kept from cached answers, or null (also if looking it up fails: the lists are then asked). */
     private static @Nullable ListOutcome cached(DnsLists lists, RelayRequest request) {
         try {
@@ -320,10 +336,9 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
         }
         ListOutcome cached = cached(lists, request);
         if (cached != null) {
-            if (limits != null) {
-                afterLists(limits, request, ticket, cached);
-            }
-            return CompletableFuture.completedFuture(new EngineDecision(ending, request, current, cached));
+            Decision d = new EngineDecision(ending, request, current, cached);
+            return limits == null ? CompletableFuture.completedFuture(d)
+                    : afterListsAsync(limits, request, ticket, cached).thenApply(v -> d);
         }
         CompletableFuture<ListOutcome> check;
         try {
@@ -334,11 +349,10 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             }
             return CompletableFuture.completedFuture(new EngineDecision(current.internalError(), request, current));
         }
-        return check.<Decision>thenApply(o -> {
-            if (limits != null) {
-                afterLists(limits, request, ticket, o);
-            }
-            return new EngineDecision(ending, request, current, o);
+        return check.<Decision>thenCompose(o -> {
+            Decision d = new EngineDecision(ending, request, current, o);
+            return limits == null ? CompletableFuture.completedFuture(d)
+                    : afterListsAsync(limits, request, ticket, o).thenApply(v -> d);
         }).exceptionally(e -> {
             if (limits != null) {
                 afterLists(limits, request, ticket, null);

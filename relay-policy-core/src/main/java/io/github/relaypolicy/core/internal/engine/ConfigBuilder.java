@@ -465,24 +465,30 @@ public final class ConfigBuilder {
             rateLimitStore = LimitConfig.LOCAL;
             return;
         }
-        checkEntryText("rateLimitStore", s);
+        // A store URI may carry a password: every message shows it masked, and no cause repeats it (the
+        // URISyntaxException's message holds the whole input).
+        String shown = Text.escape(LimitState.masked(s));
+        if (Text.hasControlOrBrokenText(s)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "rateLimitStore entry '%s': holds a control character", shown));
+        }
         java.net.URI uri;
         try {
             uri = new java.net.URI(s);
         } catch (java.net.URISyntaxException e) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "rateLimitStore '%s': not a URI (%s); expected local or redis://HOST:PORT[/DB]",
-                    Text.escape(s), e.getReason()), e);
+                    "rateLimitStore '%s': not a URI (%s at index %d); expected local or redis://HOST:PORT[/DB]",
+                    shown, e.getReason(), e.getIndex()));
         }
         if (uri.getScheme() == null) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "rateLimitStore '%s': expected local or redis://HOST:PORT[/DB]", Text.escape(s)));
+                    "rateLimitStore '%s': expected local or redis://HOST:PORT[/DB]", shown));
         }
         try {
             LimitState.provider(uri).validate(uri);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "rateLimitStore '%s': %s",
-                    Text.escape(LimitState.masked(s)), e.getMessage()), e);
+                    shown, e.getMessage()), e);
         }
         rateLimitStore = s;
     }

@@ -647,6 +647,23 @@ public final class Limits implements AutoCloseable {
         }
     }
 
+    private static final CompletableFuture<@Nullable Void> DONE = CompletableFuture.completedFuture(null);
+
+    /**
+     * {@link #giveBack} for {@code decideAsync}: never waits for the shared store. Its stage may run on the store's
+     * own I/O thread (where the limits' stage completed), and waiting there for the refusal's answer, which only that
+     * thread can read, stalled it for the store's whole timeout (every other answer of the engine with it) and lost
+     * the count. Completes once the refusal is counted, or could not be; never completes exceptionally.
+     */
+    public CompletionStage<@Nullable Void> giveBackAsync(RelayRequest r, int ticket, boolean refusedNow) {
+        if (!refusedNow || refusal == null || state.remote() == null) {
+            giveBack(r, ticket, refusedNow); // nothing to wait for
+            return DONE;
+        }
+        giveBack(r, ticket, false);
+        return refusedAsync(r).<@Nullable Void>handle((e, x) -> null);
+    }
+
     // ------------------------------------------------------------------------------------------- traces
 
     /**

@@ -64,9 +64,15 @@ public final class LimitState implements AutoCloseable {
 
     /** A store URI with its password (userinfo) masked, for messages and the effective policy. */
     public static String masked(String store) {
+        // The last '@': a password may hold one (clients take the last as the end of the user information), and a
+        // URI without a scheme or one that is not even a URI is masked too, since it is echoed in errors.
+        int at = store.lastIndexOf('@');
+        if (at < 0) {
+            return store;
+        }
         int scheme = store.indexOf("://");
-        int at = store.indexOf('@', Math.max(0, scheme));
-        return scheme < 0 || at < 0 ? store : store.substring(0, scheme + 3) + "***@" + store.substring(at + 1);
+        int start = scheme >= 0 && scheme < at ? scheme + 3 : store.startsWith("//") ? 2 : 0;
+        return store.substring(0, start) + "***@" + store.substring(at + 1);
     }
 
     /** Whether a new configuration can keep this state (and its counts). */

@@ -9,6 +9,7 @@ import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.ZoneNames;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
+import io.github.relaypolicy.core.internal.limit.LimitState;
 import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -217,7 +218,7 @@ public final class Applier {
             } catch (LoginMaps.MapException e) {
                 problems.addAll(e.problems()); // each at its map file's line
             } catch (IllegalArgumentException | IllegalStateException e) {
-                problems.add(s.valueOrigin().problem(s.written() + ": " + e.getMessage()));
+                problems.add(valueOrigin(s).problem(s.written() + ": " + e.getMessage()));
             }
         }
         if (t.mismatch != null && !t.mapsWritten && !t.mismatch.text().equalsIgnoreCase("off")) {
@@ -313,6 +314,16 @@ public final class Applier {
      * Why a {@code dns_failure.ZONE}, {@code dnsbl_reply.ZONE} or {@code dns_list_name.ZONE} setting could never
      * take effect, or null.
      */
+    /**
+     * Where a setting's value was written, its text as a problem may echo it: a store URI's password masked (the
+     * problem's text is public and printed).
+     */
+    private static Origin valueOrigin(Lexer.Setting s) {
+        Origin o = s.valueOrigin();
+        return s.name().equals("rate_limit_store")
+                ? new Origin(o.file(), o.line(), o.column(), LimitState.masked(o.text())) : o;
+    }
+
     private static @Nullable String zoneSettingProblem(Lexer.Setting s, String zone, Map<String, String> siteKinds,
             Map<String, Path> localFiles) {
         String written = Text.escape(s.keyOrigin().text());
