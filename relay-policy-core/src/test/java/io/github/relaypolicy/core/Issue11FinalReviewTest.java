@@ -97,15 +97,9 @@ final class Issue11FinalReviewTest {
 
     /**
      * The issue: "Rate-limited decisions are TEMPFAIL with a 4xx reply (default {@code 451 4.7.1 ...: rate limit
-     * exceeded, try again later}, overridable with {@code reply.RULE})". {@code recipient_rate_limit} says exactly
-     * that; {@code message_rate_limit} says "...: message rate limit exceeded, try again later" and
-     * {@code refusal_rate_limit} "... rejected: too many refused recipients, try again later", both documented in
-     * README and docs/policy-file.md as they are. A test outside the repository that matches the issue's form
-     * ({@code 451 4.7.1 .*: rate limit exceeded, try again later}) fails for those two rules. Left for the lead to
-     * decide: the texts are documented and asserted by other tests, so changing them is not a reviewer's call.
+     * exceeded, try again later}, overridable with {@code reply.RULE})": found by the review for the message and
+     * refusal limits, whose replies said it in other words; now every limit's default ends so.
      */
-    @Disabled("contract deviation, reported: message_rate_limit and refusal_rate_limit default replies do not end in"
-            + " ': rate limit exceeded, try again later' as the issue gives the default")
     @Test
     void every_limit_defers_with_the_issues_default_reply() {
         RelayEngine engine = EngineTestHooks.timeSource(RelayEngine.builder().localDomains("example.org")

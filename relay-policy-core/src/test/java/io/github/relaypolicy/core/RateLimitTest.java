@@ -171,7 +171,7 @@ final class RateLimitTest {
             assertThat(d.verdict()).isEqualTo(Verdict.TEMPFAIL);
             assertThat(d.rule()).isEqualTo(RuleNames.REFUSAL_RATE_LIMIT);
             assertThat(d.reply().toString()).isEqualTo(
-                    "451 4.7.1 Client host [203.0.113.9] rejected: too many refused recipients, try again later");
+                    "451 4.7.1 Client host [203.0.113.9] rejected: too many refusals: rate limit exceeded, try again later");
         }
         assertThat(engine.decide(from("203.0.113.10", "a@example.org")).verdict()).isEqualTo(Verdict.ACCEPT);
         // deferrals are not counted: one interval later, exactly one more refusal is answered as such
@@ -194,7 +194,7 @@ final class RateLimitTest {
         assertThat(third.verdict()).isEqualTo(Verdict.TEMPFAIL);
         assertThat(third.rule()).isEqualTo(RuleNames.MESSAGE_RATE_LIMIT);
         assertThat(third.reply().toString()).isEqualTo("451 4.7.1 <r@example.com>: Recipient address rejected:"
-                + " message rate limit exceeded, try again later");
+                + " too many messages: rate limit exceeded, try again later");
         // recipients of a message already counted go on; the deferred message's next recipient is tried again
         assertThat(engine.decide(tx("bob", "s1.2", "late@example.com")).verdict()).isEqualTo(Verdict.ACCEPT);
         assertThat(engine.decide(tx("bob", "s1.3", "r2@example.com")).verdict()).isEqualTo(Verdict.TEMPFAIL);

@@ -48,7 +48,8 @@ public final class Compiler {
         if (!l.any()) {
             return null;
         }
-        return new Rules.LimitSetup(l, new LimitState(l.store(), l.maxEntries(), config.time(), config.dnsTimeout()));
+        return new Rules.LimitSetup(l, new LimitState(l.store(), l.maxEntries(), config.time(), config.dnsTimeout(),
+                config.executor() != null ? config.executor() : DnsExecutor.get()));
     }
 
     private static Map<String, LocalZone> openZones(EngineConfig config) {

@@ -47,6 +47,8 @@ public final class Limits implements AutoCloseable {
     static final int FIRST = 4;
     /** ... in the shared store (else in the local table). */
     static final int REMOTE = 8;
+    /** While taking: another recipient of the same transaction was counting its message at the same time. */
+    static final int RACING = 16;
 
     private static final String PREFIX = "relay-policy:";
     private static final ThreadLocal<Ids> SCRATCH = ThreadLocal.withInitial(Ids::new);
@@ -320,7 +322,7 @@ public final class Limits implements AutoCloseable {
         if (remote == null) {
             return CompletableFuture.completedFuture(refusedLocal(ids, spec, false));
         }
-        return acquireRemote(remote, List.of(), List.of(bucket("refusal", spec, r)), false)
+        return acquireAsync(remote, List.of(), List.of(bucket("refusal", spec, r)), false)
                 .thenApply(o -> o == null ? (failure == RateLimitFailure.LOCAL ? refusedLocal(ids(r), spec, false)
                         : null) : o.refused() < 0 ? null : refusalEnding);
     }
@@ -393,10 +395,7 @@ public final class Limits implements AutoCloseable {
                 if (tx == 0) {
                     return perMessageEnding;
                 }
-                if (tx == Transactions.BUSY) {
-                    return messageEnding; // another recipient is counting this message right now
-                }
-                took = TOOK_TX;
+                took = TOOK_TX | ((tx & Transactions.RACING) != 0 ? RACING : 0);
                 first = (tx & Transactions.FIRST) != 0;
             }
         }
@@ -409,7 +408,7 @@ public final class Limits implements AutoCloseable {
             long interval = recipientInterval[i];
             boolean ok = dryRun ? c.fits(h, interval, l.count(), now) : c.take(h, interval, l.count(), now);
             if (!ok) {
-                undoLocal(ids, took | (first ? FIRST : 0), i, 0, now);
+                undoLocal(ids, i, 0, took, txMode(first, took), now);
                 return recipientEnding;
             }
         }
@@ -423,40 +422,50 @@ public final class Limits implements AutoCloseable {
                 long interval = messageInterval[j];
                 boolean ok = dryRun ? c.fits(h, interval, l.count(), now) : c.take(h, interval, l.count(), now);
                 if (!ok) {
-                    undoLocal(ids, took | FIRST, recipient.length, j, now);
+                    undoLocal(ids, recipient.length, j, took, txMode(true, took), now);
                     return messageEnding;
                 }
             }
         }
         if (!dryRun) {
-            if (first) {
-                state.transactions().confirm(ids.txHash, now);
+            if (first && !state.transactions().confirm(ids.txHash, now)) {
+                // a racing recipient of the same message confirmed first: its message counts stand, not these
+                undoLocal(ids, 0, message.length, 0, 0, now);
+                first = false;
             }
-            ids.ticket = TOOK | took | (first ? FIRST : 0);
+            ids.ticket = TOOK | (took & TOOK_TX) | (first ? FIRST : 0);
         }
         return null;
     }
 
-    /** Gives back the local counts taken: the first {@code recipients} recipient cells, {@code messages} message cells. */
-    private void undoLocal(Ids ids, int took, int recipients, int messages, long now) {
+    /** How a transaction's count is given back before its message was confirmed. */
+    private static int txMode(boolean first, int took) {
+        return first && (took & RACING) == 0 ? Transactions.CLEAR_PENDING : 0;
+    }
+
+    /**
+     * Gives back the local counts taken: the first {@code recipients} recipient cells, {@code messages} message cells,
+     * and the transaction's recipient (if {@code took} says so) with {@code txMode}.
+     */
+    private void undoLocal(Ids ids, int recipients, int messages, int took, int txMode, long now) {
         Counters c = state.counters();
         for (int i = 0; i < recipients; i++) {
             if (applies(recipient[i], ids)) {
-                c.giveBack(cell(identity(recipient[i], ids), recipientSalt[i]), recipient[i].intervalMillis(), now);
+                c.giveBack(cell(identity(recipient[i], ids), recipientSalt[i]), recipientInterval[i], now);
             }
         }
         for (int j = 0; j < messages; j++) {
             if (applies(message[j], ids)) {
-                c.giveBack(cell(identity(message[j], ids), messageSalt[j]), message[j].intervalMillis(), now);
+                c.giveBack(cell(identity(message[j], ids), messageSalt[j]), messageInterval[j], now);
             }
         }
         if ((took & TOOK_TX) != 0) {
-            state.transactions().giveBack(ids.txHash, (took & FIRST) != 0, now);
+            state.transactions().giveBack(ids.txHash, txMode, now);
         }
     }
 
     private Rules.@Nullable Ending takeRemote(RateLimitStore remote, RelayRequest r, Ids ids, boolean dryRun) {
-        Taken t = takeRemoteAsync(remote, r, dryRun).toCompletableFuture().join();
+        Taken t = takeRemoteAsync(remote, r, dryRun, false).toCompletableFuture().join();
         ids.ticket = t.ticket;
         return t.ending;
     }
@@ -482,10 +491,11 @@ public final class Limits implements AutoCloseable {
             Rules.Ending e = takeLocal(ids, dryRun);
             return CompletableFuture.completedFuture(new Taken(e, ids.ticket));
         }
-        return takeRemoteAsync(remote, r, dryRun);
+        return takeRemoteAsync(remote, r, dryRun, true);
     }
 
-    private CompletionStage<Taken> takeRemoteAsync(RateLimitStore remote, RelayRequest r, boolean dryRun) {
+    private CompletionStage<Taken> takeRemoteAsync(RateLimitStore remote, RelayRequest r, boolean dryRun,
+            boolean async) {
         Ids ids = ids(r);
         long now = state.localMillis();
         // The transaction is this node's own: its recipients all come through one session.
@@ -505,10 +515,7 @@ public final class Limits implements AutoCloseable {
                 if (tx == 0) {
                     return CompletableFuture.completedFuture(new Taken(perMessageEnding, 0));
                 }
-                if (tx == Transactions.BUSY) {
-                    return CompletableFuture.completedFuture(new Taken(messageEnding, 0));
-                }
-                took = TOOK_TX;
+                took = TOOK_TX | ((tx & Transactions.RACING) != 0 ? RACING : 0);
                 first = (tx & Transactions.FIRST) != 0;
             }
         }
@@ -539,23 +546,42 @@ public final class Limits implements AutoCloseable {
             if (!dryRun && wasFirst) {
                 state.transactions().confirm(txHash, now);
             }
-            return CompletableFuture.completedFuture(new Taken(null, dryRun ? 0 : TOOK | tookTx
+            return CompletableFuture.completedFuture(new Taken(null, dryRun ? 0 : TOOK | (tookTx & TOOK_TX)
                     | (wasFirst ? FIRST : 0)));
         }
         int nGuards = guards.size();
-        return acquireRemote(remote, guards, buckets, dryRun).handle((o, e) -> {
+        List<RateLimitBucket> messageBuckets = buckets.subList(endings.indexOf(messageEnding) < 0 ? buckets.size()
+                : endings.indexOf(messageEnding), buckets.size());
+        CompletionStage<@Nullable RateLimitOutcome> answer = async ? acquireAsync(remote, guards, buckets, dryRun)
+                : acquireRemote(remote, guards, buckets, dryRun);
+        return answer.handle((o, e) -> {
             if (o == null) {
                 return failed(r, dryRun, tookTx, wasFirst, txHash);
             }
             if (o.refused() < 0) {
-                if (!dryRun && wasFirst) {
-                    state.transactions().confirm(txHash, state.localMillis());
+                boolean counted = wasFirst;
+                if (!dryRun && wasFirst && !state.transactions().confirm(txHash, state.localMillis())) {
+                    // a racing recipient of the same message confirmed first: its message counts stand
+                    release(remote, messageBuckets);
+                    counted = false;
                 }
-                return new Taken(null, dryRun ? 0 : TOOK | REMOTE | tookTx | (wasFirst ? FIRST : 0));
+                return new Taken(null, dryRun ? 0 : TOOK | REMOTE | (tookTx & TOOK_TX) | (counted ? FIRST : 0));
             }
-            giveBackTx(tookTx, wasFirst, txHash);
+            giveBackTx(tookTx, txMode(wasFirst, tookTx), txHash);
             return new Taken(o.refused() < nGuards ? refusalEnding : endings.get(o.refused() - nGuards), 0);
         });
+    }
+
+    /** Gives counts back to the shared store without waiting: a lost give-back leaves the limit stricter. */
+    private void release(RateLimitStore remote, List<RateLimitBucket> buckets) {
+        if (buckets.isEmpty()) {
+            return;
+        }
+        try {
+            remote.release(List.copyOf(buckets), state.epochMillis());
+        } catch (RuntimeException e) {
+            // the same
+        }
     }
 
     /** The store did not answer in time: {@code rate_limit_failure} decides. */
@@ -565,9 +591,9 @@ public final class Limits implements AutoCloseable {
             if (!dryRun && first) {
                 state.transactions().confirm(txHash, state.localMillis());
             }
-            return new Taken(null, dryRun ? 0 : tookTx);
+            return new Taken(null, dryRun ? 0 : tookTx & TOOK_TX);
         }
-        giveBackTx(tookTx, first, txHash);
+        giveBackTx(tookTx, txMode(first, tookTx), txHash);
         switch (failure) {
             case DEFER:
                 return new Taken(unavailableEnding, 0);
@@ -579,9 +605,9 @@ public final class Limits implements AutoCloseable {
         }
     }
 
-    private void giveBackTx(int tookTx, boolean first, long txHash) {
+    private void giveBackTx(int tookTx, int txMode, long txHash) {
         if ((tookTx & TOOK_TX) != 0) {
-            state.transactions().giveBack(txHash, first, state.localMillis());
+            state.transactions().giveBack(txHash, txMode, state.localMillis());
         }
     }
 
@@ -590,7 +616,10 @@ public final class Limits implements AutoCloseable {
                 spec.intervalMillis(), spec.count());
     }
 
-    /** The store's answer, or null (completed normally) if it failed or was late. */
+    /**
+     * The store's answer, or null (completed normally) if it failed or was late. For a caller that waits for it
+     * ({@code decide}, traces), on whatever thread the store answers; {@link #acquireAsync} for the others.
+     */
     private CompletionStage<@Nullable RateLimitOutcome> acquireRemote(RateLimitStore remote,
             List<RateLimitBucket> guards, List<RateLimitBucket> buckets, boolean dryRun) {
         CompletableFuture<RateLimitOutcome> f;
@@ -601,6 +630,16 @@ public final class Limits implements AutoCloseable {
         }
         return f.orTimeout(state.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .<@Nullable RateLimitOutcome>handle((o, e) -> e == null ? o : null);
+    }
+
+    /**
+     * {@link #acquireRemote} for {@code decideAsync}: what follows the answer runs on the engine's executor, never on
+     * the store's I/O thread, so that a caller's stage may wait (render a trace that reads the store, decide again)
+     * without stalling the thread its answer must come through.
+     */
+    private CompletionStage<@Nullable RateLimitOutcome> acquireAsync(RateLimitStore remote,
+            List<RateLimitBucket> guards, List<RateLimitBucket> buckets, boolean dryRun) {
+        return acquireRemote(remote, guards, buckets, dryRun).thenApplyAsync(o -> o, state.executor());
     }
 
     private static @Nullable RateLimitOutcome await(CompletionStage<@Nullable RateLimitOutcome> stage) {
@@ -630,16 +669,12 @@ public final class Limits implements AutoCloseable {
                             }
                         }
                     }
-                    try {
-                        remote.release(buckets, state.epochMillis()); // not awaited: a lost give-back is stricter
-                    } catch (RuntimeException e) {
-                        // the same
-                    }
+                    release(remote, buckets);
                 }
-                giveBackTx(ticket & TOOK_TX, (ticket & FIRST) != 0, ids.txHash);
+                giveBackTx(ticket & TOOK_TX, (ticket & FIRST) != 0 ? Transactions.CLEAR_COUNTED : 0, ids.txHash);
             } else {
-                undoLocal(ids, ticket, recipient.length, (ticket & FIRST) != 0 ? message.length : 0,
-                        state.localMillis());
+                undoLocal(ids, recipient.length, (ticket & FIRST) != 0 ? message.length : 0, ticket,
+                        (ticket & FIRST) != 0 ? Transactions.CLEAR_COUNTED : 0, state.localMillis());
             }
         }
         if (refusedNow) {
@@ -727,16 +762,20 @@ public final class Limits implements AutoCloseable {
             });
         }
         long left = remaining(role, spec, salt, ids, r, remote);
-        return new TraceStep(rule, decidedByThisKind && left == 0 ? Outcome.TEMPFAIL : Outcome.PASS,
+        boolean usedUp = (left & ~IN_THIS_PROCESS) == 0;
+        return new TraceStep(rule, decidedByThisKind && usedUp ? Outcome.TEMPFAIL : Outcome.PASS,
                 describe(spec, r, left, where, what));
     }
 
     private String describe(LimitSpec spec, RelayRequest r, long left, String where, String what) {
+        boolean fallback = left >= 0 && (left & IN_THIS_PROCESS) != 0;
+        long n = left & ~IN_THIS_PROCESS;
         String remaining = left < 0 ? "remaining count unknown (the store did not answer)"
-                : left + " of " + spec.count() + " " + what + " left";
+                : n + " of " + spec.count() + " " + what + " left";
         return spec.text() + " for " + spec.kind().word() + " '" + Text.escape(identityText(spec.kind(), r)) + "': "
-                + remaining + where;
+                + remaining + (fallback ? " in this process (the shared store did not answer)" : where);
     }
+
 
     private long remaining(String role, LimitSpec spec, long salt, Ids ids, RelayRequest r,
             @Nullable RateLimitStore remote) {
@@ -749,7 +788,11 @@ public final class Limits implements AutoCloseable {
                 return -1;
             }
         }
-        return state.counters().remaining(cell(identity(spec, ids), salt), spec.intervalMillis(), spec.count(),
+        long n = state.counters().remaining(cell(identity(spec, ids), salt), spec.intervalMillis(), spec.count(),
                 state.localMillis());
+        return remote == null ? n : n | IN_THIS_PROCESS;
     }
+
+    /** Marks a remaining count read from this process's table because the shared store did not answer. */
+    private static final long IN_THIS_PROCESS = 1L << 62;
 }

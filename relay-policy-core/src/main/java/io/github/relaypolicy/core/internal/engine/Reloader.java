@@ -81,6 +81,9 @@ public final class Reloader {
         if (unused != null && (next.limits() == null || unused != next.limits().state())) {
             unused.close();
         }
+        if (closed && next.limits() != null) {
+            next.limits().close(); // a reload that raced close(): no shared store stays open for a closed engine
+        }
     }
 
     /** Puts the rules {@code compile} makes in force; compiled under the lock, so concurrent reloads take turns. */

@@ -115,12 +115,12 @@ public final class Rules {
                 "<{sender}>: Sender address rejected: not owned by user {user}"));
         m.put(SENDER_NOT_LOGGED_IN, SmtpReply.of(553, "5.7.1", "<{sender}>: Sender address rejected: not logged in"));
         m.put(RuleNames.REFUSAL_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
-                "Client host [{client}] rejected: too many refused recipients, try again later"));
+                "Client host [{client}] rejected: too many refusals: rate limit exceeded, try again later"));
         m.put(RuleNames.RECIPIENTS_PER_MESSAGE, SmtpReply.of(452, "4.5.3", "Too many recipients"));
         m.put(RuleNames.RECIPIENT_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
                 "<{recipient}>: Recipient address rejected: rate limit exceeded, try again later"));
         m.put(RuleNames.MESSAGE_RATE_LIMIT, SmtpReply.of(451, "4.7.1",
-                "<{recipient}>: Recipient address rejected: message rate limit exceeded, try again later"));
+                "<{recipient}>: Recipient address rejected: too many messages: rate limit exceeded, try again later"));
         m.put(RuleNames.RATE_LIMIT_UNAVAILABLE, SmtpReply.of(451, "4.3.0",
                 "<{recipient}>: Temporary lookup failure: rate limit store unavailable, try again later"));
         m.put(RuleNames.INTERNAL_ERROR, SmtpReply.of(451, "4.3.0", "Temporary internal error"));

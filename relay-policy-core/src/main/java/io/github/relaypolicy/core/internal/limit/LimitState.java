@@ -21,6 +21,7 @@ public final class LimitState implements AutoCloseable {
     private final TimeSource time;
     private final long origin;
     private final Duration timeout;
+    private final java.util.concurrent.Executor executor;
     private volatile @Nullable Counters counters;
     private volatile @Nullable Transactions transactions;
     private final @Nullable RateLimitStoreProvider provider;
@@ -34,13 +35,16 @@ public final class LimitState implements AutoCloseable {
      * @param maxEntries the local table's size
      * @param time the engine's clock
      * @param timeout how long a shared store operation may take
+     * @param executor where the stages that follow a shared store's answer run (never the store's I/O thread)
      */
-    public LimitState(String store, int maxEntries, TimeSource time, Duration timeout) {
+    public LimitState(String store, int maxEntries, TimeSource time, Duration timeout,
+            java.util.concurrent.Executor executor) {
         this.store = store;
         this.maxEntries = maxEntries;
         this.time = time;
         this.origin = time.nanoTime();
         this.timeout = timeout;
+        this.executor = executor;
         this.provider = LimitConfig.LOCAL.equals(store) ? null : provider(URI.create(store));
     }
 
@@ -124,6 +128,11 @@ public final class LimitState implements AutoCloseable {
     /** The wall clock for the shared store. */
     public long epochMillis() {
         return time.epochMillis();
+    }
+
+    /** Where the stages that follow a shared store's answer run. */
+    public java.util.concurrent.Executor executor() {
+        return executor;
     }
 
     /** How long a shared store operation may take. */

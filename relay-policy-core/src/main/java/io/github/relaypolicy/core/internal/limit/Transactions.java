@@ -12,9 +12,10 @@ import java.lang.invoke.VarHandle;
  * one goes.
  *
  * <p>A message is counted by the message limits in two steps: the first recipient marks the transaction pending
- * ({@link #take} returns {@link #FIRST}), takes the message counts, then {@link #confirm}s (or gives back). A recipient
- * of the same transaction that comes while it is pending gets {@link #BUSY} and is deferred: it can neither skip the
- * message limits (the message may yet be refused) nor count the message twice.
+ * ({@link #take} returns {@link #FIRST}), takes the message counts, then {@link #confirm}s (or gives back). A
+ * recipient of the same transaction that comes while it is pending (pipelined recipients decided at once) takes the
+ * message counts too ({@link #FIRST} and {@link #RACING}): it can neither skip the message limits (the message may
+ * yet be refused) nor wait; the first to confirm keeps its count and the others give theirs back at once.
  */
 public final class Transactions {
 
@@ -36,8 +37,12 @@ public final class Transactions {
     public static final int TAKEN = 1;
     /** {@link #take}: the message had not been counted by the message limits yet: now it is pending. */
     public static final int FIRST = 2;
-    /** {@link #take}: another recipient of the transaction is counting the message right now; nothing was taken. */
-    public static final int BUSY = 4;
+    /** {@link #take}: another recipient of the transaction is counting the message right now: count it too. */
+    public static final int RACING = 4;
+    /** {@link #giveBack}: the recipient was the one that marked the message pending, and its counts failed. */
+    public static final int CLEAR_PENDING = 1;
+    /** {@link #giveBack}: the message's counts are given back after it was confirmed: the next recipient counts it. */
+    public static final int CLEAR_COUNTED = 2;
 
     private final long[] slots;
     private final int buckets;
@@ -103,7 +108,7 @@ public final class Transactions {
      *
      * @param max the most recipients a transaction may have (at most {@link #MAX_RECIPIENTS})
      * @param messages whether message limits will count the message (then the first recipient marks it pending)
-     * @return {@link #TAKEN} and maybe {@link #FIRST}; {@link #BUSY}; or 0 if the transaction is full
+     * @return {@link #TAKEN} and maybe {@link #FIRST} (and {@link #RACING}), or 0 if the transaction is full
      */
     public int take(long hash, int max, boolean messages, long nowMillis) {
         long minute = nowMillis / 60_000 & MINUTE_MASK;
@@ -130,14 +135,12 @@ public final class Transactions {
                     if (c >= max) {
                         return 0;
                     }
-                    if (messages && (v & PENDING) != 0) {
-                        return BUSY;
-                    }
+                    boolean racing = messages && (v & PENDING) != 0 && (v & COUNTED) == 0;
                     boolean first = messages && (v & COUNTED) == 0;
-                    long flags = first ? PENDING : v & COUNTED;
+                    long flags = first ? PENDING : v & (COUNTED | PENDING);
                     long next = tag | flags | (long) (c + 1) << COUNT_SHIFT | minute;
                     if (SLOT.compareAndSet(slots, k, v, next)) {
-                        return TAKEN | (first ? FIRST : 0);
+                        return TAKEN | (first ? FIRST : 0) | (racing ? RACING : 0);
                     }
                     continue retry;
                 }
@@ -160,19 +163,41 @@ public final class Transactions {
         }
     }
 
-    /** The message counts of a pending transaction were taken: it is counted now. */
-    public void confirm(long hash, long nowMillis) {
-        update(hash, nowMillis, v -> (v & ~PENDING) | COUNTED);
+    /**
+     * The message counts of a pending transaction were taken: it is counted now.
+     *
+     * @return whether this was the first confirmation; if not, another racing recipient's counts stand and the
+     *     caller gives its own message counts back
+     */
+    public boolean confirm(long hash, long nowMillis) {
+        long minute = nowMillis / 60_000 & MINUTE_MASK;
+        int base = base(hash);
+        long tag = tag(hash);
+        retry:
+        while (true) {
+            for (int k = base; k < base + WAYS; k++) {
+                long v = (long) SLOT.getVolatile(slots, k);
+                if (live(v, minute) && (v & TAG_MASK) == tag) {
+                    if (SLOT.compareAndSet(slots, k, v, (v & ~PENDING) | COUNTED)) {
+                        return (v & COUNTED) == 0;
+                    }
+                    continue retry;
+                }
+            }
+            return true; // forgotten meanwhile: nothing else counted it here
+        }
     }
 
     /**
-     * Gives back a recipient counted by {@link #take} that a later check refused; {@code first} (its {@link #take}
-     * returned {@link #FIRST}) also gives back the message: the next recipient counts it again.
+     * Gives back a recipient counted by {@link #take} that a later check refused; {@code mode}: {@link #CLEAR_PENDING}
+     * (it marked the message pending and its counts failed), {@link #CLEAR_COUNTED} (the message's confirmed counts
+     * are given back), or 0.
      */
-    public void giveBack(long hash, boolean first, long nowMillis) {
+    public void giveBack(long hash, int mode, long nowMillis) {
+        long clear = ((mode & CLEAR_PENDING) != 0 ? PENDING : 0) | ((mode & CLEAR_COUNTED) != 0 ? COUNTED | PENDING : 0);
         update(hash, nowMillis, v -> {
             int c = Math.max(0, count(v) - 1);
-            return (v & ~COUNT_MASK & (first ? ~(COUNTED | PENDING) : -1L)) | (long) c << COUNT_SHIFT;
+            return (v & ~COUNT_MASK & ~clear) | (long) c << COUNT_SHIFT;
         });
     }
 
