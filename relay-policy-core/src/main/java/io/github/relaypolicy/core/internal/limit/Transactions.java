@@ -77,30 +77,26 @@ public final class Transactions {
 
     /** The recipients accepted so far in the transaction. */
     public int recipients(long hash, long nowMillis) {
-        long minute = nowMillis / 60_000 & MINUTE_MASK;
-        int base = base(hash);
-        long tag = tag(hash);
-        for (int k = base; k < base + WAYS; k++) {
-            long v = (long) SLOT.getVolatile(slots, k);
-            if (live(v, minute) && (v & TAG_MASK) == tag) {
-                return count(v);
-            }
-        }
-        return 0;
+        return count(slot(hash, nowMillis));
     }
 
     /** Whether the message limits counted the transaction (or are counting it now). */
     public boolean messageCounted(long hash, long nowMillis) {
+        return (slot(hash, nowMillis) & (COUNTED | PENDING)) != 0;
+    }
+
+    /** The transaction's slot value, or 0 if it is not in the table. */
+    private long slot(long hash, long nowMillis) {
         long minute = nowMillis / 60_000 & MINUTE_MASK;
         int base = base(hash);
         long tag = tag(hash);
         for (int k = base; k < base + WAYS; k++) {
             long v = (long) SLOT.getVolatile(slots, k);
             if (live(v, minute) && (v & TAG_MASK) == tag) {
-                return (v & (COUNTED | PENDING)) != 0;
+                return v;
             }
         }
-        return false;
+        return 0;
     }
 
     /**
@@ -170,22 +166,8 @@ public final class Transactions {
      *     caller gives its own message counts back
      */
     public boolean confirm(long hash, long nowMillis) {
-        long minute = nowMillis / 60_000 & MINUTE_MASK;
-        int base = base(hash);
-        long tag = tag(hash);
-        retry:
-        while (true) {
-            for (int k = base; k < base + WAYS; k++) {
-                long v = (long) SLOT.getVolatile(slots, k);
-                if (live(v, minute) && (v & TAG_MASK) == tag) {
-                    if (SLOT.compareAndSet(slots, k, v, (v & ~PENDING) | COUNTED)) {
-                        return (v & COUNTED) == 0;
-                    }
-                    continue retry;
-                }
-            }
-            return true; // forgotten meanwhile: nothing else counted it here
-        }
+        long was = update(hash, nowMillis, v -> (v & ~PENDING) | COUNTED);
+        return was == 0 || (was & COUNTED) == 0; // forgotten meanwhile: nothing else counted it here
     }
 
     /**
@@ -201,7 +183,8 @@ public final class Transactions {
         });
     }
 
-    private void update(long hash, long nowMillis, java.util.function.LongUnaryOperator change) {
+    /** Changes the transaction's slot; returns its value before the change, or 0 if it is not in the table. */
+    private long update(long hash, long nowMillis, java.util.function.LongUnaryOperator change) {
         long minute = nowMillis / 60_000 & MINUTE_MASK;
         int base = base(hash);
         long tag = tag(hash);
@@ -211,12 +194,12 @@ public final class Transactions {
                 long v = (long) SLOT.getVolatile(slots, k);
                 if (live(v, minute) && (v & TAG_MASK) == tag) {
                     if (SLOT.compareAndSet(slots, k, v, change.applyAsLong(v))) {
-                        return;
+                        return v;
                     }
                     continue retry;
                 }
             }
-            return;
+            return 0;
         }
     }
 }
