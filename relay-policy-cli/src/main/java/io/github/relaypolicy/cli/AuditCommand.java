@@ -236,11 +236,11 @@ final class AuditCommand extends PolicyCommand {
         List<String> exempt = file.values("rate_limit_exempt");
         for (String entry : file.values("mynetworks")) {
             String e = entry.strip();
-            if (e.startsWith("!") || !broadNetwork(e)) {
+            if (e.startsWith("!") || !TrustedSpace.broad(e)) {
                 continue;
             }
             // A broad network in rate_limit_exempt is unlimited whatever the client limits say.
-            String exemptBy = exempt.stream().filter(x -> covers(x.strip(), e)).findFirst().orElse(null);
+            String exemptBy = exempt.stream().filter(x -> TrustedSpace.covers(x, e)).findFirst().orElse(null);
             if (exemptBy != null) {
                 warnings.add("warning: mynetworks entry " + Text.printable(e, 100) + " is broad and unlimited"
                         + " (rate_limit_exempt = " + Text.printable(exemptBy.strip(), 100) + "): one compromised host"
@@ -253,75 +253,6 @@ final class AuditCommand extends PolicyCommand {
         return warnings;
     }
 
-    /** Whether network {@code outer} holds all of network {@code inner} (both ADDRESS[/BITS], as the file has them). */
-    static boolean covers(String outer, String inner) {
-        byte[] o = addressOf(outer);
-        byte[] i = addressOf(inner);
-        if (o == null || i == null || o.length != i.length) {
-            return false;
-        }
-        int ob = bitsOf(outer, o.length * 8);
-        int ib = bitsOf(inner, i.length * 8);
-        if (ob < 0 || ib < 0 || ob > ib) {
-            return false;
-        }
-        for (int b = 0; b < ob; b++) {
-            int mask = 0x80 >>> (b % 8);
-            if ((o[b / 8] & mask) != (i[b / 8] & mask)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte @Nullable [] addressOf(String network) {
-        int slash = network.indexOf('/');
-        String a = (slash < 0 ? network : network.substring(0, slash)).strip();
-        if (a.startsWith("[") && a.endsWith("]")) {
-            a = a.substring(1, a.length() - 1);
-        }
-        // only literals: a name would be looked up
-        if (a.isEmpty() || !(a.indexOf(':') >= 0 || a.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9'))) {
-            return null;
-        }
-        try {
-            return InetAddress.getByName(a).getAddress();
-        } catch (UnknownHostException | RuntimeException ex) {
-            return null;
-        }
-    }
-
-    private static int bitsOf(String network, int full) {
-        int slash = network.indexOf('/');
-        if (slash < 0) {
-            return full;
-        }
-        try {
-            int bits = Integer.parseInt(network.substring(slash + 1).strip());
-            return bits < 0 || bits > full ? -1 : bits;
-        } catch (NumberFormatException ex) {
-            return -1;
-        }
-    }
-
-    /** A trusted network wider than a /24 (IPv4) or a /64 (IPv6), loopback aside. */
-    private static boolean broadNetwork(String entry) {
-        int slash = entry.indexOf('/');
-        if (slash < 0) {
-            return false;
-        }
-        String address = entry.substring(0, slash);
-        int bits;
-        try {
-            bits = Integer.parseInt(entry.substring(slash + 1).strip());
-        } catch (NumberFormatException e) {
-            return false;
-        }
-        if (address.indexOf(':') >= 0) {
-            return bits < 64 && !address.equals("::1");
-        }
-        return bits < 24 && !address.startsWith("127.");
-    }
 
     /** A domain a pattern matches: {@code example.org} for {@code example.org} and {@code .example.org}. */
     private static String domainIn(String pattern) {

@@ -137,6 +137,27 @@ final class TrustedSpace {
         return own;
     }
 
+    /**
+     * Whether network {@code outer} holds all of network {@code inner} (both ADDRESS[/BITS], as a policy file has
+     * them; false if either is not an address literal).
+     */
+    static boolean covers(String outer, String inner) {
+        Prefix o = parse(outer, outer.strip(), true);
+        Prefix i = parse(inner, inner.strip(), true);
+        return o != null && i != null && o.contains(i);
+    }
+
+    /** Whether a network is wider than a /24 (IPv4) or a /64 (IPv6), loopback aside. */
+    static boolean broad(String entry) {
+        Prefix p = parse(entry, entry.strip(), true);
+        if (p == null) {
+            return false;
+        }
+        boolean loopback = p.width() == 32 ? p.start().shiftRight(24).intValue() == 127
+                : p.start().equals(BigInteger.ONE);
+        return !loopback && p.length() < (p.width() == 32 ? 24 : 64);
+    }
+
     private static @Nullable Prefix parse(String shown, String text, boolean trusted) {
         int slash = text.indexOf('/');
         String address = slash < 0 ? text : text.substring(0, slash);

@@ -91,4 +91,41 @@ final class RateLimitCommandsTest {
             }
         }
     }
+
+    /**
+     * The issue: audit warns "when trusted networks are broad and unlimited". A broad network in rate_limit_exempt is
+     * unlimited even with a client limit; audit said nothing (it looked at the exemptions only without a client
+     * limit, and then took an exempt network as fine).
+     */
+    @Test
+    void audit_warns_of_a_broad_trusted_network_that_rate_limit_exempt_leaves_unlimited() throws IOException {
+        Path conf = write("mydestination = example.org\nmynetworks = 127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12\n"
+                + "recipient_rate_limit = user:500/1h, client:2000/1h\nrate_limit_exempt = 10.0.0.0/8, 172.16.0.0/16\n");
+        CommandRun r = CommandRun.of("audit", "-c", conf.toString());
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("warning: mynetworks entry 10.0.0.0/8 is broad and unlimited (rate_limit_exempt"
+                + " = 10.0.0.0/8): one compromised host in it can send unlimited mail")
+                .as("172.16.0.0/12 is only partly exempt: its other hosts are counted")
+                .doesNotContain("entry 172.16.0.0/12 is broad");
+
+        Path none = write("mydestination = example.org\nmynetworks = 10.0.0.0/8\nrate_limit_exempt = 10.0.0.0/7\n");
+        assertThat(CommandRun.of("audit", "-c", none.toString()).out()).contains("warning: mynetworks entry"
+                + " 10.0.0.0/8 is broad and unlimited (rate_limit_exempt = 10.0.0.0/7)");
+    }
+
+    @Test
+    void broad_and_covers_compare_prefixes() {
+        assertThat(TrustedSpace.broad("10.0.0.0/8")).isTrue();
+        assertThat(TrustedSpace.broad("192.168.1.0/24")).isFalse();
+        assertThat(TrustedSpace.broad("127.0.0.0/8")).isFalse();
+        assertThat(TrustedSpace.broad("2001:db8::/32")).isTrue();
+        assertThat(TrustedSpace.broad("2001:db8::/64")).isFalse();
+        assertThat(TrustedSpace.broad("192.0.2.7")).isFalse();
+        assertThat(TrustedSpace.covers("10.0.0.0/8", "10.1.0.0/16")).isTrue();
+        assertThat(TrustedSpace.covers("10.1.0.0/16", "10.0.0.0/8")).isFalse();
+        assertThat(TrustedSpace.covers("10.0.0.0/8", "11.0.0.0/16")).isFalse();
+        assertThat(TrustedSpace.covers("2001:db8::/32", "2001:db8:1::/48")).isTrue();
+        assertThat(TrustedSpace.covers("2001:db8::/32", "10.0.0.0/8")).isFalse();
+        assertThat(TrustedSpace.covers("example.org", "10.0.0.0/8")).isFalse();
+    }
 }
