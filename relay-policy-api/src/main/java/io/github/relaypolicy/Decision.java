@@ -45,6 +45,18 @@ public interface Decision {
     List<TraceStep> trace();
 
     /**
+     * What the mail server itself must do with the message when it accepts this recipient: {@code DISCARD},
+     * {@code HOLD}, {@code FILTER}, {@code REDIRECT} and {@code PREPEND} entries of access tables, in the order they
+     * matched. Always empty unless the verdict is {@link Verdict#ACCEPT}.
+     *
+     * @return an immutable list, usually empty
+     * @since 0.1.0
+     */
+    default List<HostAction> hostActions() {
+        return List.of();
+    }
+
+    /**
      * Whether the verdict is {@link Verdict#ACCEPT}.
      *
      * @return true if the recipient may be accepted

@@ -1,6 +1,7 @@
 package io.github.relaypolicy;
 
 import java.net.InetAddress;
+import java.security.cert.X509Certificate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +24,10 @@ public final class RelayRequest {
     private final @Nullable String recipient;
     private final @Nullable String authenticatedUser;
     private final @Nullable String transactionId;
+    private final @Nullable String clientName;
+    private final @Nullable X509Certificate tlsClientCertificate;
+    private final @Nullable String tlsCertificateFingerprint;
+    private final @Nullable String tlsPublicKeyFingerprint;
 
     private RelayRequest(Builder b) {
         this.client = b.client;
@@ -32,6 +37,10 @@ public final class RelayRequest {
         this.recipient = b.recipient;
         this.authenticatedUser = b.authenticatedUser;
         this.transactionId = b.transactionId;
+        this.clientName = b.clientName;
+        this.tlsClientCertificate = b.tlsClientCertificate;
+        this.tlsCertificateFingerprint = b.tlsCertificateFingerprint;
+        this.tlsPublicKeyFingerprint = b.tlsPublicKeyFingerprint;
     }
 
     /**
@@ -129,6 +138,50 @@ public final class RelayRequest {
     }
 
     /**
+     * The client's host name as the mail server verified it (forward-confirmed reverse DNS: the address's PTR name
+     * resolves back to the address). It never grants relay; access tables and {@code rhsbl_client_sites} look it
+     * up.
+     *
+     * @return the verified host name, or {@code null} (also for {@code unknown}) when the server has none
+     * @since 0.1.0
+     */
+    public @Nullable String clientName() {
+        return clientName;
+    }
+
+    /**
+     * The certificate the client presented in the TLS handshake, verified or not.
+     *
+     * @return the client certificate, or {@code null} if none was given
+     * @since 0.1.0
+     */
+    public @Nullable X509Certificate tlsClientCertificate() {
+        return tlsClientCertificate;
+    }
+
+    /**
+     * The SHA-256 fingerprint of the client certificate, as given to {@link Builder#tlsClientFingerprints} (a
+     * Postfix policy request's {@code ccert_fingerprint}).
+     *
+     * @return the fingerprint text as given, or {@code null}
+     * @since 0.1.0
+     */
+    public @Nullable String tlsCertificateFingerprint() {
+        return tlsCertificateFingerprint;
+    }
+
+    /**
+     * The SHA-256 fingerprint of the client certificate's public key, as given to
+     * {@link Builder#tlsClientFingerprints} (a Postfix policy request's {@code ccert_pubkey_fingerprint}).
+     *
+     * @return the fingerprint text as given, or {@code null}
+     * @since 0.1.0
+     */
+    public @Nullable String tlsPublicKeyFingerprint() {
+        return tlsPublicKeyFingerprint;
+    }
+
+    /**
      * The request for a log line: every value quoted, characters outside printable ASCII escaped as
      * {@code \}{@code uXXXX}, each value cut after 128 characters, so client input cannot forge log lines.
      *
@@ -138,7 +191,11 @@ public final class RelayRequest {
     public String toString() {
         return "RelayRequest[client=" + quote(client) + ", helo=" + quote(helo) + ", sender=" + quote(sender)
                 + ", recipient=" + quote(recipient) + ", authenticatedUser=" + quote(authenticatedUser)
-                + (transactionId == null ? "" : ", transactionId=" + quote(transactionId)) + "]";
+                + (transactionId == null ? "" : ", transactionId=" + quote(transactionId))
+                + (clientName == null ? "" : ", clientName=" + quote(clientName))
+                + (tlsClientCertificate == null && tlsCertificateFingerprint == null
+                        && tlsPublicKeyFingerprint == null ? "" : ", tlsClientCertificate=present")
+                + "]";
     }
 
     private static String quote(@Nullable String value) {
@@ -175,6 +232,10 @@ public final class RelayRequest {
         private @Nullable String recipient;
         private @Nullable String authenticatedUser;
         private @Nullable String transactionId;
+        private @Nullable String clientName;
+        private @Nullable X509Certificate tlsClientCertificate;
+        private @Nullable String tlsCertificateFingerprint;
+        private @Nullable String tlsPublicKeyFingerprint;
 
         private Builder() {
         }
@@ -260,6 +321,51 @@ public final class RelayRequest {
          */
         public Builder transactionId(@Nullable String transactionId) {
             this.transactionId = transactionId;
+            return this;
+        }
+
+        /**
+         * Sets the client's host name as the mail server verified it: the name of the address's PTR record when
+         * that name resolves back to the address (Postfix's {@code client_name}). Give {@code null} or
+         * {@code unknown} when there is none. A name that is merely claimed (HELO, an unverified PTR) must not be
+         * given here.
+         *
+         * @param clientName the verified host name, or {@code null}
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder clientName(@Nullable String clientName) {
+            this.clientName = clientName;
+            return this;
+        }
+
+        /**
+         * Sets the certificate the client presented in the TLS handshake. The engine computes its SHA-256
+         * fingerprint and that of its public key for {@code relay_clientcerts}; fingerprints given to
+         * {@link #tlsClientFingerprints} are used instead when they are set.
+         *
+         * @param certificate the client certificate, or {@code null} if none
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder tlsClientCertificate(@Nullable X509Certificate certificate) {
+            this.tlsClientCertificate = certificate;
+            return this;
+        }
+
+        /**
+         * Sets the SHA-256 fingerprints of the client certificate and of its public key, as a Postfix policy request
+         * carries them ({@code ccert_fingerprint}, {@code ccert_pubkey_fingerprint}): hexadecimal, any case, with or
+         * without colons. Either may be {@code null}.
+         *
+         * @param certificateSha256 the certificate's fingerprint, or {@code null}
+         * @param publicKeySha256 the public key's fingerprint, or {@code null}
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder tlsClientFingerprints(@Nullable String certificateSha256, @Nullable String publicKeySha256) {
+            this.tlsCertificateFingerprint = certificateSha256;
+            this.tlsPublicKeyFingerprint = publicKeySha256;
             return this;
         }
 

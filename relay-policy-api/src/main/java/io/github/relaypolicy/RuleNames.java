@@ -86,6 +86,21 @@ public final class RuleNames {
     public static final String RATE_LIMIT_UNAVAILABLE = "rate_limit_unavailable";
     /** A trace step only: the client is in {@code rate_limit_exempt}, so no rate limit counts it. */
     public static final String RATE_LIMIT_EXEMPT = "rate_limit_exempt";
+    /** A client certificate listed in {@code relay_clientcerts} granted relay ({@code permit_tls_clientcerts}). */
+    public static final String TLS_CLIENT_CERTS = "permit_tls_clientcerts";
+    /** An entry of a client access table ({@code check_client_access}) decided. */
+    public static final String CLIENT_ACCESS = "check_client_access";
+    /** An entry of a HELO access table ({@code check_helo_access}) decided. */
+    public static final String HELO_ACCESS = "check_helo_access";
+    /** An entry of a sender access table ({@code check_sender_access}) decided. */
+    public static final String SENDER_ACCESS = "check_sender_access";
+    /** An entry of a recipient access table ({@code check_recipient_access}) decided. */
+    public static final String RECIPIENT_ACCESS = "check_recipient_access";
+    /** A block list of HELO names ({@code rhsbl_helo_sites}) listed the client's HELO name. */
+    public static final String RHSBL_HELO = "reject_rhsbl_helo";
+    /** A block list of host names ({@code rhsbl_client_sites}) listed the client's verified host name. */
+    public static final String RHSBL_CLIENT = "reject_rhsbl_client";
+
     /** An unexpected internal failure: the recipient is deferred, never accepted. */
     public static final String INTERNAL_ERROR = "internal_error";
 
