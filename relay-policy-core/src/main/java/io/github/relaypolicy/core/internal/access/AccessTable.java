@@ -8,4 +8,5 @@ public abstract class AccessTable {
     public static AccessTable load(Family family, String reference, Path file) { throw new UnsupportedOperationException(); }
     public abstract @Nullable Action find(AccessSubject s);
     public abstract String reference();
+    public java.util.List<String> warnings() { return java.util.List.of(); }
 }
