@@ -325,6 +325,40 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
     }
 
     /**
+     * Adds a DNS block list of host names asked with the client's HELO name (Postfix's {@code reject_rhsbl_helo}),
+     * same syntax as {@link #rhsbl}. The name is asked as given, in lower-case A-labels without a trailing dot; an
+     * address literal ({@code [192.0.2.1]}), a single label ({@code localhost}) or an invalid name is not asked.
+     * Asked where {@link #dnsbl} lists are, and scored with them; a listing refuses with rule
+     * {@code reject_rhsbl_helo} and {@code 554 5.7.1 Service unavailable; Helo command [NAME] blocked using ZONE}.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rhsblHelo(String spec) {
+        config.list(ListSpec.Kind.RHSBL_HELO, spec);
+        return self();
+    }
+
+    /**
+     * Adds a DNS block list of host names asked with the client's verified host name
+     * ({@code RelayRequest.clientName()}; Postfix's {@code reject_rhsbl_client}), same syntax as {@link #rhsbl}. A
+     * request without a name ({@code null} or {@code unknown}) does not ask it. Asked where {@link #dnsbl} lists
+     * are, and scored with them; a listing refuses with rule {@code reject_rhsbl_client} and
+     * {@code 554 5.7.1 Service unavailable; Client host [NAME] blocked using ZONE}.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rhsblClient(String spec) {
+        config.list(ListSpec.Kind.RHSBL_CLIENT, spec);
+        return self();
+    }
+
+    /**
      * Adds a DNS block list of client addresses asked only for authenticated clients (Spamhaus AuthBL, addresses
      * seen using stolen SMTP AUTH credentials), same syntax as {@link #dnsbl}:
      * {@code KEY.authbl.dq.spamhaus.net=127.0.0.20}. It is asked only when the client authenticated and

@@ -351,12 +351,14 @@ public final class Applier {
             String file = String.valueOf(path.getFileName());
             ZoneType type = ZoneType.ofFile(path); // the builder took it, so it has a type
             boolean domains = type.holdsDomains();
-            ListSpec.Kind kind = site.getValue().equals("rhsbl_sites") ? ListSpec.Kind.RHSBL : ListSpec.Kind.DNSBL;
+            ListSpec.Kind kind = ListSpec.Kind.ofSites(site.getValue());
+            kind = kind == null ? ListSpec.Kind.DNSBL : kind;
             if (!kind.fits(type)) {
                 problems.add(siteOrigins.get(site.getKey()).problem(String.format(Locale.ROOT,
                         "%s names the local zone '%s', whose file %s holds %s: name it in %s", site.getValue(),
                         site.getKey(), file, domains ? "domains" : "addresses",
-                        domains ? "rhsbl_sites" : "dnsbl_sites or dnswl_sites")));
+                        domains ? "rhsbl_sites, rhsbl_helo_sites or rhsbl_client_sites"
+                                : "dnsbl_sites or dnswl_sites")));
             }
         }
     }

@@ -158,6 +158,16 @@ public final class Keys {
         list("rhsbl_sites", "rhsbl", "domain lists: zone[=filter][*weight]",
                 "list of DNS block lists of MAIL FROM domains", "none", null, RelayEngine.Builder::rhsbl,
                 sites(ListSpec.Kind.RHSBL), "rhsbl");
+        list("rhsbl_helo_sites", "rhsblHelo", "domain lists: zone[=filter][*weight]",
+                "list of DNS block lists of host names asked with the HELO name (not an address literal or a single"
+                        + " label); rule `reject_rhsbl_helo`; see [HELO and client-name lists](#helo-and-client-name-lists)",
+                "none", null, RelayEngine.Builder::rhsblHelo, sites(ListSpec.Kind.RHSBL_HELO), "rhsblhelo",
+                "reject_rhsbl_helo");
+        list("rhsbl_client_sites", "rhsblClient", "domain lists: zone[=filter][*weight]",
+                "list of DNS block lists of host names asked with the client's verified name"
+                        + " (`RelayRequest.clientName()`); rule `reject_rhsbl_client`", "none", null,
+                RelayEngine.Builder::rhsblClient, sites(ListSpec.Kind.RHSBL_CLIENT), "rhsblclient",
+                "reject_rhsbl_client");
         list("auth_dnsbl_sites", "authDnsbl", "DNS lists: zone[=filter][*weight]",
                 "list of DNS block lists of client addresses asked only for authenticated clients (Spamhaus AuthBL):"
                         + " a score at or above `dnsbl_threshold` refuses their authenticated mail with rule"
