@@ -67,6 +67,30 @@ final class HeloClientListsPolicyFileTest {
     }
 
     @Test
+    void one_zone_may_serve_as_sender_helo_and_client_name_list_as_in_postfix() throws IOException {
+        // Spamhaus DBL is commonly named by reject_rhsbl_sender, reject_rhsbl_helo and reject_rhsbl_client at once
+        write("dbl.dnset", ":127.0.1.2:Listed in DBL\nbad.example\n");
+        Path conf = write("relay.conf", """
+                mydestination = example.org
+                rhsbl_sites = dbl.local
+                rhsbl_helo_sites = dbl.local
+                rhsbl_client_sites = dbl.local
+                local_zone.dbl.local = dbl.dnset
+                """);
+        try (RelayEngine engine = RelayEngine.fromFile(conf)) {
+            Decision sender = engine.decide(RelayRequest.builder().client("198.51.100.7").helo("good.example")
+                    .sender("<x@bad.example>").recipient("<user@example.org>").build());
+            assertThat(sender.rule()).isEqualTo(RuleNames.RHSBL);
+            assertThat(decide(engine, "bad.example", "good.example").rule()).isEqualTo(RuleNames.RHSBL_HELO);
+            Decision name = decide(engine, "good.example", "bad.example");
+            assertThat(name.rule()).isEqualTo(RuleNames.RHSBL_CLIENT);
+            assertThat(name.reply()).hasToString("554 5.7.1 Service unavailable; Client host [bad.example] blocked"
+                    + " using dbl.local; Listed in DBL");
+            assertThat(decide(engine, "good.example", "good.example").rule()).isEqualTo(RuleNames.LOCAL_DOMAINS);
+        }
+    }
+
+    @Test
     void a_local_zone_of_addresses_is_refused_for_a_helo_or_client_name_list() throws IOException {
         write("bl.ip4set", "192.0.2.1\n");
         Path conf = write("relay.conf", """
