@@ -104,6 +104,52 @@ final class RhsblHeloClientTest {
         }
     }
 
+    @Test
+    void a_decision_the_memo_answers_allocates_no_more_with_helo_and_client_name_lists() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!mx.isThreadAllocatedMemorySupported()) {
+            return;
+        }
+        mx.setThreadAllocatedMemoryEnabled(true);
+        RelayRequest[] requests = new RelayRequest[64];
+        for (int i = 0; i < requests.length; i++) {
+            requests[i] = RelayRequest.builder().client("198.51.100." + (100 + i)).helo("mail" + i + ".clean.example")
+                    .clientName("host" + i + ".clean.example").sender("<a@example.net>")
+                    .recipient("<user@example.org>").build();
+        }
+        try (RelayEngine plain = policy().rhsbl("helo.test").build();
+                RelayEngine named = policy().rhsbl("helo.test").rhsblHelo("helo.test").rhsblClient("names.test")
+                        .build()) {
+            long without = leastBytes(mx, plain, requests);
+            long with = leastBytes(mx, named, requests);
+            without = Math.min(without, leastBytes(mx, plain, requests));
+            assertThat(with).as("bytes of %d memo hits with HELO and client-name lists (without: %d)",
+                    requests.length * 50, without).isLessThan(without + 512);
+        }
+    }
+
+    /** The fewest bytes this thread allocated deciding every request 50 times, over several rounds, once warm. */
+    private static long leastBytes(com.sun.management.ThreadMXBean mx, RelayEngine engine,
+            RelayRequest[] requests) {
+        for (RelayRequest r : requests) {
+            assertThat(engine.decide(r).rule()).isEqualTo(RuleNames.LOCAL_DOMAINS); // asked once, then cached
+        }
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 30; round++) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            int accepted = 0;
+            for (int k = 0; k < 50; k++) {
+                for (RelayRequest r : requests) {
+                    accepted += engine.decide(r).verdict() == Verdict.ACCEPT ? 1 : 0;
+                }
+            }
+            best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
+            assertThat(accepted).isEqualTo(50 * requests.length);
+        }
+        return best;
+    }
+
     @ParameterizedTest(name = "HELO {0}")
     @CsvSource(delimiter = '|', value = {
         "[192.0.2.1]         | HELO name '[192.0.2.1]' is an address literal: not asked",
