@@ -9,6 +9,7 @@ import io.github.relaypolicy.core.internal.TimeSource;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.limit.LimitConfig;
 import io.github.relaypolicy.core.internal.login.SenderLoginSettings;
+import io.github.relaypolicy.core.internal.tls.ClientCertSettings;
 import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -50,6 +51,7 @@ import org.jspecify.annotations.Nullable;
  * @param time the clock of DNS answer lifetimes and deadlines
  * @param limits the rate limits
  * @param senderLogins the sender login maps, their mode and the recipient delimiters
+ * @param clientCerts the client certificates that may relay ({@code relay_clientcerts}) and whether they do
  */
 public record EngineConfig(List<String> localDomains, List<String> relayDomains, List<String> trustedNetworks,
         NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
@@ -58,7 +60,7 @@ public record EngineConfig(List<String> localDomains, List<String> relayDomains,
         Map<String, SmtpReply> zoneReplies, Map<String, String> zoneNames, Duration ttlFloor, Duration ttlCeiling,
         long cacheSize, Map<String, LocalZoneSpec> localZones, Duration zoneCheckInterval, long zoneMaxSize,
         @Nullable Executor executor, TimeSource time, LimitConfig limits,
-        SenderLoginSettings senderLogins) {
+        SenderLoginSettings senderLogins, ClientCertSettings clientCerts) {
 
     /**
      * A local zone as configured.

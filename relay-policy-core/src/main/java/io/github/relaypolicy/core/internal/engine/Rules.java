@@ -16,6 +16,7 @@ import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListSubjects;
 import io.github.relaypolicy.core.internal.login.SenderBinding;
+import io.github.relaypolicy.core.internal.tls.ClientCerts;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import java.time.Duration;
 import java.net.InetAddress;
@@ -80,6 +81,13 @@ public final class Rules {
      */
     public static final String SENDER_NOT_LOGGED_IN = RuleNames.SENDER_LOGIN_MISMATCH + ".unauthenticated";
 
+    /**
+     * The reply of {@link RuleNames#CLIENT_ADDRESS} to a verified client name ({@code RelayRequest.clientName()})
+     * with control characters or over 255 characters: a reply of its own, {@code reply.client_address.name}, since
+     * the address itself is fine. The decision's rule is {@code client_address}.
+     */
+    public static final String CLIENT_NAME = RuleNames.CLIENT_ADDRESS + ".name";
+
     private static final SmtpReply OK = SmtpReply.of(250, "2.1.5", "Ok");
     private static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "<{recipient}>: Relay access denied");
 
@@ -91,6 +99,7 @@ public final class Rules {
         m.put(RuleNames.REQUEST, SmtpReply.of(554, "5.5.1", "Error: no request"));
         m.put(RuleNames.CLIENT_ADDRESS,
                 SmtpReply.of(554, "5.7.1", "Client host rejected: invalid client address [{client}]"));
+        m.put(CLIENT_NAME, SmtpReply.of(554, "5.7.1", "Client host rejected: invalid client name"));
         m.put(RuleNames.HELO, SmtpReply.of(501, "5.5.2", "<{helo}>: Helo command rejected: Invalid name"));
         m.put(RuleNames.AUTHENTICATED_USER, SmtpReply.of(554, "5.7.1", "Invalid authenticated user name"));
         m.put(RuleNames.SENDER_MISSING, SmtpReply.of(503, "5.5.1", "Error: need MAIL command"));
@@ -104,6 +113,7 @@ public final class Rules {
                 SmtpReply.of(553, "5.1.3", "Recipient address rejected: local part or domain too long"));
         m.put(RuleNames.POSTMASTER, OK);
         m.put(RuleNames.MYNETWORKS, OK);
+        m.put(RuleNames.TLS_CLIENT_CERTS, OK);
         m.put(RuleNames.AUTHENTICATED, OK);
         m.put(RuleNames.SENDER_ROUTING, RELAY_DENIED);
         m.put(RuleNames.UNQUALIFIED_RECIPIENT, SmtpReply.of(504, "5.5.2",
@@ -128,13 +138,15 @@ public final class Rules {
     }
 
     private static final List<String> ACCEPTING = List.of(RuleNames.POSTMASTER, RuleNames.MYNETWORKS,
-            RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
+            RuleNames.TLS_CLIENT_CERTS, RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
     /** Rules that only ever defer: a used-up limit is a "not now", never a "no". */
     private static final List<String> DEFERRING = List.of(RuleNames.REFUSAL_RATE_LIMIT,
             RuleNames.RECIPIENTS_PER_MESSAGE, RuleNames.RECIPIENT_RATE_LIMIT, RuleNames.MESSAGE_RATE_LIMIT,
             RuleNames.RATE_LIMIT_UNAVAILABLE);
 
     private static final int MAX_HELO = 255;
+    /** The client name a mail server gives when it has none (Postfix's {@code client_name}). */
+    private static final String UNKNOWN_NAME = "unknown";
     /** The longest authenticated user accepted, as for HELO: SASL sets no limit, so we set one. */
     private static final int MAX_USER = 255;
 
@@ -149,6 +161,7 @@ public final class Rules {
     private final Duration zoneCheckInterval;
     private final @Nullable SenderBinding binding;
     private final @Nullable Limits limits;
+    private final ClientCerts certs;
 
     private final Ending request;
     private final Ending client;
@@ -163,6 +176,8 @@ public final class Rules {
     private final Ending rcptTooLong;
     private final Ending postmaster;
     private final Ending mynetworks;
+    private final Ending tlsCerts;
+    private final Ending clientName;
     private final Ending authenticated;
     private final Ending routing;
     private final Ending unqualified;
@@ -182,8 +197,9 @@ public final class Rules {
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
             Duration zoneCheckInterval, @Nullable LimitSetup limitSetup,
-            @Nullable SenderBinding binding) {
+            @Nullable SenderBinding binding, ClientCerts certs) {
         this.binding = binding;
+        this.certs = certs;
         this.lists = lists;
         this.openLists = lists == null || lists.isEmpty() ? null : lists;
         this.authLists = lists == null ? null : lists.authenticated();
@@ -197,7 +213,8 @@ public final class Rules {
         DEFAULT_REPLIES.forEach((rule, reply) -> {
             SmtpReply r = replies.getOrDefault(rule, reply);
             // both replies of the sender binding are the rule sender_login_mismatch's
-            String name = rule.equals(SENDER_NOT_LOGGED_IN) ? RuleNames.SENDER_LOGIN_MISMATCH : rule;
+            String name = rule.equals(SENDER_NOT_LOGGED_IN) ? RuleNames.SENDER_LOGIN_MISMATCH
+                    : rule.equals(CLIENT_NAME) ? RuleNames.CLIENT_ADDRESS : rule;
             e.put(rule, new Ending(name, ReplyTemplate.compile(rule, r)));
         });
         request = e.get(RuleNames.REQUEST);
@@ -213,6 +230,8 @@ public final class Rules {
         rcptTooLong = e.get(RuleNames.RECIPIENT_TOO_LONG);
         postmaster = e.get(RuleNames.POSTMASTER);
         mynetworks = e.get(RuleNames.MYNETWORKS);
+        tlsCerts = e.get(RuleNames.TLS_CLIENT_CERTS);
+        clientName = e.get(CLIENT_NAME);
         authenticated = e.get(RuleNames.AUTHENTICATED);
         routing = e.get(RuleNames.SENDER_ROUTING);
         unqualified = e.get(RuleNames.UNQUALIFIED_RECIPIENT);
@@ -375,6 +394,19 @@ public final class Rules {
             }
         }
 
+        String name = r.clientName();
+        if (name != null && !name.equalsIgnoreCase(UNKNOWN_NAME)) {
+            // The mail server verified the name, but its PTR record is the client's to write.
+            if (name.length() > MAX_HELO || Text.hasControlOrBrokenText(name)) {
+                return t == null ? clientName : end(t, clientName, "client name '" + Text.escape(name)
+                        + "' holds control characters or is longer than " + MAX_HELO + " characters");
+            }
+            if (t != null) {
+                t.add(new TraceStep(RuleNames.CLIENT_ADDRESS, Outcome.PASS,
+                        "client name " + Text.escape(name) + " (verified by the mail server; never grants relay)"));
+            }
+        }
+
         String user = r.authenticatedUser();
         if (user != null && (user.length() > MAX_USER || Text.hasControlOrBrokenText(user))) {
             return t == null ? authUser : end(t, authUser, "authenticated user '" + Text.escape(user)
@@ -450,6 +482,17 @@ public final class Rules {
                             + Text.escape(trusted.network(NetworkSet.index(network)).text())
                     : "client " + describeClient(r) + " is not in the " + trusted.size() + " trusted networks"));
         }
+
+        if (certs.size() > 0 && (r.tlsCertificateFingerprint() != null || r.tlsPublicKeyFingerprint() != null
+                || r.tlsClientCertificate() != null || t != null)) {
+            Ending granted = certificate(r, t, senderPath, sender, owner);
+            if (granted != null) {
+                return granted;
+            }
+        }
+
+        // DESIGN step 3: a client-table entry whose action is RELAY (check_client_access) grants relay here,
+        // after the certificates and before authentication.
 
         if (isAuthenticated && permitAuthenticated) {
             if (subjects != null) {
@@ -586,6 +629,50 @@ public final class Rules {
             return shown + " (IPv4-mapped, treated as IPv4)";
         }
         return shown;
+    }
+
+    /**
+     * The grant of a listed client certificate ({@code permit_tls_clientcerts}), or null (traced). Apart from
+     * {@link #evaluate}: only requests with a certificate come here.
+     */
+    private @Nullable Ending certificate(RelayRequest r, @Nullable List<TraceStep> t, String senderPath, long sender,
+            @Nullable String owner) {
+        ClientCerts.Match m = certs.match(r.tlsCertificateFingerprint(), r.tlsPublicKeyFingerprint(),
+                r.tlsClientCertificate());
+        if (m != null) {
+            // like a trusted network: the sender binding treats the client as trusted, no DNS list is asked
+            return accepted(t, tlsCerts, t == null ? null : "client certificate's "
+                    + (m.publicKey() ? "public key " : "") + "SHA-256 fingerprint " + m.entry().fingerprint()
+                    + " is listed in relay_clientcerts at " + m.entry().source(), senderPath, sender, owner, true);
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.TLS_CLIENT_CERTS, Outcome.NO_MATCH, describeCertificate(r)));
+        }
+        return null;
+    }
+
+    /** Why the client's certificate granted nothing, for the trace. */
+    private String describeCertificate(RelayRequest r) {
+        String listed = " in relay_clientcerts (" + certs.size() + " fingerprint" + (certs.size() == 1 ? "" : "s")
+                + ")";
+        String cert = r.tlsCertificateFingerprint();
+        String key = r.tlsPublicKeyFingerprint();
+        if (cert != null || key != null) {
+            return "neither the certificate fingerprint " + (cert == null ? "(none)" : "'" + Text.escape(cert) + "'")
+                    + " nor the public key fingerprint " + (key == null ? "(none)" : "'" + Text.escape(key) + "'")
+                    + " is listed" + listed;
+        }
+        java.security.cert.X509Certificate x = r.tlsClientCertificate();
+        if (x == null) {
+            return "client presented no TLS client certificate";
+        }
+        byte[] c = ClientCerts.certificateDigest(x);
+        byte[] k = ClientCerts.publicKeyDigest(x);
+        if (c == null && k == null) {
+            return "client certificate cannot be encoded, so it matches nothing" + listed;
+        }
+        return "neither the certificate's SHA-256 fingerprint " + (c == null ? "(none)" : ClientCerts.format(c))
+                + " nor its public key's " + (k == null ? "(none)" : ClientCerts.format(k)) + " is listed" + listed;
     }
 
     private static String describeRouting(int flags) {
