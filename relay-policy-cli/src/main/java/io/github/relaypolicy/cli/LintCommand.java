@@ -71,6 +71,10 @@ final class LintCommand extends PolicyCommand {
             warnings.add("mydestination entry '" + broad + "' makes every domain under a top-level or public suffix"
                     + " local");
         }
+        if (!file.values("relay_clientcerts").isEmpty() && file.values("permit_tls_clientcerts").isEmpty()) {
+            warnings.add("relay_clientcerts is set but permit_tls_clientcerts is not: the listed certificates grant"
+                    + " nothing (set permit_tls_clientcerts = yes, or = no to keep them off)");
+        }
         if ((!file.values("message_rate_limit").isEmpty() || !file.values("recipients_per_message").isEmpty())
                 && !file.values("recipients_per_message").equals(List.of("none"))) {
             warnings.add("message_rate_limit and recipients_per_message count only requests with a transaction id"

@@ -22,6 +22,7 @@ import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListSubjects;
 import io.github.relaypolicy.core.internal.login.SenderBinding;
+import io.github.relaypolicy.core.internal.tls.ClientCerts;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import java.time.Duration;
 import java.net.InetAddress;
@@ -128,6 +129,13 @@ public final class Rules {
      */
     public static final String SENDER_NOT_LOGGED_IN = RuleNames.SENDER_LOGIN_MISMATCH + ".unauthenticated";
 
+    /**
+     * The reply of {@link RuleNames#CLIENT_ADDRESS} to a verified client name ({@code RelayRequest.clientName()})
+     * with control characters or over 255 characters: a reply of its own, {@code reply.client_address.name}, since
+     * the address itself is fine. The decision's rule is {@code client_address}.
+     */
+    public static final String CLIENT_NAME = RuleNames.CLIENT_ADDRESS + ".name";
+
     private static final SmtpReply OK = SmtpReply.of(250, "2.1.5", "Ok");
     private static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "<{recipient}>: Relay access denied");
 
@@ -139,6 +147,7 @@ public final class Rules {
         m.put(RuleNames.REQUEST, SmtpReply.of(554, "5.5.1", "Error: no request"));
         m.put(RuleNames.CLIENT_ADDRESS,
                 SmtpReply.of(554, "5.7.1", "Client host rejected: invalid client address [{client}]"));
+        m.put(CLIENT_NAME, SmtpReply.of(554, "5.7.1", "Client host rejected: invalid client name"));
         m.put(RuleNames.HELO, SmtpReply.of(501, "5.5.2", "<{helo}>: Helo command rejected: Invalid name"));
         m.put(RuleNames.AUTHENTICATED_USER, SmtpReply.of(554, "5.7.1", "Invalid authenticated user name"));
         m.put(RuleNames.SENDER_MISSING, SmtpReply.of(503, "5.5.1", "Error: need MAIL command"));
@@ -152,6 +161,7 @@ public final class Rules {
                 SmtpReply.of(553, "5.1.3", "Recipient address rejected: local part or domain too long"));
         m.put(RuleNames.POSTMASTER, OK);
         m.put(RuleNames.MYNETWORKS, OK);
+        m.put(RuleNames.TLS_CLIENT_CERTS, OK);
         m.put(RuleNames.AUTHENTICATED, OK);
         m.put(RuleNames.SENDER_ROUTING, RELAY_DENIED);
         m.put(RuleNames.UNQUALIFIED_RECIPIENT, SmtpReply.of(504, "5.5.2",
@@ -176,13 +186,15 @@ public final class Rules {
     }
 
     private static final List<String> ACCEPTING = List.of(RuleNames.POSTMASTER, RuleNames.MYNETWORKS,
-            RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
+            RuleNames.TLS_CLIENT_CERTS, RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
     /** Rules that only ever defer: a used-up limit is a "not now", never a "no". */
     private static final List<String> DEFERRING = List.of(RuleNames.REFUSAL_RATE_LIMIT,
             RuleNames.RECIPIENTS_PER_MESSAGE, RuleNames.RECIPIENT_RATE_LIMIT, RuleNames.MESSAGE_RATE_LIMIT,
             RuleNames.RATE_LIMIT_UNAVAILABLE);
 
     private static final int MAX_HELO = 255;
+    /** The client name a mail server gives when it has none (Postfix's {@code client_name}). */
+    private static final String UNKNOWN_NAME = "unknown";
     /** The longest authenticated user accepted, as for HELO: SASL sets no limit, so we set one. */
     private static final int MAX_USER = 255;
 
@@ -207,6 +219,7 @@ public final class Rules {
     private final String nullAccessKey;
     private final Ending clientTableRelay;
     private final Ending recipientTableRelay;
+    private final ClientCerts certs;
 
     private final Ending request;
     private final Ending client;
@@ -221,6 +234,8 @@ public final class Rules {
     private final Ending rcptTooLong;
     private final Ending postmaster;
     private final Ending mynetworks;
+    private final Ending tlsCerts;
+    private final Ending clientName;
     private final Ending authenticated;
     private final Ending routing;
     private final Ending unqualified;
@@ -240,8 +255,10 @@ public final class Rules {
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
             Duration zoneCheckInterval, @Nullable LimitSetup limitSetup,
-            @Nullable SenderBinding binding, AccessTables access, String delimiters, String nullAccessKey) {
+            @Nullable SenderBinding binding, ClientCerts certs, AccessTables access, String delimiters,
+            String nullAccessKey) {
         this.binding = binding;
+        this.certs = certs;
         this.access = access;
         this.delimiters = delimiters;
         this.nullAccessKey = nullAccessKey;
@@ -281,7 +298,8 @@ public final class Rules {
         DEFAULT_REPLIES.forEach((rule, reply) -> {
             SmtpReply r = replies.getOrDefault(rule, reply);
             // both replies of the sender binding are the rule sender_login_mismatch's
-            String name = rule.equals(SENDER_NOT_LOGGED_IN) ? RuleNames.SENDER_LOGIN_MISMATCH : rule;
+            String name = rule.equals(SENDER_NOT_LOGGED_IN) ? RuleNames.SENDER_LOGIN_MISMATCH
+                    : rule.equals(CLIENT_NAME) ? RuleNames.CLIENT_ADDRESS : rule;
             e.put(rule, new Ending(name, ReplyTemplate.compile(rule, r)));
         });
         request = e.get(RuleNames.REQUEST);
@@ -297,6 +315,8 @@ public final class Rules {
         rcptTooLong = e.get(RuleNames.RECIPIENT_TOO_LONG);
         postmaster = e.get(RuleNames.POSTMASTER);
         mynetworks = e.get(RuleNames.MYNETWORKS);
+        tlsCerts = e.get(RuleNames.TLS_CLIENT_CERTS);
+        clientName = e.get(CLIENT_NAME);
         authenticated = e.get(RuleNames.AUTHENTICATED).listing(Ending.AUTH_LISTS);
         routing = e.get(RuleNames.SENDER_ROUTING);
         unqualified = e.get(RuleNames.UNQUALIFIED_RECIPIENT);
@@ -311,7 +331,7 @@ public final class Rules {
                 e.get(RuleNames.RECIPIENTS_PER_MESSAGE), e.get(RuleNames.REFUSAL_RATE_LIMIT),
                 e.get(RuleNames.RATE_LIMIT_UNAVAILABLE));
         // made now, so that decisions only read them
-        for (Ending accepting : List.of(postmaster, mynetworks, authenticated, local, relay, clientTableRelay,
+        for (Ending accepting : List.of(postmaster, mynetworks, tlsCerts, authenticated, local, relay, clientTableRelay,
                 recipientTableRelay)) {
             accepting.quiet();
         }
@@ -464,6 +484,19 @@ public final class Rules {
             }
         }
 
+        String name = r.clientName();
+        if (name != null && !name.equalsIgnoreCase(UNKNOWN_NAME)) {
+            // The mail server verified the name, but its PTR record is the client's to write.
+            if (name.length() > MAX_HELO || Text.hasControlOrBrokenText(name)) {
+                return t == null ? clientName : end(t, clientName, "client name '" + Text.escape(name)
+                        + "' holds control characters or is longer than " + MAX_HELO + " characters");
+            }
+            if (t != null) {
+                t.add(new TraceStep(RuleNames.CLIENT_ADDRESS, Outcome.PASS,
+                        "client name " + Text.escape(name) + " (verified by the mail server; never grants relay)"));
+            }
+        }
+
         String user = r.authenticatedUser();
         if (user != null && (user.length() > MAX_USER || Text.hasControlOrBrokenText(user))) {
             return t == null ? authUser : end(t, authUser, "authenticated user '" + Text.escape(user)
@@ -538,6 +571,14 @@ public final class Rules {
                     ? "client " + describeClient(r) + " is excluded by "
                             + Text.escape(trusted.network(NetworkSet.index(network)).text())
                     : "client " + describeClient(r) + " is not in the " + trusted.size() + " trusted networks"));
+        }
+
+        if (certs.size() > 0 && (r.tlsCertificateFingerprint() != null || r.tlsPublicKeyFingerprint() != null
+                || r.tlsClientCertificate() != null || t != null)) {
+            Ending granted = certificate(r, t, senderPath, sender, owner, path);
+            if (granted != null) {
+                return granted;
+            }
         }
 
         if (clientRelay) {
@@ -805,6 +846,51 @@ public final class Rules {
             return shown + " (IPv4-mapped, treated as IPv4)";
         }
         return shown;
+    }
+
+    /**
+     * The grant of a listed client certificate ({@code permit_tls_clientcerts}), or null (traced). Apart from
+     * {@link #evaluate}: only requests with a certificate come here.
+     */
+    private @Nullable Ending certificate(RelayRequest r, @Nullable List<TraceStep> t, String senderPath, long sender,
+            @Nullable String owner, long recipient) {
+        ClientCerts.Match m = certs.match(r.tlsCertificateFingerprint(), r.tlsPublicKeyFingerprint(),
+                r.tlsClientCertificate());
+        if (m != null) {
+            // like a trusted network: the sender binding treats the client as trusted, no DNS list is asked
+            return accepted(t, tlsCerts, t == null ? null : "client certificate's "
+                    + (m.publicKey() ? "public key " : "") + "SHA-256 fingerprint " + m.entry().fingerprint()
+                    + " is listed in relay_clientcerts at " + m.entry().source(), senderPath, sender, owner, true, r,
+                    recipient);
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.TLS_CLIENT_CERTS, Outcome.NO_MATCH, describeCertificate(r)));
+        }
+        return null;
+    }
+
+    /** Why the client's certificate granted nothing, for the trace. */
+    private String describeCertificate(RelayRequest r) {
+        String listed = " in relay_clientcerts (" + certs.size() + " fingerprint" + (certs.size() == 1 ? "" : "s")
+                + ")";
+        String cert = r.tlsCertificateFingerprint();
+        String key = r.tlsPublicKeyFingerprint();
+        if (cert != null || key != null) {
+            return "neither the certificate fingerprint " + (cert == null ? "(none)" : "'" + Text.escape(cert) + "'")
+                    + " nor the public key fingerprint " + (key == null ? "(none)" : "'" + Text.escape(key) + "'")
+                    + " is listed" + listed;
+        }
+        java.security.cert.X509Certificate x = r.tlsClientCertificate();
+        if (x == null) {
+            return "client presented no TLS client certificate";
+        }
+        byte[] c = ClientCerts.certificateDigest(x);
+        byte[] k = ClientCerts.publicKeyDigest(x);
+        if (c == null && k == null) {
+            return "client certificate cannot be encoded, so it matches nothing" + listed;
+        }
+        return "neither the certificate's SHA-256 fingerprint " + (c == null ? "(none)" : ClientCerts.format(c))
+                + " nor its public key's " + (k == null ? "(none)" : ClientCerts.format(k)) + " is listed" + listed;
     }
 
     private static String describeRouting(int flags) {

@@ -112,6 +112,18 @@ public final class Keys {
                 (t, s) -> t.builder().permitAuthenticated(Values.bool(s)),
                 (c, max, out) -> Writer.line(out, "permit_authenticated", c.permitAuthenticated() ? "yes" : "no"),
                 "permitauthenticated", "permit_sasl_authenticated");
+        single("relay_clientcerts", "relayClientCerts", "files of SHA-256 fingerprints (Postfix relay_clientcerts"
+                + " format, lines FINGERPRINT [comment]): ./relay-clientcerts", "list of files in Postfix's"
+                + " `relay_clientcerts` format, one `FINGERPRINT [comment]` a line: the SHA-256 fingerprint of a"
+                + " client certificate or of its public key, `AB:CD:...` or without colons; see [Relay by client"
+                + " certificate](#relay-by-client-certificate)", "none", "\n# relay by TLS client certificate",
+                Applier.Target::relayClientCerts, (c, max, out) -> Writer.list(out, "relay_clientcerts",
+                        c.clientCerts().files().stream().map(java.nio.file.Path::toString).toList(),
+                        Integer.MAX_VALUE), "relayclientcerts");
+        single("permit_tls_clientcerts", "permitTlsClientCerts", "yes or no", "`yes` or `no`: a client whose"
+                + " certificate is listed in `relay_clientcerts` may relay anywhere, like a trusted network", "`no`",
+                null, Applier.Target::permitTlsClientCerts, (c, max, out) -> Writer.line(out,
+                        "permit_tls_clientcerts", c.clientCerts().permit() ? "yes" : "no"), "permittlsclientcerts");
         single("sender_login_maps", "senderLoginMaps", "sender login map files (Postfix smtpd_sender_login_maps text"
                 + " format, lines KEY LOGIN[, LOGIN...]): ./sender-logins.map", "list of map files in Postfix's"
                 + " `smtpd_sender_login_maps` text format, one `KEY LOGIN[, LOGIN...]` a line; KEY is `user@domain`"
@@ -167,6 +179,16 @@ public final class Keys {
         list("rhsbl_sites", "rhsbl", "domain lists: zone[=filter][*weight]",
                 "list of DNS block lists of MAIL FROM domains", "none", null, RelayEngine.Builder::rhsbl,
                 sites(ListSpec.Kind.RHSBL), "rhsbl");
+        list("rhsbl_helo_sites", "rhsblHelo", "domain lists: zone[=filter][*weight]",
+                "list of DNS block lists of host names asked with the HELO name (not an address literal or a single"
+                        + " label); rule `reject_rhsbl_helo`; see [HELO and client-name lists](#helo-and-client-name-lists)",
+                "none", null, RelayEngine.Builder::rhsblHelo, sites(ListSpec.Kind.RHSBL_HELO), "rhsblhelo",
+                "reject_rhsbl_helo");
+        list("rhsbl_client_sites", "rhsblClient", "domain lists: zone[=filter][*weight]",
+                "list of DNS block lists of host names asked with the client's verified name"
+                        + " (`RelayRequest.clientName()`); rule `reject_rhsbl_client`", "none", null,
+                RelayEngine.Builder::rhsblClient, sites(ListSpec.Kind.RHSBL_CLIENT), "rhsblclient",
+                "reject_rhsbl_client");
         list("auth_dnsbl_sites", "authDnsbl", "DNS lists: zone[=filter][*weight]",
                 "list of DNS block lists of client addresses asked only for authenticated clients (Spamhaus AuthBL):"
                         + " a score at or above `dnsbl_threshold` refuses their authenticated mail with rule"
