@@ -331,8 +331,8 @@ public final class Rules {
                 e.get(RuleNames.RECIPIENTS_PER_MESSAGE), e.get(RuleNames.REFUSAL_RATE_LIMIT),
                 e.get(RuleNames.RATE_LIMIT_UNAVAILABLE));
         // made now, so that decisions only read them
-        for (Ending accepting : List.of(postmaster, mynetworks, tlsCerts, authenticated, local, relay, clientTableRelay,
-                recipientTableRelay)) {
+        for (Ending accepting : List.of(postmaster, mynetworks, tlsCerts, authenticated, local, relay,
+                clientTableRelay, recipientTableRelay)) {
             accepting.quiet();
         }
     }
