@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.access;
 
+import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.match.SmtpPath;
 import org.jspecify.annotations.Nullable;
@@ -56,6 +57,28 @@ public final class AccessSubject implements IpText.Sink6 {
     public AccessSubject reset(String delimiters, String nullSenderKey) {
         this.delimiters = delimiters;
         this.nullSenderKey = nullSenderKey;
+        return this;
+    }
+
+    /**
+     * Sets everything from a request: the client (its address as given, or as text), its verified name, HELO,
+     * sender and recipient, and the lookup settings. Allocation-free.
+     *
+     * @param r the request
+     * @param senderPath {@code SmtpPath.parse(r.sender())}
+     * @param recipientPath {@code SmtpPath.parse(r.recipient())}
+     * @param delimiters {@code recipient_delimiter}
+     * @param nullAccessKey {@code smtpd_null_access_lookup_key}
+     */
+    public AccessSubject request(RelayRequest r, long senderPath, long recipientPath, String delimiters,
+            String nullAccessKey) {
+        reset(delimiters, nullAccessKey);
+        // the text, also when the address was given as an InetAddress (the builder keeps its text): parsing it
+        // allocates nothing, where InetAddress.getAddress() copies an IPv6 address
+        client(r.client(), r.clientName());
+        helo = r.helo();
+        sender.set(r.sender(), senderPath);
+        recipient.set(r.recipient(), recipientPath);
         return this;
     }
 
@@ -123,9 +146,18 @@ public final class AccessSubject implements IpText.Sink6 {
         return this;
     }
 
-    /** The client text Postfix names in replies: {@code name[address]}. */
+    /**
+     * The client text Postfix names in replies: {@code name[address]}, {@code unknown[address]} without a name, the
+     * address in canonical form (an IPv4-mapped address as IPv4, IPv6 compressed and lower-case).
+     */
     public String clientReplyName() {
-        return clientName + "[" + (clientAddress == null ? "" : clientAddress) + "]";
+        return clientName + "[" + clientAddressText() + "]";
+    }
+
+    /** The client address in the canonical form Postfix shows and matches regexp tables with. */
+    String clientAddressText() {
+        return family == 4 ? IpText.format4(addr4) : family == 6 ? IpText.format6(hi, lo)
+                : clientAddress == null ? "" : clientAddress;
     }
 
     /** The address Postfix names in replies for the sender ({@code ""} for the null sender) or recipient. */

@@ -27,12 +27,14 @@ public abstract class AccessTable {
     }
 
     /**
-     * A table reference split into its format and file.
+     * A table reference split into its type and file.
      *
-     * @param format the file format
+     * @param type the Postfix type prefix as written, lower case ({@code cidr}, {@code hash}, {@code regexp}, ...),
+     *     or empty when there is none
      * @param path the file as written, without the type prefix
+     * @param format how the file is read
      */
-    public record TableRef(Format format, String path) {
+    public record TableRef(String type, String path, Format format) {
     }
 
     private static final Set<String> TEXT_TYPES = Set.of("hash", "texthash", "btree", "lmdb", "cdb");
@@ -83,11 +85,16 @@ public abstract class AccessTable {
     }
 
     /**
-     * What lint should say about the file, each at its file:line:column: entries that never match (a cidr network
+     * What lint should say about the file, each {@code FILE:LINE: message}: entries that never match (a cidr network
      * inside an earlier one, a duplicate key, which postmap also ignores), {@code .domain} keys (never matched with
      * Postfix's default parent_domain_matches_subdomains), all-numerical results (Postfix's OK).
      */
-    public List<PolicyFileException.Problem> warnings() {
+    public List<String> warnings() {
+        return warnings.stream().map(w -> w.file() + ":" + w.line() + ": " + w.message()).toList();
+    }
+
+    /** The {@link #warnings()} with their columns and the text they are about. */
+    public List<PolicyFileException.Problem> warningProblems() {
         return warnings;
     }
 
@@ -118,16 +125,16 @@ public abstract class AccessTable {
             throw new IllegalArgumentException(family.setting() + " '" + Text.escape(written) + "': no file name");
         }
         if (type == null) {
-            return new TableRef(family == Family.CLIENT ? Format.CIDR : Format.TEXT, path);
+            return new TableRef("", path, family == Family.CLIENT ? Format.CIDR : Format.TEXT);
         }
         switch (type) {
             case "regexp":
-                return new TableRef(Format.REGEXP, path);
+                return new TableRef(type, path, Format.REGEXP);
             case "pcre":
-                return new TableRef(Format.PCRE, path);
+                return new TableRef(type, path, Format.PCRE);
             case "cidr":
                 if (family == Family.CLIENT) {
-                    return new TableRef(Format.CIDR, path);
+                    return new TableRef(type, path, Format.CIDR);
                 }
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "%s '%s': a cidr: table matches"
                         + " client addresses only; use it in check_client_access, or write %s as an access(5) text"
@@ -138,7 +145,7 @@ public abstract class AccessTable {
         }
         if (TEXT_TYPES.contains(type)) {
             if (family != Family.CLIENT) {
-                return new TableRef(Format.TEXT, path);
+                return new TableRef(type, path, Format.TEXT);
             }
             throw new IllegalArgumentException(String.format(Locale.ROOT, "check_client_access '%s': a %s: client"
                     + " table is not supported; write the client networks as a cidr: table (cidr_table(5)), or match"

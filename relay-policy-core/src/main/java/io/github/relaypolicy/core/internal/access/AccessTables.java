@@ -26,7 +26,7 @@ public final class AccessTables {
             List<AccessTable> tables = byFamily.computeIfAbsent(f, k -> List.of());
             for (AccessTable t : tables) {
                 all.addAll(t.actions());
-                notes.addAll(t.warnings());
+                notes.addAll(t.warningProblems());
                 none = false;
             }
         }
@@ -103,9 +103,9 @@ public final class AccessTables {
         return actions;
     }
 
-    /** Every table's warnings (see {@link AccessTable#warnings()}). */
-    public List<PolicyFileException.Problem> warnings() {
-        return warnings;
+    /** Every table's warnings, {@code FILE:LINE: message} (see {@link AccessTable#warnings()}). */
+    public List<String> warnings() {
+        return warnings.stream().map(w -> w.file() + ":" + w.line() + ": " + w.message()).toList();
     }
 
     /**

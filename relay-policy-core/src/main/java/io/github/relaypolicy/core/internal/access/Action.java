@@ -112,6 +112,14 @@ public final class Action {
         return type == Type.OK || type == Type.RELAY || type == Type.DISCARD;
     }
 
+    /**
+     * Whether Postfix closes the connection after this refusal: it does after every 421 and 521 reply (smtpd.c), so
+     * a {@code 421 text} or {@code 521 text} entry ends the session there.
+     */
+    public boolean disconnects() {
+        return code == 421 || code == 521;
+    }
+
     /** The SMTP reply code of a refusal (e.g. 554), 0 otherwise. */
     public int code() {
         return code;

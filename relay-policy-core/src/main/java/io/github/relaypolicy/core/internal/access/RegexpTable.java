@@ -63,8 +63,10 @@ final class RegexpTable extends AccessTable {
     public @Nullable Action find(AccessSubject s) {
         switch (family) {
             case CLIENT: {
+                // check_namadr_access: the name (unknown without one), then the address; a name match of any action
+                // stops there
                 Action a = match(s.clientName);
-                return a != null || s.clientAddress == null ? a : match(s.clientAddress);
+                return a != null || s.family == 0 ? a : match(s.clientAddressText());
             }
             case HELO:
                 return s.helo == null ? null : match(s.helo);

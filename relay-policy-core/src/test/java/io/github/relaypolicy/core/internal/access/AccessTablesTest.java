@@ -86,6 +86,23 @@ final class AccessTablesTest {
     }
 
     @Test
+    void a_subject_from_a_request_and_the_names_postfix_shows() {
+        io.github.relaypolicy.RelayRequest r = io.github.relaypolicy.RelayRequest.builder()
+                .client("2001:DB8:0:0::2").clientName("mail6.example").helo("Mail.Example.").sender("<A@B.example>")
+                .recipient("<r+x@c.example>").build();
+        AccessSubject s = AccessSubject.forThread().request(r, SmtpPath.parse(r.sender()),
+                SmtpPath.parse(r.recipient()), "+", "<>");
+        assertThat(s.clientReplyName()).isEqualTo("mail6.example[2001:db8::2]");
+        assertThat(s.helo).isEqualTo("Mail.Example.");
+        assertThat(s.delimiters).isEqualTo("+");
+        assertThat(new AccessSubject().client("::ffff:192.0.2.1", null).clientReplyName())
+                .isEqualTo("unknown[192.0.2.1]");
+        assertThat(Action.parse(Family.CLIENT, "421 closing", "k", "f", 1).disconnects()).isTrue();
+        assertThat(Action.parse(Family.CLIENT, "521 5.7.1 closing", "k", "f", 1).disconnects()).isTrue();
+        assertThat(Action.parse(Family.CLIENT, "REJECT", "k", "f", 1).disconnects()).isFalse();
+    }
+
+    @Test
     void subjects_read_mailboxes_as_smtp_path_parses_them() {
         AccessSubject s = new AccessSubject();
         s.recipient("<@relay.example:user@example.org>", SmtpPath.parse("<@relay.example:user@example.org>"));
