@@ -21,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  * matched by the {@link RegexpEngineProvider} on the class or module path (RE2/J from relay-policy-regexp), never by
  * java.util.regex: the matched text is chosen by the client.
  *
- * <p>What is matched, as Postfix's lookups with the FULL flag: the client's name, then its address (check_namadr_access);
- * the HELO name; the address {@code user@domain} (the null sender: {@code smtpd_null_access_lookup_key}).
+ * <p>What is matched, as Postfix's lookups with the FULL flag: the client's name, then its address
+ * (check_namadr_access); the HELO name; the address {@code user@domain} (the null sender:
+ * {@code smtpd_null_access_lookup_key}).
  *
  * <p>Unlike Postfix, which skips a broken rule with a warning, every broken rule is a load error; and the action word
  * of a result (REJECT, OK, ...) must be written out: {@code $n} may only stand in its text.
@@ -235,10 +236,11 @@ final class RegexpTable extends AccessTable {
                 if (!keyword(t, "IF")) {
                     problems.add(problem(file, line, 0, t, String.format(Locale.ROOT, "%s table: '%s' is not a"
                             + " rule (expected /pattern/flags RESULT, if /pattern/flags or endif)", kind,
-                            Text.escape(t))));
+                            esc(t))));
                     continue;
                 }
                 isIf = true;
+                open.add(line.first()); // also when the rule turns out broken: its endif is not "without if"
                 p = 2;
                 while (p < n && LogicalLines.isSpace(t.charAt(p))) {
                     p++;
@@ -250,7 +252,7 @@ final class RegexpTable extends AccessTable {
                     noEngine = true;
                     problems.add(problem(file, line, 0, "", String.format(Locale.ROOT, "%s table '%s' needs a"
                             + " linear-time pattern engine: add %s (RE2/J) to the class path or module path;"
-                            + " java.util.regex is never used for table patterns", kind, Text.escape(reference),
+                            + " java.util.regex is never used for table patterns", kind, esc(reference),
                             ARTIFACT)));
                 }
             }
@@ -283,7 +285,6 @@ final class RegexpTable extends AccessTable {
                 }
                 CompiledRegexp re = compileAt(engine, file, line, first, kind, problems);
                 if (re != null) {
-                    open.add(rules.size());
                     rules.add(new Rule(IF, re, first.match, null, true, null, null, 0, null, keyText,
                             line.first()));
                 }
@@ -303,11 +304,11 @@ final class RegexpTable extends AccessTable {
                 }
                 int[] ref = reference(result, i);
                 if (ref[0] == -2) {
-                    bad = "bad replacement syntax at '" + Text.escape(result.substring(i)) + "'";
+                    bad = "bad replacement syntax at '" + esc(result.substring(i)) + "'";
                 } else if (ref[0] == -1) {
-                    bad = "non-numeric replacement index in '" + Text.escape(result.substring(i, ref[1])) + "'";
+                    bad = "non-numeric replacement index in '" + esc(result.substring(i, ref[1])) + "'";
                 } else if (ref[0] < 1) {
-                    bad = "out-of-range replacement index in '" + Text.escape(result.substring(i, ref[1])) + "'";
+                    bad = "out-of-range replacement index in '" + esc(result.substring(i, ref[1])) + "'";
                 } else {
                     maxSub = Math.max(maxSub, ref[0]);
                     i = ref[1] - 1;
@@ -317,13 +318,13 @@ final class RegexpTable extends AccessTable {
             }
             if (bad != null) {
                 problems.add(problem(file, line, p, result, String.format(Locale.ROOT, "%s table rule %s: %s",
-                        kind, Text.escape(keyText), bad)));
+                        kind, esc(keyText), bad)));
                 continue;
             }
             if (maxSub > 0 && !first.match) {
                 problems.add(problem(file, line, p, result, String.format(Locale.ROOT, "%s table rule %s: $number"
                         + " in the result of a negative match ('!'), which has no groups", kind,
-                        Text.escape(keyText))));
+                        esc(keyText))));
                 continue;
             }
             Action action = null;
@@ -348,7 +349,7 @@ final class RegexpTable extends AccessTable {
                 }
             } catch (IllegalArgumentException e) {
                 problems.add(problem(file, line, p, result, String.format(Locale.ROOT, "%s table rule %s: %s",
-                        kind, Text.escape(keyText), e.getMessage())));
+                        kind, esc(keyText), e.getMessage())));
                 continue;
             }
             CompiledRegexp re = compileAt(engine, file, line, first, kind, problems);
@@ -358,7 +359,7 @@ final class RegexpTable extends AccessTable {
             }
             if (maxSub > re.groupCount()) {
                 problems.add(problem(file, line, p, result, String.format(Locale.ROOT, "%s table rule %s: out of"
-                        + " range replacement index \"%d\": the pattern has %d groups", kind, Text.escape(keyText),
+                        + " range replacement index \"%d\": the pattern has %d groups", kind, esc(keyText),
                         maxSub, re.groupCount())));
                 continue;
             }
@@ -366,15 +367,15 @@ final class RegexpTable extends AccessTable {
                 actions.add(action);
                 if (action.numeric()) {
                     warnings.add(problem(file, line, p, result, String.format(Locale.ROOT, "%s table rule %s: the"
-                            + " all-numerical result '%s' means OK to Postfix", kind, Text.escape(keyText),
-                            Text.escape(result))));
+                            + " all-numerical result '%s' means OK to Postfix", kind, esc(keyText),
+                            esc(result))));
                 }
             }
             rules.add(new Rule(MATCH, re, first.match, re2, second == null || second.match, action,
                     action == null ? result : null, maxSub, dunno, keyText, line.first()));
         }
-        for (int i : open) {
-            problems.add(new PolicyFileException.Problem(file, rules.get(i).line(), 1, "if",
+        for (int n : open) {
+            problems.add(new PolicyFileException.Problem(file, n, 1, "if",
                     kind + " table 'if' without a matching 'endif'"));
         }
         Rule[] all = rules.toArray(new Rule[0]);
@@ -428,10 +429,27 @@ final class RegexpTable extends AccessTable {
         }
         if (k >= n || t.charAt(k) != delimiter) {
             problems.add(problem(file, line, p, t.substring(p), String.format(Locale.ROOT, "%s table: no closing"
-                    + " delimiter \"%c\" of the pattern %s", kind, delimiter, Text.escape(t.substring(p)))));
+                    + " delimiter \"%c\" of the pattern %s", kind, delimiter, esc(t.substring(p)))));
             return null;
         }
         String text = t.substring(start, k);
+        if (format == Format.REGEXP) {
+            // GNU regcomp's word operators: RE2 reads \< and \> as the characters < and >, which would silently
+            // change what the rule matches
+            for (int i = 0; i + 1 < text.length(); i++) {
+                if (text.charAt(i) == '\\') {
+                    char e = text.charAt(i + 1);
+                    if (e == '<' || e == '>' || e == '`' || e == '\'') {
+                        problems.add(problem(file, line, start + i, text, String.format(Locale.ROOT,
+                                "regexp table pattern /%s/: the GNU operator \\%c is not supported by the"
+                                        + " linear-time engine; use \\b for a word boundary, ^ and $ for the ends",
+                                esc(text), e)));
+                        return null;
+                    }
+                    i++;
+                }
+            }
+        }
         k++;
         int flags;
         if (format == Format.REGEXP) {
@@ -490,7 +508,7 @@ final class RegexpTable extends AccessTable {
             }
             if (why != null) {
                 problems.add(problem(file, line, k, String.valueOf(f), String.format(Locale.ROOT,
-                        "%s table pattern %s: %s \"%c\"", kind, Text.escape(t.substring(p, k + 1)), why, f)));
+                        "%s table pattern %s: %s \"%c\"", kind, esc(t.substring(p, k + 1)), why, f)));
                 return null;
             }
             k++;
@@ -505,10 +523,15 @@ final class RegexpTable extends AccessTable {
         } catch (RegexpSyntaxException e) {
             int at = pattern.start + Math.max(0, Math.min(e.index(), pattern.text.length()));
             problems.add(problem(file, line, at, pattern.text, String.format(Locale.ROOT,
-                    "%s table pattern /%s/: %s (%s)", kind, Text.escape(pattern.text), e.description(),
+                    "%s table pattern /%s/: %s (%s)", kind, esc(pattern.text), e.description(),
                     engine.name())));
             return null;
         }
+    }
+
+    /** Patterns are echoed with their backslashes as written; only control characters are escaped. */
+    private static String esc(String s) {
+        return Text.escapeControls(s);
     }
 
     /** Postfix's keyword test: the word, any case, not followed by a letter or digit. */
