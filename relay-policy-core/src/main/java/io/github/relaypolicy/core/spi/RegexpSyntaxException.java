@@ -10,7 +10,9 @@ public final class RegexpSyntaxException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    /** Where in the pattern the problem is, or -1. */
     private final int index;
+    /** What is wrong, without the index. */
     private final String description;
 
     /**
