@@ -242,7 +242,8 @@ final class AccessTablesEngineTest {
     @Test
     void a_broken_table_keeps_the_old_rules_and_names_file_line_and_column() throws IOException {
         Path table = write("rcpts", "closed@example.org REJECT\n");
-        try (RelayEngine engine = engine("check_recipient_access = rcpts\n")) {
+        Path conf = write("relay.conf", "mydestination = example.org\ncheck_recipient_access = rcpts\n");
+        try (RelayEngine engine = RelayEngine.fromFile(conf, java.time.Duration.ofHours(1))) {
             TestFiles.change(table, "closed@example.org REJECT\nopen@example.org permit_mynetworks\n");
             assertThatThrownBy(engine::reloadFileNow).isInstanceOf(PolicyFileException.class)
                     .hasMessageContaining("rcpts:2:").hasMessageContaining("permit_mynetworks");
