@@ -6,6 +6,7 @@ import com.google.re2j.PatternSyntaxException;
 import io.github.relaypolicy.core.spi.CompiledRegexp;
 import io.github.relaypolicy.core.spi.RegexpEngineProvider;
 import io.github.relaypolicy.core.spi.RegexpSyntaxException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link RegexpEngineProvider} with RE2/J: no backtracking, so a pattern such as {@code ^(a+)+$} answers in time
@@ -51,11 +52,13 @@ public final class Re2jEngineProvider implements RegexpEngineProvider {
         if ((flags & ANCHORED) != 0) {
             prefix += "\\A(?:";
         }
+        boolean caseInsensitive = (flags & CASE_INSENSITIVE) != 0;
+        String[] literal = RequiredLiteral.all(pattern, caseInsensitive);
         if (prefix.isEmpty()) {
-            return new Re2jRegexp(plain);
+            return new Re2jRegexp(plain, literal, caseInsensitive);
         }
         String wrapped = prefix + pattern + ((flags & ANCHORED) != 0 ? ")" : "");
-        return new Re2jRegexp(compileOrThrow(wrapped, pattern, re2Flags, prefix.length()));
+        return new Re2jRegexp(compileOrThrow(wrapped, pattern, re2Flags, prefix.length()), literal, caseInsensitive);
     }
 
     private static Pattern compileOrThrow(String regex, String written, int flags, int shift)
@@ -77,15 +80,35 @@ public final class Re2jEngineProvider implements RegexpEngineProvider {
         }
     }
 
-    /** A compiled RE2/J pattern; RE2/J's Pattern is thread-safe, each find uses its own Matcher. */
+    /**
+     * A compiled RE2/J pattern; RE2/J's Pattern is thread-safe, each find uses its own Matcher. A text without the
+     * pattern's {@link RequiredLiteral}s is answered without running RE2/J.
+     */
     private static final class Re2jRegexp implements CompiledRegexp {
 
         private final Pattern pattern;
         private final int groups;
+        private final String @Nullable [] literals;
+        private final boolean caseInsensitive;
 
-        Re2jRegexp(Pattern pattern) {
+        Re2jRegexp(Pattern pattern, String @Nullable [] literals, boolean caseInsensitive) {
             this.pattern = pattern;
             this.groups = pattern.groupCount();
+            this.literals = literals;
+            this.caseInsensitive = caseInsensitive;
+        }
+
+        /** Whether the text may match: false when it lacks a literal every match contains. */
+        boolean mayMatch(CharSequence input) {
+            String[] ls = literals;
+            if (ls != null) {
+                for (String l : ls) {
+                    if (!RequiredLiteral.mayContain(input, l, caseInsensitive)) {
+                        return false;
+                    }
+                }
+            }
+            return true;
         }
 
         @Override
@@ -95,11 +118,14 @@ public final class Re2jEngineProvider implements RegexpEngineProvider {
 
         @Override
         public boolean find(CharSequence input) {
-            return pattern.matcher(input).find();
+            return mayMatch(input) && pattern.matcher(input).find();
         }
 
         @Override
         public boolean find(CharSequence input, int[] out) {
+            if (!mayMatch(input)) {
+                return false;
+            }
             Matcher m = pattern.matcher(input);
             if (!m.find()) {
                 return false;

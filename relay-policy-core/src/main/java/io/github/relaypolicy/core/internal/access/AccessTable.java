@@ -175,7 +175,8 @@ public abstract class AccessTable {
             bytes = TextFiles.read(file);
         } catch (IOException e) {
             throw new AccessTableException(List.of(new PolicyFileException.Problem(file, 0, 0, "",
-                    family.setting() + " table cannot be read: " + TextFiles.why(e))));
+                    family.setting() + " table '" + Text.escape(file.toString()) + "' cannot be read: "
+                            + TextFiles.why(e))));
         }
         List<String> physical = TextFiles.utf8Lines(file, bytes, problems);
         List<Integer> orphans = new ArrayList<>();

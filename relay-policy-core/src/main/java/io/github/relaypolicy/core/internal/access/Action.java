@@ -44,8 +44,6 @@ public final class Action {
     public static final int REJECT_CODE = 554;
     /** Postfix's default {@code access_map_defer_code}. */
     public static final int DEFER_CODE = 450;
-    /** Postfix truncates a reply to this many characters. */
-    private static final int MAX_REPLY = 510;
 
     private final Type type;
     private final Family family;
@@ -175,7 +173,8 @@ public final class Action {
 
     /**
      * The whole reply line of a refusal as Postfix sends it: {@code 554 5.7.1 <name>: Client host rejected: Access
-     * denied}, control characters replaced by spaces and cut at 510 characters as Postfix does.
+     * denied}, control characters replaced by spaces. Not cut: Postfix 3.7 sends a long text whole (its cut at 510
+     * characters does not take effect), so a length limit is the caller's choice.
      *
      * @param replyName what Postfix names in the reply: {@code name[address]} of the client, the HELO name, the
      *     sender or recipient address (empty for the null sender)
@@ -183,16 +182,22 @@ public final class Action {
     public String reply(String replyName) {
         StringBuilder sb = new StringBuilder(32 + replyName.length() + text.length());
         sb.append(code).append(' ').append(dsn).append(" <").append(replyName).append(">: ").append(text);
-        if (sb.length() > MAX_REPLY) {
-            sb.setLength(MAX_REPLY);
-        }
-        for (int i = 0; i < sb.length(); i++) {
-            char c = sb.charAt(i);
+        return printable(sb.toString());
+    }
+
+    /** Postfix's printable(s, ' '): control characters (C0, DEL, C1) become spaces; UTF-8 text passes. */
+    static String printable(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                if (sb == null) {
+                    sb = new StringBuilder(s);
+                }
                 sb.setCharAt(i, ' ');
             }
         }
-        return sb.toString();
+        return sb == null ? s : sb.toString();
     }
 
     @Override
@@ -313,7 +318,8 @@ public final class Action {
         while (t < arg.length() && LogicalLines.isSpace(arg.charAt(t))) {
             t++;
         }
-        String text = arg.substring(t);
+        // Postfix's printable(): a TAB or other control character in the text goes out as a space
+        String text = printable(arg.substring(t));
         dsn = fixDsn(dsn, family);
         // smtpd_check_reject: "SMTP has the higher precedence", the DSN's class follows the reply code
         dsn = (char) ('0' + code / 100) + dsn.substring(1);

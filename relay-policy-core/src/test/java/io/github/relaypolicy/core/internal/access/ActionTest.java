@@ -139,10 +139,14 @@ final class ActionTest {
     }
 
     @Test
-    void a_reply_is_cut_at_510_characters_and_has_no_control_characters() {
+    void a_long_reply_is_sent_whole_and_control_characters_become_spaces_as_postfix_3_7_does() {
         Action a = parse(Family.RECIPIENT, "REJECT " + "x".repeat(600));
-        assertThat(a.reply("r@example.org")).hasSize(510).startsWith("554 5.7.1 <r@example.org>: Recipient");
+        assertThat(a.reply("r@example.org")).hasSize(655).startsWith("554 5.7.1 <r@example.org>: Recipient");
         assertThat(parse(Family.HELO, "REJECT bad").reply("a\u0007b")).isEqualTo(
                 "554 5.7.1 <a b>: Helo command rejected: bad");
+        Action tabs = parse(Family.CLIENT, "REJECT policy 28\twith\ttabs");
+        assertThat(tabs.text()).isEqualTo("Client host rejected: policy 28 with tabs");
+        assertThat(parse(Family.HELO, "REJECT b\u00fccher").reply("mail.b\u00fccher.test"))
+                .isEqualTo("554 5.7.1 <mail.b\u00fccher.test>: Helo command rejected: b\u00fccher");
     }
 }

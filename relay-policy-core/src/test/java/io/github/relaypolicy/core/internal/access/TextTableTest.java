@@ -239,7 +239,7 @@ final class TextTableTest {
                 "check_helo_access 'hash:': no file name");
         Path missing = dir.resolve("missing");
         assertThatThrownBy(() -> AccessTable.load(Family.HELO, missing.toString(), missing))
-                .hasMessage(missing + ": check_helo_access table cannot be read: no such file");
+                .hasMessage(missing + ": check_helo_access table '" + missing + "' cannot be read: no such file");
     }
 
     @Test
