@@ -89,6 +89,17 @@ final class AccessTablesEngineTest {
     }
 
     @Test
+    void an_ipv6_client_is_shown_in_its_canonical_form() throws IOException {
+        write("clients.cidr", "2001:db8::/32 REJECT no thanks\n");
+        try (RelayEngine engine = engine("check_client_access = clients.cidr\n")) {
+            Decision d = decide(engine, "2001:0DB8:0004:4A4F:0000:0000:00BF:3E43", "h.example", "<a@b.example>",
+                    "<bob@example.org>");
+            assertThat(d.reply().toString())
+                    .isEqualTo("554 5.7.1 <unknown[2001:db8:4:4a4f::bf:3e43]>: Client host rejected: no thanks");
+        }
+    }
+
+    @Test
     void relay_in_a_recipient_table_makes_the_address_relayable_but_routing_tricks_stay_refused() throws IOException {
         write("rcpt", "partner.example RELAY\n");
         try (RelayEngine engine = engine("check_recipient_access = rcpt\n")) {
@@ -119,6 +130,9 @@ final class AccessTablesEngineTest {
                     .helo("h.example").sender("<a@b.example>").recipient("<bob@example.org>").build());
             assertThat(named.reply().toString())
                     .isEqualTo("554 5.7.1 <mx.b.example[192.0.2.7]>: Client host rejected: Access denied");
+            Decision mapped = decide(engine, "::FFFF:192.0.2.9", "h.example", "<a@b.example>", "<bob@example.org>");
+            assertThat(mapped.reply().toString()).as("the address as Postfix shows it")
+                    .isEqualTo("554 5.7.1 <unknown[192.0.2.9]>: Client host rejected: Access denied");
             Decision postmaster = decide(engine, "192.0.2.7", "h.example", "<a@b.example>", "<Postmaster>");
             assertThat(postmaster.verdict()).as("bare Postmaster is accepted before the tables")
                     .isEqualTo(Verdict.ACCEPT);

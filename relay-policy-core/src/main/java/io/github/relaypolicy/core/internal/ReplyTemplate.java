@@ -21,7 +21,7 @@ public final class ReplyTemplate {
     private static final List<String> LIST_PLACEHOLDERS = List.of("client", "domain", "zone", "txt");
     /** An access table's reply also names the client's verified host name ({@code unknown} without one). */
     private static final List<String> TABLE_PLACEHOLDERS = List.of("recipient", "sender", "client", "helo", "user",
-            "client_name");
+            "client_name", "client_address");
 
     /** The longest reply line, reply code and CRLF included (RFC 5321 section 4.5.3.1.5). */
     public static final int MAX_LINE_OCTETS = 512;
@@ -308,14 +308,45 @@ public final class ReplyTemplate {
             case 4:
                 value = request.authenticatedUser();
                 break;
-            default:
+            case 5:
                 value = request.clientName();
                 if (value == null || value.isBlank()) {
                     value = "unknown";
                 }
                 break;
+            default:
+                value = canonicalClient(request);
+                break;
         }
         return value == null ? "" : Text.escape(value);
+    }
+
+    /**
+     * The client address as Postfix shows it: IPv6 in its RFC 5952 form, an IPv4-mapped address as IPv4, any
+     * other text as given.
+     */
+    static @Nullable String canonicalClient(RelayRequest request) {
+        String text = request.clientAddress() != null ? request.clientAddress().getHostAddress() : request.client();
+        if (text == null) {
+            return null;
+        }
+        long v4 = io.github.relaypolicy.core.internal.match.IpText.parse4(text, 0, text.length());
+        if (v4 >= 0) {
+            return io.github.relaypolicy.core.internal.match.IpText.format4(v4);
+        }
+        long[] parsed = new long[2];
+        int ok = io.github.relaypolicy.core.internal.match.IpText.parse6(text, 0, text.length(), (hi, lo) -> {
+            parsed[0] = hi;
+            parsed[1] = lo;
+            return 0;
+        });
+        if (ok == io.github.relaypolicy.core.internal.match.IpText.INVALID) {
+            return text;
+        }
+        if (parsed[0] == 0 && (parsed[1] >>> 32) == 0xffffL) {
+            return io.github.relaypolicy.core.internal.match.IpText.format4(parsed[1] & 0xffffffffL);
+        }
+        return io.github.relaypolicy.core.internal.match.IpText.format6(parsed[0], parsed[1]);
     }
 
     /** The path without surrounding blanks and one pair of angle brackets, as Postfix echoes it. */

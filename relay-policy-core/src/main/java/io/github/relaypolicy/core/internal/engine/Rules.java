@@ -813,7 +813,7 @@ public final class Rules {
     /** The ending of a refusing entry: Postfix's reply, {@code <name>: Class rejected: text}. */
     private static Ending refusal(Action a) {
         String head = switch (a.family()) {
-            case CLIENT -> "<{client_name}[{client}]>: ";
+            case CLIENT -> "<{client_name}[{client_address}]>: ";
             case HELO -> "<{helo}>: ";
             case SENDER -> "<{sender}>: ";
             case RECIPIENT -> "<{recipient}>: ";
