@@ -81,6 +81,21 @@ final class LintCommand extends PolicyCommand {
                     + " (RelayRequest.builder().transactionId(...); a Postfix policy request's instance): a mail"
                     + " server that passes none is not limited by them");
         }
+        warnings.addAll(file.accessWarnings());
+        for (PolicyFile.AccessEntry e : file.accessEntries()) {
+            if (e.setting().equals("check_client_access") && e.action().equals("RELAY") && TrustedSpace.isNetwork(e.key())
+                    && TrustedSpace.broad(e.key())) {
+                warnings.add("check_client_access " + e.file() + ":" + e.line() + ": RELAY entry " + Text.printable(
+                        e.key(), 100) + " grants more than any one network holds: every client in it may relay"
+                        + " anywhere");
+            }
+            if (e.setting().equals("check_recipient_access") && e.action().equals("RELAY") && e.key().indexOf('@') < 0
+                    && !AuditCommand.broadPatterns(List.of("." + e.key())).isEmpty()) {
+                warnings.add("check_recipient_access " + e.file() + ":" + e.line() + ": RELAY entry '"
+                        + Text.printable(e.key(), 100) + "' covers every domain under a top-level or public suffix:"
+                        + " anyone may relay to them");
+            }
+        }
         return warnings;
     }
 }

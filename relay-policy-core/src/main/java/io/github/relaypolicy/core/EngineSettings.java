@@ -172,6 +172,105 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
     }
 
     /**
+     * Reads client access tables, Postfix's {@code check_client_access} in {@code cidr_table(5)} format: one
+     * {@code NETWORK ACTION [text]} a line, IPv4 and IPv6, the first matching line of a file wins. A table written
+     * {@code regexp:FILE} or {@code pcre:FILE} is a {@code regexp_table(5)}/{@code pcre_table(5)} file matched
+     * against the client's verified name, then its address (it needs the {@code relay-policy-regexp} module).
+     *
+     * <p>The actions are those of Postfix's {@code access(5)}: {@code REJECT [text]}, {@code DEFER [text]},
+     * {@code 4NN text}, {@code 5NN text} refuse with Postfix's reply ({@code 554 5.7.1 <name[address]>: Client host
+     * rejected: Access denied}); {@code OK} ends the table checks and skips the DNS lists but never grants relay;
+     * {@code RELAY} (relay-policy's own) grants relay like {@code mynetworks}; {@code DUNNO} goes on;
+     * {@code WARN text} is a trace step; {@code DISCARD}, {@code HOLD}, {@code FILTER}, {@code REDIRECT},
+     * {@code PREPEND} are {@link io.github.relaypolicy.Decision#hostActions() host actions}. Any other action is an
+     * error. Tables are checked after the relay rules (a refused relay stays refused) and before rate limits and DNS
+     * lists, in the order client, HELO, sender, recipient, each family's files in the order given.
+     *
+     * <p>The files are read now, every line checked: an engine built from this builder keeps what they held. An
+     * engine made by {@link RelayEngine#fromFile} reads them again, with the policy file, whenever one changes.
+     * Adds to the tables given before.
+     *
+     * @param tables the table files, optionally prefixed {@code cidr:}, {@code regexp:} or {@code pcre:}
+     * @return this builder
+     * @throws IllegalArgumentException naming every bad line as {@code file:line:column}, a file that cannot be
+     *     read, or a table type this family cannot read; the builder is left as it was
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder checkClientAccess(String... tables) {
+        config.accessTables(io.github.relaypolicy.core.internal.access.Family.CLIENT, "checkClientAccess",
+                Arrays.asList(tables));
+        return self();
+    }
+
+    /**
+     * Reads HELO access tables, Postfix's {@code check_helo_access}: the {@code access(5)} text format (the source
+     * that {@code postmap} compiles; {@code hash:}, {@code texthash:} and the other indexed types name the same text
+     * file), or {@code regexp:}/{@code pcre:} tables. A HELO name is looked up whole, then by its parent domains
+     * ({@code example.com} matches {@code mx.example.com}: Postfix's default {@code parent_domain_matches_subdomains});
+     * keys are case-insensitive and internationalized names match in either form. Actions and order as
+     * {@link #checkClientAccess}; {@code RELAY} is not allowed here. The reply names the class {@code Helo command}.
+     *
+     * @param tables the table files
+     * @return this builder
+     * @throws IllegalArgumentException as {@link #checkClientAccess}
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder checkHeloAccess(String... tables) {
+        config.accessTables(io.github.relaypolicy.core.internal.access.Family.HELO, "checkHeloAccess",
+                Arrays.asList(tables));
+        return self();
+    }
+
+    /**
+     * Reads sender access tables, Postfix's {@code check_sender_access}: {@code access(5)} text or
+     * {@code regexp:}/{@code pcre:} tables. The MAIL FROM address is looked up as {@code access(5)} says:
+     * {@code user+ext@domain} (with {@link #recipientDelimiter}), {@code user@domain}, {@code domain} and its parent
+     * domains, {@code user+ext@}, {@code user@}; the null sender as {@link #smtpdNullAccessLookupKey} ({@code <>}).
+     * Actions and order as {@link #checkClientAccess}; {@code RELAY} is not allowed here.
+     *
+     * @param tables the table files
+     * @return this builder
+     * @throws IllegalArgumentException as {@link #checkClientAccess}
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder checkSenderAccess(String... tables) {
+        config.accessTables(io.github.relaypolicy.core.internal.access.Family.SENDER, "checkSenderAccess",
+                Arrays.asList(tables));
+        return self();
+    }
+
+    /**
+     * Reads recipient access tables, Postfix's {@code check_recipient_access}, looked up as
+     * {@link #checkSenderAccess} looks up the sender. {@code RELAY} makes the recipient relayable from any client,
+     * like {@link #relayDomains} (routing tricks stay refused, DNS lists still apply). Actions and order as
+     * {@link #checkClientAccess}.
+     *
+     * @param tables the table files
+     * @return this builder
+     * @throws IllegalArgumentException as {@link #checkClientAccess}
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder checkRecipientAccess(String... tables) {
+        config.accessTables(io.github.relaypolicy.core.internal.access.Family.RECIPIENT, "checkRecipientAccess",
+                Arrays.asList(tables));
+        return self();
+    }
+
+    /**
+     * The key a null sender ({@code MAIL FROM:<>}) is looked up with in sender access tables, Postfix's
+     * {@code smtpd_null_access_lookup_key}. Default {@code <>}.
+     *
+     * @param key one word, e.g. {@code <>} or {@code MAILER-DAEMON}
+     * @return this builder
+     * @throws IllegalArgumentException if the key is empty or holds whitespace or control characters
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder smtpdNullAccessLookupKey(String key) {
+        config.nullAccessKey(key);
+        return self();
+    }
+
+    /**
      * Binds one address, or every address of a domain, to the logins that may use it: one line of a sender login
      * map given without a file; see {@link #senderLoginMaps}.
      *

@@ -20,6 +20,10 @@ import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.ZoneNames;
+import io.github.relaypolicy.core.internal.access.AccessTable;
+import io.github.relaypolicy.core.internal.access.AccessTableException;
+import io.github.relaypolicy.core.internal.access.AccessTables;
+import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.core.internal.login.LoginMaps;
 import io.github.relaypolicy.core.internal.tls.ClientCertSettings;
 import io.github.relaypolicy.core.internal.tls.ClientCerts;
@@ -101,6 +105,9 @@ public final class ConfigBuilder {
     private final Map<String, LoginMaps.Entry> senderLoginKeys; // normal form -> entry, for duplicates
     private @Nullable SenderLoginMismatch senderLoginMismatch; // null: the default
     private String recipientDelimiter = "";
+    // access tables, each file read when given, in the order given per family
+    private final Map<Family, List<AccessTable>> accessTables;
+    private String nullAccessKey = "<>";
     private final List<Path> clientCertFiles;
     private final List<ClientCerts.Entry> clientCerts;
     private final Map<String, ClientCerts.Entry> clientCertKeys; // digest -> entry, for duplicates
@@ -137,6 +144,7 @@ public final class ConfigBuilder {
         senderLoginFiles = new ArrayList<>();
         senderLogins = new ArrayList<>();
         senderLoginKeys = new java.util.HashMap<>();
+        accessTables = new java.util.EnumMap<>(Family.class);
         clientCertFiles = new ArrayList<>();
         clientCerts = new ArrayList<>();
         clientCertKeys = new java.util.HashMap<>();
@@ -183,6 +191,9 @@ public final class ConfigBuilder {
         senderLoginKeys = new java.util.HashMap<>(o.senderLoginKeys);
         senderLoginMismatch = o.senderLoginMismatch;
         recipientDelimiter = o.recipientDelimiter;
+        accessTables = new java.util.EnumMap<>(Family.class);
+        o.accessTables.forEach((f, l) -> accessTables.put(f, new ArrayList<>(l)));
+        nullAccessKey = o.nullAccessKey;
         clientCertFiles = new ArrayList<>(o.clientCertFiles);
         clientCerts = new ArrayList<>(o.clientCerts);
         clientCertKeys = new java.util.HashMap<>(o.clientCertKeys);
@@ -288,7 +299,61 @@ public final class ConfigBuilder {
                 ordered(zoneFailures), ordered(zoneReplies), ordered(zoneNames), ttlFloor, ttlCeiling, cacheSize,
                 ordered(localZones), zoneCheckInterval, zoneMaxSize, executor, time, limitConfig(),
                 new SenderLoginSettings(senderLoginFiles, senderLogins, senderLoginMismatch, recipientDelimiter),
-                new ClientCertSettings(clientCertFiles, clientCerts, permitTlsClientCerts));
+                new ClientCertSettings(clientCertFiles, clientCerts, permitTlsClientCerts),
+                accessTables(), nullAccessKey);
+    }
+
+    private AccessTables accessTables() {
+        Map<Family, List<AccessTable>> copy = new java.util.EnumMap<>(Family.class);
+        accessTables.forEach((f, l) -> copy.put(f, List.copyOf(l)));
+        return copy.values().stream().allMatch(List::isEmpty) ? AccessTables.empty() : AccessTables.of(copy);
+    }
+
+    /**
+     * Reads access tables of one family, each at once (a file that cannot be read or holds a bad line throws,
+     * naming it, and nothing is added).
+     *
+     * @param setting the builder method, for messages
+     * @param references the tables as written: a path, optionally with a Postfix type ({@code regexp:/etc/x})
+     * @throws AccessTableException with every problem, each at its file, line and column
+     * @throws IllegalArgumentException for a reference of a type this family does not read
+     */
+    public void accessTables(Family family, String setting, Collection<String> references) {
+        Objects.requireNonNull(references, setting);
+        List<AccessTable> read = new ArrayList<>();
+        List<io.github.relaypolicy.core.PolicyFileException.Problem> problems = new ArrayList<>();
+        for (String reference : references) {
+            Objects.requireNonNull(reference, setting + " table");
+            checkEntryText(setting, reference);
+            AccessTable.TableRef ref;
+            try {
+                ref = AccessTable.parseReference(family, reference.strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + " " + e.getMessage(), e);
+            }
+            try {
+                read.add(AccessTable.load(family, reference.strip(), Path.of(ref.path())));
+            } catch (AccessTableException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new AccessTableException(problems);
+        }
+        accessTables.computeIfAbsent(family, f -> new ArrayList<>()).addAll(read);
+    }
+
+    /** The key a null sender ({@code <>}) is looked up with in sender access tables. */
+    public void nullAccessKey(String key) {
+        Objects.requireNonNull(key, "smtpdNullAccessLookupKey");
+        String k = key.strip();
+        if (k.isEmpty() || Text.hasControlOrBrokenText(k) || k.chars().anyMatch(Character::isWhitespace)
+                || k.length() > 255) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "smtpdNullAccessLookupKey '%s': expected"
+                    + " one word of at most 255 characters without whitespace or control characters, e.g. <>",
+                    Text.escape(key)));
+        }
+        this.nullAccessKey = k;
     }
 
     private LimitConfig limitConfig() {

@@ -88,6 +88,11 @@ public final class EngineDecision implements Decision {
     }
 
     @Override
+    public List<io.github.relaypolicy.HostAction> hostActions() {
+        return verdict() == Verdict.ACCEPT ? ending.hostActions() : List.of();
+    }
+
+    @Override
     public String rule() {
         if (limited != null) {
             return limited.rule();

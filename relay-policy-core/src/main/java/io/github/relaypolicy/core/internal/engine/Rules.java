@@ -7,7 +7,13 @@ import io.github.relaypolicy.core.internal.match.DomainNames;
 import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.match.NetworkSet;
 import io.github.relaypolicy.core.internal.match.SmtpPath;
+import io.github.relaypolicy.HostAction;
 import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.core.internal.access.AccessSubject;
+import io.github.relaypolicy.core.internal.access.AccessTable;
+import io.github.relaypolicy.core.internal.access.AccessTables;
+import io.github.relaypolicy.core.internal.access.Action;
+import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
@@ -51,14 +57,56 @@ public final class Rules {
 
     /** One way a decision can end: verdict, rule and reply. Shared by all decisions that end this way. */
     public static final class Ending {
+        /** No DNS lists follow this ending. */
+        static final int NO_LISTS = 0;
+        /** The lists for all clients follow (the recipient domain accepted). */
+        static final int OPEN_LISTS = 1;
+        /** The lists for authenticated clients follow. */
+        static final int AUTH_LISTS = 2;
+
         private final Verdict verdict;
         private final String rule;
         private final ReplyTemplate reply;
+        private final int lists;
+        private final List<HostAction> hostActions;
+        // the same acceptance after an access table's OK: no DNS list follows it
+        private @Nullable Ending quiet;
 
         Ending(String rule, ReplyTemplate reply) {
+            this(rule, reply, NO_LISTS, List.of());
+        }
+
+        private Ending(String rule, ReplyTemplate reply, int lists, List<HostAction> hostActions) {
             this.verdict = reply.template().verdict();
             this.rule = rule;
             this.reply = reply;
+            this.lists = lists;
+            this.hostActions = hostActions;
+        }
+
+        /** This acceptance followed by the lists of {@code group}. */
+        private Ending listing(int group) {
+            return new Ending(rule, reply, group, hostActions);
+        }
+
+        /** This acceptance without DNS lists (an access table said OK); made once for each accepting ending. */
+        private Ending quiet() {
+            Ending q = quiet;
+            if (q == null) {
+                q = lists == NO_LISTS ? this : new Ending(rule, reply, NO_LISTS, hostActions);
+                quiet = q;
+            }
+            return q;
+        }
+
+        /** This acceptance with host actions; made per decision, only when a table asks for one. */
+        private Ending withActions(List<HostAction> actions, boolean skipLists) {
+            return new Ending(rule, reply, skipLists ? NO_LISTS : lists, List.copyOf(actions));
+        }
+
+        /** What the mail server must do with the message when this ending accepts; usually empty. */
+        public List<HostAction> hostActions() {
+            return hostActions;
         }
 
         public Verdict verdict() {
@@ -161,6 +209,16 @@ public final class Rules {
     private final Duration zoneCheckInterval;
     private final @Nullable SenderBinding binding;
     private final @Nullable Limits limits;
+    private final AccessTables access;
+    private final boolean tables;            // any access table at all
+    private final AccessTable[][] families;  // by Family ordinal, each family's files in order
+    private final boolean clientRelay;       // a client table has a RELAY entry
+    private final boolean recipientRelay;    // a recipient table has a RELAY entry
+    private final java.util.IdentityHashMap<Action, Ending> refusals; // the ending of each refusing entry
+    private final String delimiters;
+    private final String nullAccessKey;
+    private final Ending clientTableRelay;
+    private final Ending recipientTableRelay;
     private final ClientCerts certs;
 
     private final Ending request;
@@ -197,9 +255,36 @@ public final class Rules {
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
             Duration zoneCheckInterval, @Nullable LimitSetup limitSetup,
-            @Nullable SenderBinding binding, ClientCerts certs) {
+            @Nullable SenderBinding binding, ClientCerts certs, AccessTables access, String delimiters,
+            String nullAccessKey) {
         this.binding = binding;
         this.certs = certs;
+        this.access = access;
+        this.delimiters = delimiters;
+        this.nullAccessKey = nullAccessKey;
+        this.tables = !access.isEmpty();
+        this.families = new AccessTable[Family.values().length][];
+        for (Family f : Family.values()) {
+            families[f.ordinal()] = access.family(f).toArray(new AccessTable[0]);
+        }
+        this.refusals = new java.util.IdentityHashMap<>();
+        boolean anyClientRelay = false;
+        boolean anyRecipientRelay = false;
+        for (Action a : access.actions()) {
+            if (a.type() == Action.Type.RELAY) {
+                anyClientRelay |= a.family() == Family.CLIENT;
+                anyRecipientRelay |= a.family() == Family.RECIPIENT;
+            }
+            if (refuses(a)) {
+                refusals.put(a, refusal(a));
+            }
+        }
+        this.clientRelay = anyClientRelay;
+        this.recipientRelay = anyRecipientRelay;
+        this.clientTableRelay = new Ending(RuleNames.CLIENT_ACCESS, ReplyTemplate.compile(RuleNames.CLIENT_ACCESS,
+                OK));
+        this.recipientTableRelay = new Ending(RuleNames.RECIPIENT_ACCESS,
+                ReplyTemplate.compile(RuleNames.RECIPIENT_ACCESS, OK)).listing(Ending.OPEN_LISTS);
         this.lists = lists;
         this.openLists = lists == null || lists.isEmpty() ? null : lists;
         this.authLists = lists == null ? null : lists.authenticated();
@@ -232,11 +317,11 @@ public final class Rules {
         mynetworks = e.get(RuleNames.MYNETWORKS);
         tlsCerts = e.get(RuleNames.TLS_CLIENT_CERTS);
         clientName = e.get(CLIENT_NAME);
-        authenticated = e.get(RuleNames.AUTHENTICATED);
+        authenticated = e.get(RuleNames.AUTHENTICATED).listing(Ending.AUTH_LISTS);
         routing = e.get(RuleNames.SENDER_ROUTING);
         unqualified = e.get(RuleNames.UNQUALIFIED_RECIPIENT);
-        local = e.get(RuleNames.LOCAL_DOMAINS);
-        relay = e.get(RuleNames.RELAY_DOMAINS);
+        local = e.get(RuleNames.LOCAL_DOMAINS).listing(Ending.OPEN_LISTS);
+        relay = e.get(RuleNames.RELAY_DOMAINS).listing(Ending.OPEN_LISTS);
         denied = e.get(RuleNames.RELAY_DENIED);
         internal = e.get(RuleNames.INTERNAL_ERROR);
         loginMismatch = e.get(RuleNames.SENDER_LOGIN_MISMATCH);
@@ -245,6 +330,11 @@ public final class Rules {
                 e.get(RuleNames.RECIPIENT_RATE_LIMIT), e.get(RuleNames.MESSAGE_RATE_LIMIT),
                 e.get(RuleNames.RECIPIENTS_PER_MESSAGE), e.get(RuleNames.REFUSAL_RATE_LIMIT),
                 e.get(RuleNames.RATE_LIMIT_UNAVAILABLE));
+        // made now, so that decisions only read them
+        for (Ending accepting : List.of(postmaster, mynetworks, tlsCerts, authenticated, local, relay,
+                clientTableRelay, recipientTableRelay)) {
+            accepting.quiet();
+        }
     }
 
     /**
@@ -297,7 +387,7 @@ public final class Rules {
      * ({@code permit_authenticated}): never to trusted clients, whose network decided first.
      */
     public @Nullable DnsLists listsAfter(Ending ending) {
-        return ending == local || ending == relay ? openLists : ending == authenticated ? authLists : null;
+        return ending.lists == Ending.OPEN_LISTS ? openLists : ending.lists == Ending.AUTH_LISTS ? authLists : null;
     }
 
     /** The local zones (rbldnsd data files) of this rule set. */
@@ -465,7 +555,7 @@ public final class Rules {
         if ((flags & SmtpPath.POSTMASTER) != 0) {
             return accepted(t, postmaster, t == null ? null
                     : "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)", senderPath, sender, owner,
-                    trustedClient);
+                    trustedClient, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.POSTMASTER, Outcome.NO_MATCH, "recipient is not the bare Postmaster"));
@@ -474,7 +564,7 @@ public final class Rules {
         if (trustedClient) {
             return accepted(t, mynetworks, t == null ? null : "client " + describeClient(r)
                     + " is in trusted network " + Text.escape(trusted.network(NetworkSet.index(network)).text()),
-                    senderPath, sender, owner, true);
+                    senderPath, sender, owner, true, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.MYNETWORKS, Outcome.NO_MATCH, network >= 0
@@ -485,21 +575,31 @@ public final class Rules {
 
         if (certs.size() > 0 && (r.tlsCertificateFingerprint() != null || r.tlsPublicKeyFingerprint() != null
                 || r.tlsClientCertificate() != null || t != null)) {
-            Ending granted = certificate(r, t, senderPath, sender, owner);
+            Ending granted = certificate(r, t, senderPath, sender, owner, path);
             if (granted != null) {
                 return granted;
             }
         }
 
-        // DESIGN step 3: a client-table entry whose action is RELAY (check_client_access) grants relay here,
-        // after the certificates and before authentication.
+        if (clientRelay) {
+            Action a = finalAction(Family.CLIENT, subject(r, sender, path));
+            if (a != null && a.type() == Action.Type.RELAY) {
+                return accepted(t, clientTableRelay, t == null ? null : "client " + describeClient(r)
+                        + " is granted relay by " + a.source() + " (" + Text.escape(a.key()) + " RELAY)",
+                        senderPath, sender, owner, true, r, path);
+            }
+            if (t != null) {
+                t.add(new TraceStep(RuleNames.CLIENT_ACCESS, Outcome.NO_MATCH, "no client access table grants "
+                        + describeClient(r) + " relay"));
+            }
+        }
 
         if (isAuthenticated && permitAuthenticated) {
             if (subjects != null) {
                 subjects.filled(r); // the lists for authenticated clients may come next
             }
             return accepted(t, authenticated, t == null ? null : "client authenticated as '" + Text.escape(user)
-                    + "'", senderPath, sender, owner, false);
+                    + "'", senderPath, sender, owner, false, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.AUTHENTICATED, isAuthenticated ? Outcome.SKIP : Outcome.NO_MATCH,
@@ -550,7 +650,7 @@ public final class Rules {
             }
             return accepted(t, local, t == null ? null : "recipient domain "
                     + Text.escape(rcpt.substring(start, end)) + " is a local domain (matched '"
-                    + Text.escape(matched) + "')", senderPath, sender, owner, false);
+                    + Text.escape(matched) + "')", senderPath, sender, owner, false, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.LOCAL_DOMAINS, Outcome.NO_MATCH, "recipient domain "
@@ -562,11 +662,26 @@ public final class Rules {
             }
             return accepted(t, relay, t == null ? null : "recipient domain "
                     + Text.escape(rcpt.substring(start, end)) + " is a relay domain (matched '"
-                    + Text.escape(matched) + "')", senderPath, sender, owner, false);
+                    + Text.escape(matched) + "')", senderPath, sender, owner, false, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.RELAY_DOMAINS, Outcome.NO_MATCH, "recipient domain "
                     + Text.escape(rcpt.substring(start, end)) + " is not a relay domain"));
+        }
+        if (recipientRelay) {
+            Action a = finalAction(Family.RECIPIENT, subject(r, sender, path));
+            if (a != null && a.type() == Action.Type.RELAY) {
+                if (subjects != null) {
+                    subjects.filled(r); // the lists come next
+                }
+                return accepted(t, recipientTableRelay, t == null ? null : "recipient " + quote(rcpt)
+                        + " is relayable by " + a.source() + " (" + Text.escape(a.key()) + " RELAY)", senderPath,
+                        sender, owner, false, r, path);
+            }
+            if (t != null) {
+                t.add(new TraceStep(RuleNames.RECIPIENT_ACCESS, Outcome.NO_MATCH,
+                        "no recipient access table makes " + quote(rcpt) + " relayable"));
+            }
         }
         return t == null ? denied : end(t, denied, "neither the client nor the recipient domain allows relaying");
     }
@@ -581,10 +696,11 @@ public final class Rules {
      * @param trustedClient whether the client is in the trusted networks
      */
     private Ending accepted(@Nullable List<TraceStep> t, Ending ending, @Nullable String detail, String senderPath,
-            long sender, @Nullable String user, boolean trustedClient) {
+            long sender, @Nullable String user, boolean trustedClient, RelayRequest r, long recipient) {
         SenderBinding b = binding;
         if (b == null) {
-            return t == null ? ending : end(t, ending, detail);
+            return !tables || ending == postmaster ? (t == null ? ending : end(t, ending, detail))
+                    : blockChecks(t, ending, detail, r, sender, recipient);
         }
         long result = b.check(senderPath, sender, user, trustedClient);
         Ending refusal = !SenderBinding.refuses(result) ? null
@@ -601,7 +717,108 @@ public final class Rules {
         boolean skipped = code == SenderBinding.OFF || code == SenderBinding.UNAUTHENTICATED
                 || code == SenderBinding.TRUSTED;
         t.add(new TraceStep(RuleNames.SENDER_LOGIN_MISMATCH, skipped ? Outcome.SKIP : Outcome.PASS, why));
-        return end(t, ending, detail);
+        return !tables || ending == postmaster ? end(t, ending, detail)
+                : blockChecks(t, ending, detail, r, sender, recipient);
+    }
+
+    /**
+     * The access tables as block checks, after a rule accepted the recipient (and the sender binding let it
+     * through): families in Postfix's order (client, HELO, sender, recipient), each family's files in order, each
+     * file giving at most one action. The first refusing action decides; {@code OK}, {@code RELAY} and
+     * {@code DISCARD} end the checks and skip the DNS lists; {@code DUNNO}, {@code WARN} and the host actions go
+     * on. No action here can accept what the relay rules refused: they ran first. Allocation-free unless an entry
+     * adds a host action or a regexp entry builds its reply from the input.
+     */
+    private Ending blockChecks(@Nullable List<TraceStep> t, Ending ending, @Nullable String detail,
+            RelayRequest r, long sender, long recipient) {
+        if (t != null) {
+            t.add(new TraceStep(ending.rule(), Outcome.MATCH, detail + "; access tables next"));
+        }
+        AccessSubject subject = subject(r, sender, recipient);
+        List<HostAction> actions = null;
+        for (Family f : Family.values()) {
+            AccessTable[] files = families[f.ordinal()];
+            for (AccessTable table : files) {
+                Action a = table.find(subject);
+                if (a == null) {
+                    continue;
+                }
+                Action.Type type = a.type();
+                if (refuses(a)) {
+                    Ending refusal = refusals.get(a);
+                    if (refusal == null) {
+                        refusal = refusal(a); // a regexp entry's reply built from the input
+                    }
+                    return t == null ? refusal : end(t, refusal, a.source() + ": " + Text.escape(a.key()) + " "
+                            + type.name());
+                }
+                if (t != null) {
+                    t.add(new TraceStep(f.setting(), type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
+                            a.source() + ": " + Text.escape(a.key()) + " " + describe(a)));
+                }
+                HostAction.Kind kind = hostKind(type);
+                if (kind != null) {
+                    if (actions == null) {
+                        actions = new ArrayList<>(2);
+                    }
+                    actions.add(new HostAction(kind, a.text(), a.source()));
+                }
+                if (type == Action.Type.OK || type == Action.Type.RELAY || type == Action.Type.DISCARD) {
+                    Ending quiet = actions == null ? ending.quiet() : ending.withActions(actions, true);
+                    return t == null ? quiet : end(t, quiet, detail + "; " + type.name() + " at " + a.source()
+                            + " ends the access tables and skips the DNS lists");
+                }
+            }
+        }
+        Ending result = actions == null ? ending : ending.withActions(actions, false);
+        return t == null ? result : end(t, result, detail);
+    }
+
+    private AccessSubject subject(RelayRequest r, long sender, long recipient) {
+        return AccessSubject.forThread().request(r, sender, recipient, delimiters, nullAccessKey);
+    }
+
+    /** The action a family ends with for the subject: its first file's action that is neither DUNNO nor a note. */
+    private @Nullable Action finalAction(Family family, AccessSubject subject) {
+        for (AccessTable table : families[family.ordinal()]) {
+            Action a = table.find(subject);
+            if (a != null && a.stops()) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static boolean refuses(Action a) {
+        Action.Type type = a.type();
+        return type == Action.Type.REJECT || type == Action.Type.DEFER || type == Action.Type.CODE;
+    }
+
+    private static HostAction.@Nullable Kind hostKind(Action.Type type) {
+        return switch (type) {
+            case DISCARD -> HostAction.Kind.DISCARD;
+            case HOLD -> HostAction.Kind.HOLD;
+            case FILTER -> HostAction.Kind.FILTER;
+            case REDIRECT -> HostAction.Kind.REDIRECT;
+            case PREPEND -> HostAction.Kind.PREPEND;
+            default -> null;
+        };
+    }
+
+    private static String describe(Action a) {
+        String text = a.text();
+        return text.isEmpty() ? a.type().name() : a.type().name() + " " + Text.escape(text);
+    }
+
+    /** The ending of a refusing entry: Postfix's reply, {@code <name>: Class rejected: text}. */
+    private static Ending refusal(Action a) {
+        String head = switch (a.family()) {
+            case CLIENT -> "<{client_name}[{client_address}]>: ";
+            case HELO -> "<{helo}>: ";
+            case SENDER -> "<{sender}>: ";
+            case RECIPIENT -> "<{recipient}>: ";
+        };
+        return new Ending(a.family().setting(), ReplyTemplate.table(a.code(), a.dsn(), head, a.text()));
     }
 
     /**
@@ -636,14 +853,15 @@ public final class Rules {
      * {@link #evaluate}: only requests with a certificate come here.
      */
     private @Nullable Ending certificate(RelayRequest r, @Nullable List<TraceStep> t, String senderPath, long sender,
-            @Nullable String owner) {
+            @Nullable String owner, long recipient) {
         ClientCerts.Match m = certs.match(r.tlsCertificateFingerprint(), r.tlsPublicKeyFingerprint(),
                 r.tlsClientCertificate());
         if (m != null) {
             // like a trusted network: the sender binding treats the client as trusted, no DNS list is asked
             return accepted(t, tlsCerts, t == null ? null : "client certificate's "
                     + (m.publicKey() ? "public key " : "") + "SHA-256 fingerprint " + m.entry().fingerprint()
-                    + " is listed in relay_clientcerts at " + m.entry().source(), senderPath, sender, owner, true);
+                    + " is listed in relay_clientcerts at " + m.entry().source(), senderPath, sender, owner, true, r,
+                    recipient);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.TLS_CLIENT_CERTS, Outcome.NO_MATCH, describeCertificate(r)));

@@ -4,6 +4,9 @@ import io.github.relaypolicy.core.MalformedLines;
 import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.SenderLoginMismatch;
+import io.github.relaypolicy.core.internal.access.AccessTable;
+import io.github.relaypolicy.core.internal.access.AccessTableException;
+import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.core.internal.login.LoginMaps;
 import io.github.relaypolicy.core.internal.tls.ClientCerts;
 import io.github.relaypolicy.core.internal.Text;
@@ -195,6 +198,39 @@ public final class Applier {
             permitCerts = s;
         }
 
+        /**
+         * Access table files of one family, relative to the folder of the policy file, each watched with the
+         * policy file. A reference keeps its Postfix type ({@code regexp:}); a file that cannot be read is reported
+         * at the entry that names it, a bad line at its own line.
+         */
+        void accessTables(Family family, Lexer.Setting s) {
+            List<String> references = new ArrayList<>();
+            Map<Path, Origin> origins = new HashMap<>();
+            for (Lexer.Segment token : Lexer.tokens(s.value())) {
+                AccessTable.TableRef ref = AccessTable.parseReference(family, token.text());
+                Path file = Lexer.resolve(s.keyOrigin().file(), ref.path());
+                references.add(ref.type().isEmpty() ? file.toString() : ref.type() + ":" + file);
+                mapFiles.add(file);
+                origins.putIfAbsent(file, token.origin());
+            }
+            String[] tables = references.toArray(new String[0]);
+            try {
+                switch (family) {
+                    case CLIENT -> builder.checkClientAccess(tables);
+                    case HELO -> builder.checkHeloAccess(tables);
+                    case SENDER -> builder.checkSenderAccess(tables);
+                    case RECIPIENT -> builder.checkRecipientAccess(tables);
+                }
+            } catch (AccessTableException e) {
+                List<PolicyFileException.Problem> placed = new ArrayList<>();
+                for (PolicyFileException.Problem p : e.problems()) {
+                    Origin at = p.line() == 0 ? origins.get(p.file()) : null;
+                    placed.add(at == null ? p : at.problem(p.message()));
+                }
+                throw new AccessTableException(placed);
+            }
+        }
+
         /** The sender login mode: given now, checked at the end against the maps. */
         void senderLoginMismatch(Lexer.Setting s) {
             builder.senderLoginMismatch(switch (s.text().toLowerCase(Locale.ROOT)) {
@@ -261,6 +297,8 @@ public final class Applier {
                 key.value().set(t, s);
             } catch (LoginMaps.MapException e) {
                 problems.addAll(e.problems()); // each at its map file's line
+            } catch (AccessTableException e) {
+                problems.addAll(e.problems()); // each at its table file's line
             } catch (ClientCerts.CertFileException e) {
                 problems.addAll(e.problems()); // each at its file's line
             } catch (IllegalArgumentException | IllegalStateException e) {
