@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Input: fields separated by byte 0xFF (see {@link FuzzSupport}): options ({@code n} turns authenticated relay
  * off, {@code l} uses an engine with small rate limits of every kind, whose counts build up over the run, and
- * sender binding), client,
+ * sender binding, {@code t} one with access tables of every family and action but RELAY), client,
  * HELO, MAIL FROM, RCPT TO, authenticated user, transaction id. Seeds: {@code DecideFuzzTestInputs/decide/}.
  *
  * <p>Invariants: decide() returns (no exception, no internal error), a decision never accepts what the reference
@@ -45,6 +45,40 @@ class DecideFuzzTest {
             .senderLoginMismatch(SenderLoginMismatch.ALL).recipientDelimiter("+-")
             .build();
 
+    /** Access tables of every family with every action but RELAY: no table may accept what the rules refuse. */
+    private static final RelayEngine TABLES = tables();
+
+    private static RelayEngine tables() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("decide-fuzz-tables");
+            dir.toFile().deleteOnExit();
+            String[][] files = {
+                {"clients.cidr", "192.0.2.0/25 OK\n192.0.2.128/25 REJECT go away\n203.0.113.0/24 DUNNO\n"
+                        + "2001:db8::/32 DEFER later\n198.51.100.7 DISCARD\n10.0.0.0/8 421 closing\n"},
+                {"helo", "spam.example REJECT\nok.example OK\nhold.example HOLD held\n[192.0.2.1] 550 5.1.1 literal\n"
+                        + "example.org WARN own name\n"},
+                {"senders", "<> PREPEND X-Null: yes\nexample.net 550 5.1.1 no\nuser@ WARN w\n"
+                        + "bob+x@example.org FILTER smtp:[127.0.0.1]:10025\nxn--bcher-kva.example 12345\n"},
+                {"rcpts", "example.org DUNNO\nclosed@example.org REJECT {recipient} $1 \\u0000\npostmaster@ OK\n"
+                        + "relay.example REDIRECT x@example.org\n"},
+            };
+            for (String[] f : files) {
+                java.nio.file.Path file = dir.resolve(f[0]);
+                java.nio.file.Files.writeString(file, f[1]);
+                file.toFile().deleteOnExit();
+            }
+            return RelayEngine.builder().localDomains(RelayReference.LOCAL).relayDomains(RelayReference.RELAY)
+                    .trustedNetworks(RelayReference.TRUSTED).reply(RuleNames.RELAY_DENIED, ECHO_ALL)
+                    .checkClientAccess(dir.resolve("clients.cidr").toString())
+                    .checkHeloAccess(dir.resolve("helo").toString())
+                    .checkSenderAccess("hash:" + dir.resolve("senders"))
+                    .checkRecipientAccess(dir.resolve("rcpts").toString()).recipientDelimiter("+")
+                    .build();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static RelayEngine engine(boolean permitAuthenticated) {
         return RelayEngine.builder().localDomains(RelayReference.LOCAL).relayDomains(RelayReference.RELAY)
                 .trustedNetworks(RelayReference.TRUSTED).permitAuthenticated(permitAuthenticated)
@@ -59,6 +93,7 @@ class DecideFuzzTest {
         String options = FuzzSupport.field(f, 0);
         boolean permit = options == null || options.indexOf('n') < 0;
         boolean limited = permit && options != null && options.indexOf('l') >= 0;
+        boolean tables = permit && !limited && options != null && options.indexOf('t') >= 0;
         String client = FuzzSupport.field(f, 1);
         String helo = FuzzSupport.field(f, 2);
         String sender = FuzzSupport.field(f, 3);
@@ -66,10 +101,11 @@ class DecideFuzzTest {
         String user = FuzzSupport.field(f, 5);
         RelayRequest request = RelayRequest.builder().client(client).helo(helo).sender(sender).recipient(recipient)
                 .authenticatedUser(user).transactionId(FuzzSupport.field(f, 6)).build();
-        String context = request + (permit ? "" : " (authenticated relay off)") + (limited ? " (rate limits)" : "");
+        String context = request + (permit ? "" : " (authenticated relay off)") + (limited ? " (rate limits)" : "")
+                + (tables ? " (access tables)" : "");
 
         long start = System.nanoTime();
-        Decision d = (limited ? LIMITED : permit ? PERMIT : NO_AUTH).decide(request);
+        Decision d = (limited ? LIMITED : tables ? TABLES : permit ? PERMIT : NO_AUTH).decide(request);
         SmtpReply reply = d.reply();
         List<TraceStep> trace = d.trace();
         FuzzSupport.checkTime(start, "decide " + context);
@@ -83,6 +119,9 @@ class DecideFuzzTest {
                     .isFalse();
         }
         FuzzSupport.checkReply(reply, context);
+        if (!d.accepted()) {
+            assertThat(d.hostActions()).as("host actions of %s", context).isEmpty();
+        }
 
         if (limited && d.verdict() == Verdict.TEMPFAIL) {
             assertThat(d.rule()).as("rule of %s", context).isIn(RuleNames.RECIPIENT_RATE_LIMIT,
