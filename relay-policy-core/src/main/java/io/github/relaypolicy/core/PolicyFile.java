@@ -8,6 +8,7 @@ import io.github.relaypolicy.core.internal.access.Action;
 import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.core.internal.engine.Compiler;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
+import io.github.relaypolicy.core.internal.engine.EngineConfig;
 import io.github.relaypolicy.core.internal.engine.Reloader;
 import io.github.relaypolicy.core.internal.engine.SettingException;
 import io.github.relaypolicy.core.internal.policyfile.Applier;
@@ -256,7 +257,8 @@ public final class PolicyFile {
      * @since 0.1.0
      */
     public List<String> accessWarnings() {
-        AccessTables access = config.config().access();
+        EngineConfig engineConfig = config.config();
+        AccessTables access = engineConfig.access();
         List<String> warnings = new ArrayList<>();
         for (Family f : Family.values()) {
             for (AccessTable table : access.family(f)) {
@@ -267,6 +269,9 @@ public final class PolicyFile {
             if (a.type() != Action.Type.OK || a.family() == Family.HELO || a.family() == Family.SENDER) {
                 continue;
             }
+            if (a.family() == Family.RECIPIENT && ours(engineConfig, a.key())) {
+                continue; // OK for one of our own domains only skips the later checks, in Postfix too
+            }
             boolean client = a.family() == Family.CLIENT;
             warnings.add(String.format(Locale.ROOT, "%s: '%s OK' does not %s here: OK only ends the access tables"
                     + " and skips the DNS lists (in Postfix, OK before reject_unauth_destination opens the relay);"
@@ -275,6 +280,16 @@ public final class PolicyFile {
                     + " relay_domains"));
         }
         return List.copyOf(warnings);
+    }
+
+    /** Whether a recipient table's key names an address or domain that mydestination or relay_domains covers. */
+    private static boolean ours(EngineConfig config, String key) {
+        int at = key.lastIndexOf('@');
+        String domain = key.substring(at + 1).toLowerCase(Locale.ROOT);
+        if (domain.isEmpty() || domain.startsWith("/")) {
+            return false; // user@ (any domain), or a pattern
+        }
+        return config.domains().lookup(domain, 0, domain.length()) >= 0;
     }
 
     @Override
