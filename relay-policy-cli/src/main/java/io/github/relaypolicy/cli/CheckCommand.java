@@ -1,6 +1,7 @@
 package io.github.relaypolicy.cli;
 
 import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.HostAction;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.TraceStep;
 import io.github.relaypolicy.Verdict;
@@ -146,6 +147,11 @@ final class CheckCommand extends PolicyCommand {
         out.println("Decision: " + d.verdict() + " - " + words(d.verdict()));
         out.println("Reply:    " + Text.printable(d.reply().toString(), 600));
         out.println("Rule:     " + d.rule());
+        for (HostAction a : d.hostActions()) {
+            // what the mail server must do with the whole message (access-table DISCARD, HOLD, FILTER, ...)
+            out.println("Action:   " + Text.printable(a.toString(), 600) + "  (" + Text.printable(a.source(), 300)
+                    + ")");
+        }
         out.println();
         out.println("Trace (every rule consulted, in order):");
         List<TraceStep> trace = d.trace();
@@ -197,6 +203,17 @@ final class CheckCommand extends PolicyCommand {
         all.put("accepted", d.accepted());
         all.put("reply", reply);
         all.put("rule", d.rule());
+        if (!d.hostActions().isEmpty()) { // only when there are some, so that other objects stay as they were
+            List<Object> actions = new ArrayList<>();
+            for (HostAction a : d.hostActions()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("kind", a.kind().name());
+                m.put("argument", a.argument());
+                m.put("source", a.source());
+                actions.add(m);
+            }
+            all.put("hostActions", actions);
+        }
         all.put("trace", trace);
         return all;
     }
