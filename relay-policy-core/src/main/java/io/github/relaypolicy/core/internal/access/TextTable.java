@@ -271,6 +271,20 @@ final class TextTable extends AccessTable {
         if (delimiters.isEmpty()) {
             return -1;
         }
+        // the delimiter first: most local parts have none, and then the names below need not be compared
+        int at = -1;
+        boolean one = delimiters.length() == 1;
+        char d0 = delimiters.charAt(0);
+        for (int i = from; i < to; i++) {
+            char c = p.charAt(i);
+            if (one ? c == d0 : delimiters.indexOf(c) >= 0) {
+                at = i;
+                break;
+            }
+        }
+        if (at <= from) {
+            return -1;
+        }
         int n = to - from;
         if ((n == 10 && Text.equalsAsciiIgnoreCase(p, from, "postmaster"))
                 || (n == 13 && Text.equalsAsciiIgnoreCase(p, from, "mailer-daemon"))
@@ -281,12 +295,7 @@ final class TextTable extends AccessTable {
                 || (n > 8 && Text.equalsAsciiIgnoreCase(p, to - 8, "-request")))) {
             return -1;
         }
-        for (int i = from; i < to; i++) {
-            if (delimiters.indexOf(p.charAt(i)) >= 0) {
-                return i == from ? -1 : i;
-            }
-        }
-        return -1;
+        return at;
     }
 
     private static final char[] LOWER = new char[128];
