@@ -36,8 +36,11 @@ public final class AccessSubject implements IpText.Sink6 {
     final Mailbox sender = new Mailbox();
     final Mailbox recipient = new Mailbox();
 
-    /** Reusable bit set of lookup starts in a name, see {@link TextTable}. */
-    final long[] starts = new long[MAX_TEXT / 64 + 1];
+    /** Scratch of a text-table lookup: the name last looked up (maybe converted to A-labels) and its hash. */
+    String name = "";
+    int nameFrom;
+    int nameTo;
+    int nameHash;
 
     /** A new, empty subject (tests; the rules use {@link #forThread}). */
     public AccessSubject() {

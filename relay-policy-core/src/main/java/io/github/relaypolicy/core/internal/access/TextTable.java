@@ -35,6 +35,11 @@ final class TextTable extends AccessTable {
     private final int mask;
     private final String[] keys;
     private final Action[] values;
+    // A blocked Bloom filter over the keys, two bits in one word, 8 bits per key: most key forms a request asks for
+    // are in no table, and the filter (100 KB for 100,000 keys) answers them from cache, where a probe of the table
+    // itself would mostly miss it.
+    private final long[] filter;
+    private final int filterShift;
 
     private TextTable(Family family, String reference, Path file, List<Action> actions,
             List<PolicyFileException.Problem> warnings, String[] keys, Action[] values) {
@@ -44,6 +49,9 @@ final class TextTable extends AccessTable {
         int capacity = Integer.highestOneBit(Math.max(4, keys.length * 2 - 1)) << 1;
         this.mask = capacity - 1;
         this.slots = new int[capacity * 2];
+        int words = Integer.highestOneBit(Math.max(1, keys.length / 8 - 1)) << 1; // 8+ bits per key
+        this.filter = new long[words];
+        this.filterShift = 32 - Integer.numberOfTrailingZeros(words);
         for (int i = 0; i < keys.length; i++) {
             String k = keys[i];
             int h = hash(0, k, 0, k.length());
@@ -53,7 +61,29 @@ final class TextTable extends AccessTable {
             }
             slots[j * 2] = h;
             slots[j * 2 + 1] = i + 1;
+            int f = filterHash(h);
+            filter[word(f)] |= bits(f);
         }
+    }
+
+    private static int filterHash(int h) {
+        int x = h * 0x9e3779b9;
+        return x ^ (x >>> 15);
+    }
+
+    private int word(int f) {
+        return filterShift == 32 ? 0 : f >>> filterShift;
+    }
+
+    private static long bits(int f) {
+        return (1L << f) | (1L << (f >>> 6));
+    }
+
+    /** Whether a key with hash {@code h} may be in the table. */
+    private boolean mayHold(int h) {
+        int f = filterHash(h);
+        long b = bits(f);
+        return (filter[word(f)] & b) == b;
     }
 
     @Override
@@ -69,8 +99,10 @@ final class TextTable extends AccessTable {
     @Override
     public @Nullable Action find(AccessSubject s) {
         switch (family) {
-            case HELO:
-                return s.helo == null ? null : domain(s, s.helo, 0, s.helo.length(), true);
+            case HELO: {
+                String h = s.helo;
+                return h == null ? null : get(domain(s, h, 0, h.length(), true));
+            }
             case SENDER:
                 return address(s, s.sender, true);
             case RECIPIENT:
@@ -80,54 +112,93 @@ final class TextTable extends AccessTable {
         }
     }
 
+    // Set by domain(): the hash of the whole name, for the address forms built on it.
+    private static final int NO_NAME = Integer.MIN_VALUE;
+
     /**
-     * check_domain_access (helo) or the domain part of mail_addr_find: the name, then its parents. Postfix moves to
-     * the parent at the first '.' after the first character of the current name, so a start is a position right
-     * after a '.' unless that '.' itself began the current name; {@code numeric}: an address is looked up whole.
+     * check_domain_access (helo) or the domain part of mail_addr_find: the name, then its parents; the index of the
+     * first key Postfix finds, or -1. Postfix moves to the parent at the first '.' after the first character of the
+     * current name, so a start is a position right after a '.' unless that '.' itself began the current name;
+     * with {@code helo}, an address is looked up whole ("no subdomain magic for numerical hostnames").
+     * {@code d} must be ASCII or already converted; the hash of the whole name is left in {@code s.nameHash}.
      */
-    private @Nullable Action domain(AccessSubject s, String text, int from, int to, boolean helo) {
+    private int domain(AccessSubject s, String text, int from, int to, boolean helo) {
+        return domain(s, text, from, to, helo, false);
+    }
+
+    private int domain(AccessSubject s, String text, int from, int to, boolean helo, boolean raw) {
+        s.nameHash = NO_NAME;
         int n = to - from;
         if (n == 0 || n > AccessSubject.MAX_TEXT) {
-            return null;
+            return -1;
         }
         String d = text;
-        if (!isAscii(text, from, to)) {
-            String ascii = DomainNames.toAscii(text.substring(from, to));
-            d = ascii == null ? text.substring(from, to) : ascii;
-            from = 0;
-            to = d.length();
-            n = to;
-        }
-        if (helo && (IpText.parse4(d, from, to) >= 0 || NetworkSet.isIpv6(d, from, to))) {
-            // "Don't apply subdomain magic to numerical hostnames"
-            return get(probe(hash(0, d, from, to), d, from, to, null, 0, 0, null, 0, 0));
-        }
-        long[] starts = s.starts;
-        java.util.Arrays.fill(starts, 0, (n >>> 6) + 1, 0L);
-        boolean previous = true;
-        starts[0] = 1L;
-        for (int i = 1; i < n; i++) {
-            boolean start = d.charAt(from + i - 1) == '.' && !previous;
-            if (start) {
-                starts[i >>> 6] |= 1L << i;
-            }
-            previous = start;
-        }
+        // One pass from right to left: the hash of each suffix, a probe where Postfix would ask for a parent. In a
+        // run of dots only every other position starts a parent (see above), so a run's left end is found once.
         int best = -1;
+        int whole = -1;
         int h = 0;
-        for (int i = n - 1; i >= 0; i--) {
-            h = 31 * h + LoginMaps.fold(d.charAt(from + i));
-            if ((starts[i >>> 6] & (1L << i)) != 0) {
-                int k = probe(h, d, from + i, to, null, 0, 0, null, 0, 0);
+        boolean colon = false;
+        int runStart = -1; // index of the first dot of the run to the left of the current position, once found
+        for (int i = to - 1; i >= from; i--) {
+            char c = d.charAt(i);
+            if (c >= 0x80 && !raw) {
+                return domainNonAscii(s, text, from, to, helo);
+            }
+            colon |= c == ':';
+            h = 31 * h + fold(c);
+            boolean start;
+            if (i == from) {
+                start = true;
+            } else if (d.charAt(i - 1) != '.') {
+                start = false;
+                runStart = -1;
+            } else {
+                if (runStart < 0 || runStart >= i) {
+                    runStart = i - 1;
+                    while (runStart > from && d.charAt(runStart - 1) == '.') {
+                        runStart--;
+                    }
+                }
+                // the first dot of a run at the start of the name is itself no start; otherwise it is preceded by a
+                // label, and the position right after it starts a parent
+                start = ((i - runStart) & 1) == (runStart == from ? 0 : 1);
+            }
+            if (start) {
+                int k = probe(h, d, i, to, null, 0, 0, null, 0, 0);
                 if (k >= 0) {
+                    if (i == from) {
+                        whole = k;
+                    }
                     best = k; // a longer name comes later: Postfix asks it first
                 }
             }
         }
-        return get(best);
+        s.nameHash = h;
+        s.name = d;
+        s.nameFrom = from;
+        s.nameTo = to;
+        if (helo && (IpText.parse4(d, from, to) >= 0 || (colon && NetworkSet.isIpv6(d, from, to)))) {
+            return whole; // "Don't apply subdomain magic to numerical hostnames"
+        }
+        return best;
     }
 
-    /** check_mail_access with mail_addr_find's order (see the class comment). */
+    /**
+     * {@link #domain} for a name with non-ASCII characters: looked up in A-labels (allocates), or as written if it
+     * has none.
+     */
+    private int domainNonAscii(AccessSubject s, String text, int from, int to, boolean helo) {
+        String ascii = DomainNames.toAscii(text.substring(from, to));
+        return ascii != null ? domain(s, ascii, 0, ascii.length(), helo, false)
+                : domain(s, text, from, to, helo, true);
+    }
+
+    /**
+     * check_mail_access with mail_addr_find's order (see the class comment). The hashes of the key forms are
+     * combined from one pass over the domain and one over the local part: hashing from right to left,
+     * hash(a + b) = hash(b) * 31^|a| + hash(a).
+     */
     private @Nullable Action address(AccessSubject s, AccessSubject.Mailbox m, boolean sender) {
         String p = m.path;
         if (p == null) {
@@ -146,39 +217,47 @@ final class TextTable extends AccessTable {
         int localStart = m.localStart;
         int localEnd = m.at < 0 ? m.end : m.at;
         int bare = split(p, localStart, localEnd, s.delimiters);
+        // one pass over the local part: the hash of its bare part and of its extension
+        int hBare = 0;
+        int pBare = 1;
+        int hExt = 0;
+        int pExt = 1;
+        int bareEnd = bare >= 0 ? bare : localEnd;
+        for (int i = localEnd - 1; i >= bareEnd; i--) {
+            hExt = 31 * hExt + fold(p.charAt(i));
+            pExt *= 31;
+        }
+        for (int i = bareEnd - 1; i >= localStart; i--) {
+            hBare = 31 * hBare + fold(p.charAt(i));
+            pBare *= 31;
+        }
+        int hLocal = hExt * pBare + hBare;
+        int pLocal = pExt * pBare;
+        int atHash = '@';
         if (m.at >= 0) {
-            String d = p;
-            int dFrom = m.at + 1;
-            int dTo = m.domainEnd;
-            if (m.nonAscii) {
-                String ascii = DomainNames.toAscii(p.substring(dFrom, dTo));
-                if (ascii != null) {
-                    d = ascii;
-                    dFrom = 0;
-                    dTo = ascii.length();
+            int domainMatch = domain(s, p, m.at + 1, m.domainEnd, false);
+            if (s.nameHash != NO_NAME) {
+                String d = s.name;
+                int dFrom = s.nameFrom;
+                int dTo = s.nameTo;
+                int hAtD = 31 * s.nameHash + '@';
+                // user+ext@domain, then user@domain
+                int k = probe(hAtD * pLocal + hLocal, p, localStart, localEnd, "@", 0, 1, d, dFrom, dTo);
+                if (k < 0 && bare >= 0) {
+                    k = probe(hAtD * pBare + hBare, p, localStart, bare, "@", 0, 1, d, dFrom, dTo);
                 }
-            }
-            int hd = hash(0, d, dFrom, dTo);
-            int hAtD = hash(hd, "@", 0, 1);
-            // user+ext@domain
-            int k = probe(hash(hAtD, p, localStart, localEnd), p, localStart, localEnd, "@", 0, 1, d, dFrom, dTo);
-            if (k < 0 && bare >= 0) { // user@domain
-                k = probe(hash(hAtD, p, localStart, bare), p, localStart, bare, "@", 0, 1, d, dFrom, dTo);
-            }
-            if (k < 0) { // domain, parent domains
-                Action a = domain(s, d, dFrom, dTo, false);
-                if (a != null) {
-                    return a;
+                if (k >= 0) {
+                    return values[k];
                 }
-            }
-            if (k >= 0) {
-                return values[k];
+                if (domainMatch >= 0) {
+                    return values[domainMatch];
+                }
             }
         }
-        int hAt = hash(0, "@", 0, 1);
-        int k = probe(hash(hAt, p, localStart, localEnd), p, localStart, localEnd, "@", 0, 1, null, 0, 0);
+        // user+ext@, then user@
+        int k = probe(atHash * pLocal + hLocal, p, localStart, localEnd, "@", 0, 1, null, 0, 0);
         if (k < 0 && bare >= 0) {
-            k = probe(hash(hAt, p, localStart, bare), p, localStart, bare, "@", 0, 1, null, 0, 0);
+            k = probe(atHash * pBare + hBare, p, localStart, bare, "@", 0, 1, null, 0, 0);
         }
         return get(k);
     }
@@ -192,6 +271,20 @@ final class TextTable extends AccessTable {
         if (delimiters.isEmpty()) {
             return -1;
         }
+        // the delimiter first: most local parts have none, and then the names below need not be compared
+        int at = -1;
+        boolean one = delimiters.length() == 1;
+        char d0 = delimiters.charAt(0);
+        for (int i = from; i < to; i++) {
+            char c = p.charAt(i);
+            if (one ? c == d0 : delimiters.indexOf(c) >= 0) {
+                at = i;
+                break;
+            }
+        }
+        if (at <= from) {
+            return -1;
+        }
         int n = to - from;
         if ((n == 10 && Text.equalsAsciiIgnoreCase(p, from, "postmaster"))
                 || (n == 13 && Text.equalsAsciiIgnoreCase(p, from, "mailer-daemon"))
@@ -202,12 +295,20 @@ final class TextTable extends AccessTable {
                 || (n > 8 && Text.equalsAsciiIgnoreCase(p, to - 8, "-request")))) {
             return -1;
         }
-        for (int i = from; i < to; i++) {
-            if (delimiters.indexOf(p.charAt(i)) >= 0) {
-                return i == from ? -1 : i;
-            }
+        return at;
+    }
+
+    private static final char[] LOWER = new char[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            LOWER[c] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
         }
-        return -1;
+    }
+
+    /** {@link LoginMaps#fold(char)}, without a branch on the case of ASCII letters. */
+    private static char fold(char c) {
+        return c < 128 ? LOWER[c] : LoginMaps.fold(c);
     }
 
     private @Nullable Action get(int k) {
@@ -217,7 +318,7 @@ final class TextTable extends AccessTable {
     /** Continues hash {@code h} over {@code s[from, to)} from right to left, folded. */
     static int hash(int h, String s, int from, int to) {
         for (int i = to - 1; i >= from; i--) {
-            h = 31 * h + LoginMaps.fold(s.charAt(i));
+            h = 31 * h + fold(s.charAt(i));
         }
         return h;
     }
@@ -232,6 +333,9 @@ final class TextTable extends AccessTable {
     /** The key index of {@code a + b + c} (each {@code [from, to)}, b and c may be null), or -1. */
     private int probe(int h, String a, int af, int at, @Nullable String b, int bf, int bt, @Nullable String c,
             int cf, int ct) {
+        if (!mayHold(h)) {
+            return -1;
+        }
         int len = (at - af) + (b == null ? 0 : bt - bf) + (c == null ? 0 : ct - cf);
         int[] t = slots;
         int j = mix(h) & mask;
@@ -254,7 +358,7 @@ final class TextTable extends AccessTable {
 
     private static boolean equalsFolded(String key, int offset, String s, int from, int to) {
         for (int i = from; i < to; i++) {
-            if (key.charAt(offset + i - from) != LoginMaps.fold(s.charAt(i))) {
+            if (key.charAt(offset + i - from) != fold(s.charAt(i))) {
                 return false;
             }
         }

@@ -85,6 +85,40 @@ final class TextTableTest {
     }
 
     @Test
+    void parents_are_the_ones_postfix_asks_for_in_names_of_any_shape() {
+        // check_domain_access: for (name = domain; *name; name = next) { lookup(name); next = strchr(name + 1, '.');
+        // if (!next) break; next++; }
+        AccessTable t = load(Family.HELO, "a REJECT a\n.a REJECT .a\nb.a REJECT b.a\n..a REJECT ..a\nb REJECT b\n"
+                + ".b REJECT .b\n");
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
+        java.util.Map<String, String> keys = java.util.Map.of("a", "REJECT a", ".a", "REJECT .a", "b.a",
+                "REJECT b.a", "..a", "REJECT ..a", "b", "REJECT b", ".b", "REJECT .b");
+        for (int round = 0; round < 20_000; round++) {
+            StringBuilder name = new StringBuilder();
+            int len = 1 + rnd.nextInt(8);
+            for (int i = 0; i < len; i++) {
+                name.append("ab.".charAt(rnd.nextInt(3)));
+            }
+            String expected = "none";
+            String n = name.toString();
+            int at = 0;
+            while (at < n.length()) {
+                String v = keys.get(n.substring(at));
+                if (v != null) {
+                    expected = v;
+                    break;
+                }
+                int next = n.indexOf('.', at + 1);
+                if (next < 0) {
+                    break;
+                }
+                at = next + 1;
+            }
+            assertThat(value(t, helo(n))).as(n).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void addresses_in_mail_addr_find_order() {
         AccessTable t = load(Family.RECIPIENT, """
                 user+ext@example.com   REJECT full
