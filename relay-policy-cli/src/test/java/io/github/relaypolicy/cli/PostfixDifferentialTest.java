@@ -1,0 +1,148 @@
+package io.github.relaypolicy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.testsupport.PostfixServer;
+import io.github.relaypolicy.testsupport.RequiresPostfix;
+import io.github.relaypolicy.testsupport.SmtpProbe;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The issue's "done when": the same access tables and the same requests through a real Postfix 3.7 on loopback and
+ * through relay-policy, which must give every request the same reply (code, enhanced status and text). Postfix runs
+ * with the layout relay-policy follows: {@code smtpd_relay_restrictions = permit_mynetworks,
+ * permit_sasl_authenticated, reject_unauth_destination} and the four table checks in
+ * {@code smtpd_recipient_restrictions}, so an {@code OK} never grants relay in either, and there is no request
+ * where the documented difference (a table opening Postfix's relay) could show. The tables and requests come from
+ * {@link AccessTableCorpus} with a fixed seed; a mismatch names the request and both replies.
+ */
+@RequiresPostfix
+final class PostfixDifferentialTest {
+
+    private static final long SEED = 20261130L;
+    private static final int REQUESTS = 2400;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void access_tables_decide_every_request_as_postfix_does() throws Exception {
+        AccessTableCorpus corpus = AccessTableCorpus.generate(SEED, REQUESTS);
+        Path clients = write("clients.cidr", corpus.clients);
+        Path helos = write("helo.access", corpus.helos);
+        Path senders = write("sender.access", corpus.senders);
+        Path recipients = write("recipient.access", corpus.recipients);
+        Path policy = write("relay-policy.conf", new StringBuilder()
+                .append("mynetworks = ").append(AccessTableCorpus.MYNETWORKS).append('\n')
+                .append("mydestination = ").append(AccessTableCorpus.LOCAL).append('\n')
+                // Postfix's relay_domains match their subdomains (parent_domain_matches_subdomains); ours with a dot
+                .append("relay_domains = .").append(AccessTableCorpus.RELAY).append(", .")
+                .append(AccessTableCorpus.RELAY2).append('\n')
+                .append("recipient_delimiter = +\n")
+                .append("check_client_access = cidr:").append(clients).append('\n')
+                .append("check_helo_access = ").append(helos).append('\n')
+                .append("check_sender_access = hash:").append(senders).append('\n')
+                .append("check_recipient_access = texthash:").append(recipients).append('\n'));
+
+        // Postfix first: its replies, and what it did, whatever the engine later makes of the same tables
+        List<SmtpProbe.Reply> theirs = new ArrayList<>();
+        Map<String, Integer> outcomes = new TreeMap<>();
+        long started = System.nanoTime();
+        long postfixReady;
+        try (PostfixServer postfix = PostfixServer.builder()
+                .mynetworks("10.0.0.0/8, [fd00::]/8")
+                .mydestination(AccessTableCorpus.LOCAL)
+                .relayDomains(AccessTableCorpus.RELAY + ", " + AccessTableCorpus.RELAY2)
+                .set("recipient_delimiter", "+")
+                .file("clients.cidr", corpus.clients.toString())
+                .file("helo.access", corpus.helos.toString())
+                .file("sender.access", corpus.senders.toString())
+                .file("recipient.access", corpus.recipients.toString())
+                .recipientRestrictions("check_client_access cidr:$config_directory/clients.cidr,"
+                        + " check_helo_access texthash:$config_directory/helo.access,"
+                        + " check_sender_access texthash:$config_directory/sender.access,"
+                        + " check_recipient_access texthash:$config_directory/recipient.access")
+                .start();
+                SmtpProbe smtp = postfix.connect()) {
+            postfixReady = System.nanoTime();
+            for (AccessTableCorpus.Request r : corpus.requests) {
+                SmtpProbe.Reply reply = smtp.rcpt(SmtpProbe.request(r.address())
+                        .name(r.name().isEmpty() ? null : r.name())
+                        .helo(r.helo().isEmpty() ? null : r.helo())
+                        .sender(r.sender()).recipient(r.recipient()));
+                theirs.add(reply);
+                outcomes.merge(outcome(reply), 1, Integer::sum);
+                if (reply.code() / 100 == 4) {
+                    outcomes.merge("deferred", 1, Integer::sum);
+                }
+            }
+            assertThat(postfix.logText()).as("Postfix read every table line")
+                    .doesNotContain("skipping this rule", "ignoring this line", "duplicate entry");
+        }
+        long postfixDone = System.nanoTime();
+        System.out.printf(Locale.ROOT, "PostfixDifferentialTest: %d requests; Postfix started in %d ms and answered"
+                        + " in %d ms; its outcomes %s%n", corpus.requests.size(), (postfixReady - started) / 1_000_000,
+                (postfixDone - postfixReady) / 1_000_000, outcomes);
+        // the corpus reaches every table and every kind of outcome often enough to mean something
+        assertThat(corpus.requests).hasSizeGreaterThanOrEqualTo(2000);
+        for (String kind : List.of("Client host", "Helo command", "Sender address", "Recipient address",
+                "Relay access denied", "accepted", "deferred")) {
+            assertThat(outcomes.getOrDefault(kind, 0)).as(kind + " in " + outcomes).isGreaterThanOrEqualTo(40);
+        }
+
+        List<String> mismatches = new ArrayList<>();
+        try (RelayEngine engine = RelayEngine.fromFile(policy)) {
+            for (int i = 0; i < corpus.requests.size(); i++) {
+                AccessTableCorpus.Request r = corpus.requests.get(i);
+                Decision ours = engine.decide(RelayRequest.builder().client(r.address())
+                        .clientName(r.name().isEmpty() ? null : r.name())
+                        .helo(r.helo().isEmpty() ? null : r.helo())
+                        .sender("<" + r.sender() + ">").recipient("<" + r.recipient() + ">").build());
+                String expected = theirs.get(i).text();
+                String actual = ours.reply().toString();
+                if (!theirs.get(i).command().equals("RCPT") || !expected.equals(actual)) {
+                    mismatches.add(String.format(Locale.ROOT, "%s%n    postfix (%s): %s%n    ours (%s): %s", r,
+                            theirs.get(i).command(), expected, ours.rule(), actual));
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "PostfixDifferentialTest: relay-policy decided in %d ms; %d mismatches%n",
+                (System.nanoTime() - postfixDone) / 1_000_000, mismatches.size());
+        assertThat(mismatches).as("%d of %d requests decided otherwise than Postfix 3.7; the first ones:%n%s",
+                mismatches.size(), corpus.requests.size(),
+                String.join("\n", mismatches.subList(0, Math.min(40, mismatches.size())))).isEmpty();
+    }
+
+    /** What Postfix did, for the coverage count: which table refused, or the relay check, or acceptance. */
+    private static String outcome(SmtpProbe.Reply reply) {
+        String text = reply.text();
+        if (reply.code() / 100 == 2) {
+            return "accepted";
+        }
+        if (text.endsWith("Relay access denied")) {
+            return "Relay access denied";
+        }
+        for (String kind : List.of("Client host", "Helo command", "Sender address", "Recipient address")) {
+            if (text.contains(">: " + kind + " rejected: ")) {
+                return kind;
+            }
+        }
+        return "other: " + text;
+    }
+
+    private Path write(String name, CharSequence content) throws java.io.IOException {
+        return Files.writeString(dir.resolve(name), content, StandardCharsets.UTF_8);
+    }
+}
