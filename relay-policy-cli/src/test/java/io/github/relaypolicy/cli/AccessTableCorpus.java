@@ -13,7 +13,9 @@ import java.util.Random;
  * recipient access(5) tables with domain, parent-domain, {@code user@domain}, {@code user@}, extension and
  * {@code <>} keys, and a mix of every action with custom texts. Each request aims at one table (a key hit, its
  * subdomains, its parents, its neighbours, a miss) and takes the other fields from anywhere, so later tables are
- * reached only when earlier ones let the request go on, as in a real session.
+ * reached only when earlier ones let the request go on, as in a real session. A regexp_table(5) file per family
+ * (asked after the text table) and requests aimed at it: the client's name asked before its address, {@code $1},
+ * {@code ${1}} and {@code $$}, an unmatched group, {@code !/.../}, {@code if}/{@code endif}, the {@code i} flag.
  */
 final class AccessTableCorpus {
 
@@ -39,6 +41,37 @@ final class AccessTableCorpus {
     final StringBuilder helos = new StringBuilder("# access(5), HELO names\n");
     final StringBuilder senders = new StringBuilder("# access(5), MAIL FROM\n");
     final StringBuilder recipients = new StringBuilder("# access(5), RCPT TO\n");
+    /** regexp_table(5) files, asked after the text tables of their family. */
+    final String clientRegexp = """
+            # the client's name is asked first (unknown without one), then its address
+            /^mail1([0-9])\\.example$/ REJECT client name digit $1
+            /^mail4[0-9]\\.example$/ DUNNO
+            /^192\\.0\\.2\\.(1[0-9])$/ REJECT client address ${1}
+            /^192\\.0\\.2\\.2[0-9]$/ WARN watched
+            /^2001:db8:ff::1/ DEFER v6 prefix
+            """;
+    final String heloRegexp = """
+            /^([a-z]+)\\.rx([0-9])\\.test$/ REJECT helo $1 in rx$2 costs $$5
+            /\\.RXCASE\\.test$/ 450 case-insensitive by default
+            /\\.rxcs\\.test$/i REJECT case-sensitive
+            if /\\.rxif\\.test$/
+            /^a/ REJECT inside if
+            /^b/ OK
+            endif
+            /^b\\./ REJECT after the if
+            !/\\.test\\.?$/ 550 5.7.1 not a test name
+            """;
+    final String senderRegexp = """
+            /^(.+)\\+(.+)@rx\\.test$/ REJECT user $1 extension $2
+            /^<>$/ 550 null sender by regexp
+            /@(.*\\.)?rxs\\.test$/ 450 4.7.1 rxs [$1]
+            /^rx2\\.test$/ REJECT never: pattern tables see the whole address
+            """;
+    final String recipientRegexp = """
+            /^(postmaster|abuse)@/ OK
+            /^([^@]+)@rx\\.relay\\.test$/ 550 5.1.1 no user $1
+            /^[^@]*[0-9]@/ DEFER digits in the user part
+            """;
     final List<Request> requests = new ArrayList<>();
 
     private final List<String> clientAims = new ArrayList<>();
@@ -398,9 +431,13 @@ final class AccessTableCorpus {
     // ---- requests ------------------------------------------------------------------------------------------------
 
     private void requests(int count) {
-        String[] aims = {"client", "helo", "sender", "recipient"};
+        String[] aims = {"client", "helo", "sender", "recipient", "regexp"};
         for (int i = 0; i < count; i++) {
-            String aim = aims[i % 4];
+            String aim = aims[i % 5];
+            if (aim.equals("regexp")) {
+                requests.add(regexpRequest());
+                continue;
+            }
             // the aimed-at field comes from its table; the others miss their tables most of the time, so that the
             // aimed-at table is reached
             boolean quiet = random.nextInt(4) != 0;
@@ -413,6 +450,49 @@ final class AccessTableCorpus {
                     : quiet ? label() + "@" + (random.nextBoolean() ? RELAY : LOCAL) : recipient();
             requests.add(new Request(address, name, helo, sender, recipient, aim));
         }
+    }
+
+    /** A request aimed at the regexp tables: the other fields miss their text tables. */
+    private Request regexpRequest() {
+        String address = "192.0.2." + (1 + random.nextInt(40));
+        String name = "";
+        String helo = label() + ".quiet.test";
+        String sender = label() + "@quiet.test";
+        String recipient = label() + "@" + RELAY;
+        switch (random.nextInt(4)) {
+            case 0 -> {
+                name = random.nextInt(3) == 0 ? "" : "mail" + random.nextInt(50) + ".example";
+                address = random.nextInt(5) == 0 ? "2001:db8:ff::1" + Integer.toHexString(random.nextInt(4096))
+                        : address;
+            }
+            case 1 -> helo = switch (random.nextInt(9)) {
+                case 0 -> label() + ".rx" + random.nextInt(10) + ".test";
+                case 1 -> label() + "." + label() + ".rx" + random.nextInt(10) + ".test";
+                case 2 -> label() + ".rxcase.test";
+                case 3 -> label() + ".rxcs.test";
+                case 4 -> label() + ".RXCS.test";
+                case 5 -> (random.nextBoolean() ? "a" : "b") + label() + ".rxif.test";
+                case 6 -> "b." + label() + ".test";
+                case 7 -> label() + ".example";
+                default -> label() + ".quiet.test.";
+            };
+            case 2 -> sender = switch (random.nextInt(6)) {
+                case 0 -> label() + "+" + label() + "@rx.test";
+                case 1 -> label() + "@rx.test";
+                case 2 -> label() + "@" + label() + ".rxs.test";
+                case 3 -> label() + "@rxs.test";
+                case 4 -> "";
+                default -> label() + "@rx2.test";
+            };
+            default -> recipient = switch (random.nextInt(5)) {
+                case 0 -> (random.nextBoolean() ? "postmaster" : "abuse") + "@" + RELAY;
+                case 1 -> label() + "@rx." + RELAY;
+                case 2 -> label() + random.nextInt(10) + "@" + RELAY;
+                case 3 -> label() + "+" + random.nextInt(10) + "@rx." + RELAY;
+                default -> label() + "@" + LOCAL;
+            };
+        }
+        return new Request(address, name, helo, sender, recipient, "regexp");
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
