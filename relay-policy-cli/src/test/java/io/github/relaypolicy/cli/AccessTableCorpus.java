@@ -108,7 +108,18 @@ final class AccessTableCorpus {
      * form of code, DSN and text Postfix distinguishes, and the actions that go on.
      */
     private String action() {
+        return action(false);
+    }
+
+    /**
+     * An entry's value; with {@code relay}, sometimes {@code RELAY}, which relay-policy allows in client and
+     * recipient tables only (Postfix 3.7 reads it as {@code OK}).
+     */
+    private String action(boolean relay) {
         String t = "policy " + (++entries);
+        if (relay && random.nextInt(12) == 0) {
+            return "RELAY";
+        }
         int pick = random.nextInt(40);
         return switch (pick) {
             case 0 -> "REJECT";
@@ -169,7 +180,7 @@ final class AccessTableCorpus {
             Collections.shuffle(nets, random);
             for (long[] n : nets) {
                 String net = n[1] == 32 && random.nextBoolean() ? ip4Text(n[0]) : ip4Text(n[0]) + "/" + n[1];
-                clients.append(net).append(' ').append(action()).append('\n');
+                clients.append(net).append(' ').append(action(true)).append('\n');
                 clientAims.add("4:" + n[0] + ":" + n[1]);
             }
         }
@@ -204,7 +215,7 @@ final class AccessTableCorpus {
                     case 1 -> "[" + text + "]/" + len; // Postfix's bracketed form
                     default -> text.toUpperCase(Locale.ROOT) + "/" + len;
                 };
-                clients.append(net).append(' ').append(action()).append('\n');
+                clients.append(net).append(' ').append(action(true)).append('\n');
                 clientAims.add("6:" + a + ":" + len);
             }
         }
@@ -347,7 +358,7 @@ final class AccessTableCorpus {
     }
 
     private void addressEntry(StringBuilder table, List<String> aims, String key) {
-        table.append(cased(key)).append(' ').append(action()).append('\n');
+        table.append(cased(key)).append(' ').append(action(table == recipients)).append('\n');
         aims.add(key);
     }
 
@@ -424,7 +435,12 @@ final class AccessTableCorpus {
             return label() + "@" + LOCAL;
         }
         String key = recipientAims.get(random.nextInt(recipientAims.size()));
-        String a = address(key, random.nextBoolean() ? RELAY : RELAY2);
+        // a user@ key matches any domain: also one we do not relay to
+        String a = address(key, switch (random.nextInt(4)) {
+            case 0 -> RELAY2;
+            case 1 -> "elsewhere.test";
+            default -> RELAY;
+        });
         return a.toLowerCase(Locale.ROOT).endsWith(".miss.test") ? label() + "@" + label() + "." + RELAY : a;
     }
 
@@ -447,6 +463,7 @@ final class AccessTableCorpus {
             String helo = aim.equals("helo") ? helo() : quiet ? label() + ".quiet.test" : helo();
             String sender = aim.equals("sender") ? sender() : quiet ? label() + "@quiet.test" : sender();
             String recipient = aim.equals("recipient") ? recipient()
+                    : aim.equals("client") && random.nextInt(4) == 0 ? label() + "@" + label() + ".elsewhere.test"
                     : quiet ? label() + "@" + (random.nextBoolean() ? RELAY : LOCAL) : recipient();
             requests.add(new Request(address, name, helo, sender, recipient, aim));
         }
