@@ -290,6 +290,9 @@ final class AccessTableCorpus {
                 }
             }
         }
+        // internationalized names, the request in the form the key is written in (Postfix matches only that form)
+        helos.append("bücher.idn.test REJECT U-label key\n");
+        helos.append("xn--mnchen-3ya.idn.test REJECT A-label key\n");
         helos.append("[192.0.2.77] REJECT address literal HELO\n");
         heloAims.add("[192.0.2.77]");
         helos.append("192.0.2.78 ").append(action()).append('\n');
@@ -354,6 +357,9 @@ final class AccessTableCorpus {
             }
         }
         senders.append("<> ").append(action()).append('\n');
+        senders.append("bücher.idn.test 550 U-label sender domain\n");
+        senders.append("xn--mnchen-3ya.idn.test 550 A-label sender domain\n");
+        senders.append("jürgen@ 550 UTF-8 local part\n");
         senderAims.add("<>");
     }
 
@@ -450,6 +456,10 @@ final class AccessTableCorpus {
         String[] aims = {"client", "helo", "sender", "recipient", "regexp"};
         for (int i = 0; i < count; i++) {
             String aim = aims[i % 5];
+            if (i % 50 == 49) {
+                requests.add(idnRequest());
+                continue;
+            }
             if (aim.equals("regexp")) {
                 requests.add(regexpRequest());
                 continue;
@@ -467,6 +477,17 @@ final class AccessTableCorpus {
                     : quiet ? label() + "@" + (random.nextBoolean() ? RELAY : LOCAL) : recipient();
             requests.add(new Request(address, name, helo, sender, recipient, aim));
         }
+    }
+
+    /** A request with an internationalized HELO name or sender, in the form the table writes it. */
+    private Request idnRequest() {
+        String[] helos = {"bücher.idn.test", "mail.bücher.idn.test", "xn--mnchen-3ya.idn.test",
+            "mx.xn--mnchen-3ya.idn.test", label() + ".quiet.test"};
+        String[] senders = {label() + "@bücher.idn.test", label() + "@sub.bücher.idn.test",
+            label() + "@xn--mnchen-3ya.idn.test", "jürgen@" + label() + ".test", "jürgen+x@quiet.test",
+            label() + "@quiet.test"};
+        return new Request("192.0.2." + (100 + random.nextInt(100)), "", helos[random.nextInt(helos.length)],
+                senders[random.nextInt(senders.length)], label() + "@" + RELAY, "idn");
     }
 
     /** A request aimed at the regexp tables: the other fields miss their text tables. */
