@@ -61,6 +61,18 @@ final class AccessTableCorpus {
             /^b\\./ REJECT after the if
             !/\\.test\\.?$/ 550 5.7.1 not a test name
             """;
+    /** pcre_table(5) files (Debian's postfix-pcre), asked after the regexp tables of HELO and recipient. */
+    final String heloPcre = """
+            /^(?<word>[a-z]+)\\.pc([0-9])\\.test$/ REJECT pcre $1 in pc$2
+            /^CS\\.pcs\\.test$/i REJECT case-sensitive pcre
+            /^u(.+)(\\d*)\\.lazy\\.test$/U REJECT lazy [$1] [$2]
+            /^u(.+)(\\d*)\\.greedy\\.test$/ REJECT greedy [$1] [$2]
+            /an\\.pca\\.test$/A REJECT anchored
+            /^(a|ab)(c|bcd)(d*)\\.alt\\.test$/ REJECT first alternative [$1] [$2] [$3]
+            """;
+    final String recipientPcre = """
+            /^(?:sales|info)(?:\\+([^@]*))?@pc\\.relay\\.test$/ 550 5.1.1 pcre no user [$1]
+            """;
     final String senderRegexp = """
             /^(.+)\\+(.+)@rx\\.test$/ REJECT user $1 extension $2
             /^<>$/ 550 null sender by regexp
@@ -503,7 +515,15 @@ final class AccessTableCorpus {
                 address = random.nextInt(5) == 0 ? "2001:db8:ff::1" + Integer.toHexString(random.nextInt(4096))
                         : address;
             }
-            case 1 -> helo = switch (random.nextInt(9)) {
+            case 1 -> helo = random.nextInt(3) == 0 ? switch (random.nextInt(7)) {
+                case 0 -> label() + ".pc" + random.nextInt(10) + ".test";
+                case 1 -> (random.nextBoolean() ? "cs" : "CS") + ".pcs.test";
+                case 2 -> "u" + random.nextInt(1000) + ".lazy.test";
+                case 3 -> "u" + random.nextInt(1000) + ".greedy.test";
+                case 4 -> (random.nextBoolean() ? "" : label()) + "an.pca.test";
+                case 5 -> "abcd.alt.test";
+                default -> label() + "." + label() + ".pc1.test";
+            } : switch (random.nextInt(9)) {
                 case 0 -> label() + ".rx" + random.nextInt(10) + ".test";
                 case 1 -> label() + "." + label() + ".rx" + random.nextInt(10) + ".test";
                 case 2 -> label() + ".rxcase.test";
@@ -522,7 +542,10 @@ final class AccessTableCorpus {
                 case 4 -> "";
                 default -> label() + "@rx2.test";
             };
-            default -> recipient = switch (random.nextInt(5)) {
+            default -> recipient = random.nextInt(3) == 0
+                    ? (random.nextBoolean() ? "sales" : "info") + (random.nextBoolean() ? "+" + label() : "")
+                            + "@pc." + RELAY
+                    : switch (random.nextInt(5)) {
                 case 0 -> (random.nextBoolean() ? "postmaster" : "abuse") + "@" + RELAY;
                 case 1 -> label() + "@rx." + RELAY;
                 case 2 -> label() + random.nextInt(10) + "@" + RELAY;

@@ -38,13 +38,16 @@ final class PostfixDifferentialTest {
     /** Texts only the regexp tables' entries give: how often Postfix answered from one. */
     private static final List<String> REGEXP_TEXTS = List.of("client name digit", "client address", "v6 prefix",
             " in rx", "case-", "inside if", "after the if", "not a test name", "extension", "null sender by regexp",
-            "rxs [", "no user", "digits in the user part");
+            "rxs [", "no user", "digits in the user part", "pcre", "lazy [", "greedy [", "anchored",
+            "first alternative");
 
     @TempDir
     Path dir;
 
     @Test
     void access_tables_decide_every_request_as_postfix_does() throws Exception {
+        assertThat(Path.of("/usr/lib/postfix/postfix-pcre.so")).as("Postfix's pcre tables: apt-get install -y"
+                + " postfix-pcre (.ci/run does)").exists();
         AccessTableCorpus corpus = AccessTableCorpus.generate(SEED, REQUESTS);
         Path clients = write("clients.cidr", corpus.clients);
         Path helos = write("helo.access", corpus.helos);
@@ -54,6 +57,8 @@ final class PostfixDifferentialTest {
         Path heloRegexp = write("helo.regexp", corpus.heloRegexp);
         Path senderRegexp = write("sender.regexp", corpus.senderRegexp);
         Path recipientRegexp = write("recipient.regexp", corpus.recipientRegexp);
+        Path heloPcre = write("helo.pcre", corpus.heloPcre);
+        Path recipientPcre = write("recipient.pcre", corpus.recipientPcre);
         Path policy = write("relay-policy.conf", new StringBuilder()
                 .append("mynetworks = ").append(AccessTableCorpus.MYNETWORKS).append('\n')
                 .append("mydestination = ").append(AccessTableCorpus.LOCAL).append('\n')
@@ -63,11 +68,12 @@ final class PostfixDifferentialTest {
                 .append("recipient_delimiter = +\n")
                 .append("check_client_access = cidr:").append(clients).append(" regexp:").append(clientRegexp)
                 .append('\n')
-                .append("check_helo_access = ").append(helos).append(", regexp:").append(heloRegexp).append('\n')
+                .append("check_helo_access = ").append(helos).append(", regexp:").append(heloRegexp)
+                .append(", pcre:").append(heloPcre).append('\n')
                 .append("check_sender_access = hash:").append(senders).append(" regexp:").append(senderRegexp)
                 .append('\n')
                 .append("check_recipient_access = texthash:").append(recipients).append(" regexp:")
-                .append(recipientRegexp).append('\n'));
+                .append(recipientRegexp).append(" pcre:").append(recipientPcre).append('\n'));
 
         // Postfix first: its replies, and what it did, whatever the engine later makes of the same tables
         List<SmtpProbe.Reply> theirs = new ArrayList<>();
@@ -87,14 +93,18 @@ final class PostfixDifferentialTest {
                 .file("helo.regexp", corpus.heloRegexp)
                 .file("sender.regexp", corpus.senderRegexp)
                 .file("recipient.regexp", corpus.recipientRegexp)
+                .file("helo.pcre", corpus.heloPcre)
+                .file("recipient.pcre", corpus.recipientPcre)
                 .recipientRestrictions("check_client_access cidr:$config_directory/clients.cidr,"
                         + " check_client_access regexp:$config_directory/clients.regexp,"
                         + " check_helo_access texthash:$config_directory/helo.access,"
                         + " check_helo_access regexp:$config_directory/helo.regexp,"
+                        + " check_helo_access pcre:$config_directory/helo.pcre,"
                         + " check_sender_access texthash:$config_directory/sender.access,"
                         + " check_sender_access regexp:$config_directory/sender.regexp,"
                         + " check_recipient_access texthash:$config_directory/recipient.access,"
-                        + " check_recipient_access regexp:$config_directory/recipient.regexp")
+                        + " check_recipient_access regexp:$config_directory/recipient.regexp,"
+                        + " check_recipient_access pcre:$config_directory/recipient.pcre")
                 .start();
                 SmtpProbe smtp = postfix.connect()) {
             postfixReady = System.nanoTime();
@@ -113,7 +123,8 @@ final class PostfixDifferentialTest {
                 }
             }
             assertThat(postfix.logText()).as("Postfix read every table line")
-                    .doesNotContain("skipping this rule", "ignoring this line", "duplicate entry");
+                    .doesNotContain("skipping this rule", "ignoring this line", "duplicate entry",
+                            "unsupported dictionary type");
         }
         long postfixDone = System.nanoTime();
         System.out.printf(Locale.ROOT, "PostfixDifferentialTest: %d requests; Postfix started in %d ms and answered"
