@@ -12,4 +12,5 @@ module io.github.relaypolicy.core {
     exports io.github.relaypolicy.core.spi;
 
     uses io.github.relaypolicy.core.spi.RateLimitStoreProvider;
+    uses io.github.relaypolicy.core.spi.RegexpEngineProvider;
 }

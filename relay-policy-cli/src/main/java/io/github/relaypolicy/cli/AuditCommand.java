@@ -130,10 +130,34 @@ final class AuditCommand extends PolicyCommand {
                     + (space.broadEntries().isEmpty() ? "" : "; the broadest: " + String.join(", ",
                             space.broadEntries())));
         }
-        List<String> broadDomains = broadPatterns(file.values("relay_domains"));
+        List<String> broadDomains = new ArrayList<>(broadPatterns(file.values("relay_domains")));
         if (!broadDomains.isEmpty()) {
             notes.add("relay_domains " + String.join(", ", broadDomains) + " relays for every domain under a"
                     + " top-level or public suffix: anyone may relay to them");
+        }
+        List<PolicyFile.AccessEntry> access = file.accessEntries();
+        List<String> relayNetworks = access.stream().filter(e -> e.setting().equals("check_client_access")
+                && e.action().equals("RELAY") && TrustedSpace.isNetwork(e.key())).map(PolicyFile.AccessEntry::key)
+                .toList();
+        TrustedSpace relaySpace = TrustedSpace.of(relayNetworks);
+        if (!relayNetworks.isEmpty()) {
+            notes.add("check_client_access RELAY entries grant relay to " + relaySpace.amounts()
+                    + (relaySpace.open() ? ": more than any one network holds, so strangers may relay" : "")
+                    + (relaySpace.broadEntries().isEmpty() ? "" : "; the broadest: " + String.join(", ",
+                            relaySpace.broadEntries())));
+        }
+        openByNetworks |= relaySpace.open();
+        for (PolicyFile.AccessEntry e : access) {
+            if (e.setting().equals("check_recipient_access") && e.action().equals("RELAY") && e.key().indexOf('@') < 0
+                    && !broadPatterns(List.of("." + e.key())).isEmpty()) {
+                broadDomains.add("check_recipient_access " + e.file() + ":" + e.line() + " '" + Text.printable(e.key(),
+                        100) + " RELAY'");
+            }
+        }
+        if (broadDomains.stream().anyMatch(d -> d.startsWith("check_recipient_access"))) {
+            notes.add(String.join(", ", broadDomains.stream().filter(d -> d.startsWith("check_recipient_access"))
+                    .toList()) + " relays for every domain under a top-level or public suffix: anyone may relay"
+                    + " to them");
         }
         String found = client != null ? client : firstUntrusted(engine, UNTRUSTED_V4);
         if (found == null) {

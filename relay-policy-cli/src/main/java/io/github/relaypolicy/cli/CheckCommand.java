@@ -48,6 +48,19 @@ final class CheckCommand extends PolicyCommand {
     @Option(names = "--helo", paramLabel = "NAME", description = "The name the client gave in HELO/EHLO.")
     private @Nullable String helo;
 
+    @Option(names = "--client-name", paramLabel = "NAME", description = "The client's host name as the server"
+            + " verified it (forward-confirmed reverse DNS; 'unknown' for none): rhsbl_client_sites ask it.")
+    private @Nullable String clientName;
+
+    @Option(names = "--cert-fingerprint", paramLabel = "SHA256", description = "The SHA-256 fingerprint of the"
+            + " client's TLS certificate (Postfix's ccert_fingerprint; hex, AB:CD:... or without colons), for"
+            + " relay_clientcerts.")
+    private @Nullable String certFingerprint;
+
+    @Option(names = "--pubkey-fingerprint", paramLabel = "SHA256", description = "The SHA-256 fingerprint of the"
+            + " client certificate's public key (Postfix's ccert_pubkey_fingerprint), for relay_clientcerts.")
+    private @Nullable String pubkeyFingerprint;
+
     @Option(names = "--from", paramLabel = "ADDR",
             description = "The MAIL FROM address, with or without angle brackets; '<>' is the null sender."
                     + " Default: <>.")
@@ -75,6 +88,12 @@ final class CheckCommand extends PolicyCommand {
         }
         if (auth != null) {
             request.authenticatedUser(auth);
+        }
+        if (clientName != null) {
+            request.clientName(clientName);
+        }
+        if (certFingerprint != null || pubkeyFingerprint != null) {
+            request.tlsClientFingerprints(certFingerprint, pubkeyFingerprint);
         }
         if (transaction != null) {
             request.transactionId(transaction);
@@ -113,8 +132,14 @@ final class CheckCommand extends PolicyCommand {
     }
 
     private void print(PrintWriter out, RelayRequest r, Decision d) {
-        out.println("client " + Text.printable(client, 100) + (helo == null ? "" : ", HELO " + Text.printable(helo,
+        out.println("client " + Text.printable(client, 100) + (clientName == null ? "" : " ("
+                + Text.printable(clientName, 260) + ")") + (helo == null ? "" : ", HELO " + Text.printable(helo,
                 100)) + (auth == null ? "" : ", authenticated as " + Text.printable(auth, 100)));
+        if (certFingerprint != null || pubkeyFingerprint != null) {
+            out.println("TLS client certificate: SHA-256 " + (certFingerprint == null ? "(none)"
+                    : Text.printable(certFingerprint, 100)) + ", public key SHA-256 " + (pubkeyFingerprint == null
+                    ? "(none)" : Text.printable(pubkeyFingerprint, 100)));
+        }
         out.println("MAIL FROM:" + Text.printable(brackets(from), 300) + "  RCPT TO:" + Text.printable(brackets(to),
                 300));
         out.println();
@@ -143,6 +168,16 @@ final class CheckCommand extends PolicyCommand {
         request.put("sender", from);
         request.put("recipient", to);
         request.put("authenticatedUser", auth);
+        // only when given, so that the object of a plain check stays as it was
+        if (clientName != null) {
+            request.put("clientName", clientName);
+        }
+        if (certFingerprint != null) {
+            request.put("certFingerprint", certFingerprint);
+        }
+        if (pubkeyFingerprint != null) {
+            request.put("pubkeyFingerprint", pubkeyFingerprint);
+        }
         Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("code", d.reply().code());
         reply.put("enhancedStatus", d.reply().enhancedStatus());

@@ -71,11 +71,30 @@ final class LintCommand extends PolicyCommand {
             warnings.add("mydestination entry '" + broad + "' makes every domain under a top-level or public suffix"
                     + " local");
         }
+        if (!file.values("relay_clientcerts").isEmpty() && file.values("permit_tls_clientcerts").isEmpty()) {
+            warnings.add("relay_clientcerts is set but permit_tls_clientcerts is not: the listed certificates grant"
+                    + " nothing (set permit_tls_clientcerts = yes, or = no to keep them off)");
+        }
         if ((!file.values("message_rate_limit").isEmpty() || !file.values("recipients_per_message").isEmpty())
                 && !file.values("recipients_per_message").equals(List.of("none"))) {
             warnings.add("message_rate_limit and recipients_per_message count only requests with a transaction id"
                     + " (RelayRequest.builder().transactionId(...); a Postfix policy request's instance): a mail"
                     + " server that passes none is not limited by them");
+        }
+        warnings.addAll(file.accessWarnings());
+        for (PolicyFile.AccessEntry e : file.accessEntries()) {
+            if (e.setting().equals("check_client_access") && e.action().equals("RELAY") && TrustedSpace.isNetwork(e.key())
+                    && TrustedSpace.broad(e.key())) {
+                warnings.add("check_client_access " + e.file() + ":" + e.line() + ": RELAY entry " + Text.printable(
+                        e.key(), 100) + " grants more than any one network holds: every client in it may relay"
+                        + " anywhere");
+            }
+            if (e.setting().equals("check_recipient_access") && e.action().equals("RELAY") && e.key().indexOf('@') < 0
+                    && !AuditCommand.broadPatterns(List.of("." + e.key())).isEmpty()) {
+                warnings.add("check_recipient_access " + e.file() + ":" + e.line() + ": RELAY entry '"
+                        + Text.printable(e.key(), 100) + "' covers every domain under a top-level or public suffix:"
+                        + " anyone may relay to them");
+            }
         }
         return warnings;
     }

@@ -202,7 +202,17 @@ final class TrustedSpace {
 
     /** What is trusted, in words. */
     String describe() {
-        return "mynetworks trusts " + amount(publicV4, 32) + " and " + amount(publicV6, 128);
+        return "mynetworks trusts " + amounts();
+    }
+
+    /** The public addresses counted, in words: {@code 256 public IPv4 addresses (a /24) and ...}. */
+    String amounts() {
+        return amount(publicV4, 32) + " and " + amount(publicV6, 128);
+    }
+
+    /** Whether {@code entry} is an address or network literal (a cidr table's key), not a name or pattern. */
+    static boolean isNetwork(String entry) {
+        return parse(entry, entry.strip(), true) != null;
     }
 
     /** {@code 16777216 public IPv4 addresses (a /8)}, or about so many, for a person. */

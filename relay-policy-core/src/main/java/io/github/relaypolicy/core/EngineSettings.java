@@ -172,6 +172,105 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
     }
 
     /**
+     * Reads client access tables, Postfix's {@code check_client_access} in {@code cidr_table(5)} format: one
+     * {@code NETWORK ACTION [text]} a line, IPv4 and IPv6, the first matching line of a file wins. A table written
+     * {@code regexp:FILE} or {@code pcre:FILE} is a {@code regexp_table(5)}/{@code pcre_table(5)} file matched
+     * against the client's verified name, then its address (it needs the {@code relay-policy-regexp} module).
+     *
+     * <p>The actions are those of Postfix's {@code access(5)}: {@code REJECT [text]}, {@code DEFER [text]},
+     * {@code 4NN text}, {@code 5NN text} refuse with Postfix's reply ({@code 554 5.7.1 <name[address]>: Client host
+     * rejected: Access denied}); {@code OK} ends the table checks and skips the DNS lists but never grants relay;
+     * {@code RELAY} (relay-policy's own) grants relay like {@code mynetworks}; {@code DUNNO} goes on;
+     * {@code WARN text} is a trace step; {@code DISCARD}, {@code HOLD}, {@code FILTER}, {@code REDIRECT},
+     * {@code PREPEND} are {@link io.github.relaypolicy.Decision#hostActions() host actions}. Any other action is an
+     * error. Tables are checked after the relay rules (a refused relay stays refused) and before rate limits and DNS
+     * lists, in the order client, HELO, sender, recipient, each family's files in the order given.
+     *
+     * <p>The files are read now, every line checked: an engine built from this builder keeps what they held. An
+     * engine made by {@link RelayEngine#fromFile} reads them again, with the policy file, whenever one changes.
+     * Adds to the tables given before.
+     *
+     * @param tables the table files, optionally prefixed {@code cidr:}, {@code regexp:} or {@code pcre:}
+     * @return this builder
+     * @throws IllegalArgumentException naming every bad line as {@code file:line:column}, a file that cannot be
+     *     read, or a table type this family cannot read; the builder is left as it was
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder checkClientAccess(String... tables) {
+        config.accessTables(io.github.relaypolicy.core.internal.access.Family.CLIENT, "checkClientAccess",
+                Arrays.asList(tables));
+        return self();
+    }
+
+    /**
+     * Reads HELO access tables, Postfix's {@code check_helo_access}: the {@code access(5)} text format (the source
+     * that {@code postmap} compiles; {@code hash:}, {@code texthash:} and the other indexed types name the same text
+     * file), or {@code regexp:}/{@code pcre:} tables. A HELO name is looked up whole, then by its parent domains
+     * ({@code example.com} matches {@code mx.example.com}: Postfix's default {@code parent_domain_matches_subdomains});
+     * keys are case-insensitive and internationalized names match in either form. Actions and order as
+     * {@link #checkClientAccess}; {@code RELAY} is not allowed here. The reply names the class {@code Helo command}.
+     *
+     * @param tables the table files
+     * @return this builder
+     * @throws IllegalArgumentException as {@link #checkClientAccess}
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder checkHeloAccess(String... tables) {
+        config.accessTables(io.github.relaypolicy.core.internal.access.Family.HELO, "checkHeloAccess",
+                Arrays.asList(tables));
+        return self();
+    }
+
+    /**
+     * Reads sender access tables, Postfix's {@code check_sender_access}: {@code access(5)} text or
+     * {@code regexp:}/{@code pcre:} tables. The MAIL FROM address is looked up as {@code access(5)} says:
+     * {@code user+ext@domain} (with {@link #recipientDelimiter}), {@code user@domain}, {@code domain} and its parent
+     * domains, {@code user+ext@}, {@code user@}; the null sender as {@link #smtpdNullAccessLookupKey} ({@code <>}).
+     * Actions and order as {@link #checkClientAccess}; {@code RELAY} is not allowed here.
+     *
+     * @param tables the table files
+     * @return this builder
+     * @throws IllegalArgumentException as {@link #checkClientAccess}
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder checkSenderAccess(String... tables) {
+        config.accessTables(io.github.relaypolicy.core.internal.access.Family.SENDER, "checkSenderAccess",
+                Arrays.asList(tables));
+        return self();
+    }
+
+    /**
+     * Reads recipient access tables, Postfix's {@code check_recipient_access}, looked up as
+     * {@link #checkSenderAccess} looks up the sender. {@code RELAY} makes the recipient relayable from any client,
+     * like {@link #relayDomains} (routing tricks stay refused, DNS lists still apply). Actions and order as
+     * {@link #checkClientAccess}.
+     *
+     * @param tables the table files
+     * @return this builder
+     * @throws IllegalArgumentException as {@link #checkClientAccess}
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder checkRecipientAccess(String... tables) {
+        config.accessTables(io.github.relaypolicy.core.internal.access.Family.RECIPIENT, "checkRecipientAccess",
+                Arrays.asList(tables));
+        return self();
+    }
+
+    /**
+     * The key a null sender ({@code MAIL FROM:<>}) is looked up with in sender access tables, Postfix's
+     * {@code smtpd_null_access_lookup_key}. Default {@code <>}.
+     *
+     * @param key one word, e.g. {@code <>} or {@code MAILER-DAEMON}
+     * @return this builder
+     * @throws IllegalArgumentException if the key is empty or holds whitespace or control characters
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder smtpdNullAccessLookupKey(String key) {
+        config.nullAccessKey(key);
+        return self();
+    }
+
+    /**
      * Binds one address, or every address of a domain, to the logins that may use it: one line of a sender login
      * map given without a file; see {@link #senderLoginMaps}.
      *
@@ -223,6 +322,63 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
     }
 
     /**
+     * Reads the client certificates that may relay, in Postfix's {@code relay_clientcerts} format: one
+     * {@code FINGERPRINT [comment]} a line, the SHA-256 fingerprint of a certificate or of its public key in hex,
+     * {@code AB:CD:...} or without colons, any case; a line whose first non-blank character is {@code #} is a
+     * comment. A line that is not a SHA-256 fingerprint (an MD5 or SHA-1 fingerprint, a wrong length, a character
+     * that is not a hex digit) is an error. The certificates grant relay only with
+     * {@link #permitTlsClientCerts permitTlsClientCerts(true)}.
+     *
+     * <p>The files are read now, every line checked: an engine built from this builder keeps what they held. An
+     * engine made by {@link RelayEngine#fromFile} reads them again, with the policy file, whenever one of them
+     * changes. Adds to the fingerprints given before; a fingerprint given twice is an error.
+     *
+     * @param files the fingerprint files
+     * @return this builder
+     * @throws IllegalArgumentException naming every bad line as {@code file:line:column}, or a file that cannot be
+     *     read; the builder is left as it was
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder relayClientCerts(Path... files) {
+        config.relayClientCerts(Arrays.asList(files));
+        return self();
+    }
+
+    /**
+     * Lists client certificates that may relay by their SHA-256 fingerprints (of the certificate or of its public
+     * key): lines of a {@code relay_clientcerts} file given without a file; see {@link #relayClientCerts}.
+     *
+     * @param fingerprints SHA-256 fingerprints in hex, {@code AB:CD:...} or without colons, any case
+     * @return this builder
+     * @throws IllegalArgumentException if a fingerprint is not 32 bytes of hex (an MD5 or SHA-1 fingerprint, say)
+     * @throws IllegalStateException if a fingerprint was given before
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder relayClientCert(String... fingerprints) {
+        config.relayClientCert(fingerprints);
+        return self();
+    }
+
+    /**
+     * Whether a client whose TLS certificate is listed in {@link #relayClientCerts relay_clientcerts} may relay
+     * anywhere, like a client in a trusted network (Postfix's {@code permit_tls_clientcerts}). The grant comes right
+     * after the trusted networks and before authentication; the DNS lists are not asked for such a client. The
+     * request carries the certificate ({@code RelayRequest.Builder.tlsClientCertificate}) or its fingerprints
+     * ({@code RelayRequest.Builder.tlsClientFingerprints}); the mail server must have verified that the client holds
+     * the certificate's private key (the TLS handshake does). Default: {@code false}.
+     *
+     * @param permit whether listed certificates grant relay
+     * @return this builder
+     * @throws IllegalArgumentException at {@link RelayEngine.Builder#build()} if {@code true} but no fingerprint
+     *     (file or entry) is given: no certificate could ever relay
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder permitTlsClientCerts(boolean permit) {
+        config.permitTlsClientCerts(permit);
+        return self();
+    }
+
+    /**
      * Adds a DNS block list of client addresses, in Postfix postscreen syntax {@code zone[=filter][*weight]}:
      * {@code zen.spamhaus.org=127.0.0.[2..11;30]*3}. Filters: exact {@code 127.0.0.2}, ranges
      * {@code 127.0.0.[2..11]}, lists {@code 127.0.0.[2;4;10]}, or a bit mask {@code zone&0.0.0.4}. The
@@ -264,6 +420,40 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
      */
     public RelayEngine.Builder rhsbl(String spec) {
         config.list(ListSpec.Kind.RHSBL, spec);
+        return self();
+    }
+
+    /**
+     * Adds a DNS block list of host names asked with the client's HELO name (Postfix's {@code reject_rhsbl_helo}),
+     * same syntax as {@link #rhsbl}. The name is asked as given, in lower-case A-labels without a trailing dot; an
+     * address literal ({@code [192.0.2.1]}), a single label ({@code localhost}) or an invalid name is not asked.
+     * Asked where {@link #dnsbl} lists are, and scored with them; a listing refuses with rule
+     * {@code reject_rhsbl_helo} and {@code 554 5.7.1 Service unavailable; Helo command [NAME] blocked using ZONE}.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rhsblHelo(String spec) {
+        config.list(ListSpec.Kind.RHSBL_HELO, spec);
+        return self();
+    }
+
+    /**
+     * Adds a DNS block list of host names asked with the client's verified host name
+     * ({@code RelayRequest.clientName()}; Postfix's {@code reject_rhsbl_client}), same syntax as {@link #rhsbl}. A
+     * request without a name ({@code null} or {@code unknown}) does not ask it. Asked where {@link #dnsbl} lists
+     * are, and scored with them; a listing refuses with rule {@code reject_rhsbl_client} and
+     * {@code 554 5.7.1 Service unavailable; Client host [NAME] blocked using ZONE}.
+     *
+     * @param spec the list
+     * @return this builder
+     * @throws IllegalArgumentException naming the specification and what is wrong with it
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder rhsblClient(String spec) {
+        config.list(ListSpec.Kind.RHSBL_CLIENT, spec);
         return self();
     }
 

@@ -1,6 +1,11 @@
 package io.github.relaypolicy.core;
 
 import io.github.relaypolicy.core.internal.engine.Rules;
+import io.github.relaypolicy.core.internal.Text;
+import io.github.relaypolicy.core.internal.access.AccessTable;
+import io.github.relaypolicy.core.internal.access.AccessTables;
+import io.github.relaypolicy.core.internal.access.Action;
+import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.core.internal.engine.Compiler;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
 import io.github.relaypolicy.core.internal.engine.Reloader;
@@ -14,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -208,6 +214,67 @@ public final class PolicyFile {
                     "cannot be used: " + e)), e);
         }
         return new Reloader.Loaded(null, failure, failure.files());
+    }
+
+    /**
+     * One entry of an access table ({@code check_client_access} and the others), for tools that review a policy.
+     *
+     * @param setting the key that names the table, e.g. {@code check_client_access}
+     * @param file the table file
+     * @param line the entry's line in it
+     * @param key the entry's key as written: a network, an address, a domain or a pattern
+     * @param action the entry's action as a word: {@code OK}, {@code RELAY}, {@code REJECT}, {@code DEFER},
+     *     {@code CODE} (a {@code 4NN}/{@code 5NN} reply), {@code DUNNO}, {@code WARN}, {@code DISCARD}, {@code HOLD},
+     *     {@code FILTER}, {@code REDIRECT} or {@code PREPEND}
+     * @since 0.1.0
+     */
+    public record AccessEntry(String setting, Path file, int line, String key, String action) {
+    }
+
+    /**
+     * Every entry of the policy's access tables, in the order they are checked.
+     *
+     * @return the entries; empty without access tables
+     * @since 0.1.0
+     */
+    public List<AccessEntry> accessEntries() {
+        List<AccessEntry> entries = new ArrayList<>();
+        for (Action a : config.config().access().actions()) {
+            entries.add(new AccessEntry(a.family().setting(), Path.of(a.file()), a.line(), a.key(), a.type().name()));
+        }
+        return List.copyOf(entries);
+    }
+
+    /**
+     * What an administrator should look at twice in the access tables: entries that never match (a network after
+     * one that contains it, a key Postfix's default lookups never use), and {@code OK} entries that a Postfix
+     * administrator may have meant to grant relay (here only {@code RELAY} and {@code mynetworks} do), each with its
+     * file and line.
+     *
+     * @return the warnings, e.g. {@code check_client_access /etc/relay-policy/clients.cidr:3: '192.0.2.0/24 OK'
+     *     does not grant relay ...}
+     * @since 0.1.0
+     */
+    public List<String> accessWarnings() {
+        AccessTables access = config.config().access();
+        List<String> warnings = new ArrayList<>();
+        for (Family f : Family.values()) {
+            for (AccessTable table : access.family(f)) {
+                warnings.addAll(table.warnings());
+            }
+        }
+        for (Action a : access.actions()) {
+            if (a.type() != Action.Type.OK || a.family() == Family.HELO || a.family() == Family.SENDER) {
+                continue;
+            }
+            boolean client = a.family() == Family.CLIENT;
+            warnings.add(String.format(Locale.ROOT, "%s: '%s OK' does not %s here: OK only ends the access tables"
+                    + " and skips the DNS lists (in Postfix, OK before reject_unauth_destination opens the relay);"
+                    + " write RELAY, or put %s", a.source(), Text.escape(a.key()), client ? "grant relay"
+                    : "make the recipient relayable", client ? "the network in mynetworks" : "the domain in"
+                    + " relay_domains"));
+        }
+        return List.copyOf(warnings);
     }
 
     @Override

@@ -393,7 +393,7 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
             return CompletableFuture.completedFuture(List.of());
         }
         return lists.health().thenApply(all -> all.stream().map(h -> new DnsListHealth(h.spec().kind().setting(),
-                h.spec().maskedZone(), h.problem().isEmpty(), h.problem(), (h.spec().kind() == ListSpec.Kind.RHSBL
+                h.spec().maskedZone(), h.problem().isEmpty(), h.problem(), (h.spec().kind().domains()
                         ? "TEST: " + h.listedPoint() + ", INVALID: " + h.unlistedPoint()
                         : "127.0.0.2: " + h.listedPoint() + ", 127.0.0.1: " + h.unlistedPoint()))).toList());
     }

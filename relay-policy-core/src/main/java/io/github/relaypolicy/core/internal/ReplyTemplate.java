@@ -19,6 +19,9 @@ public final class ReplyTemplate {
 
     private static final List<String> PLACEHOLDERS = List.of("recipient", "sender", "client", "helo", "user");
     private static final List<String> LIST_PLACEHOLDERS = List.of("client", "domain", "zone", "txt");
+    /** An access table's reply also names the client's verified host name ({@code unknown} without one). */
+    private static final List<String> TABLE_PLACEHOLDERS = List.of("recipient", "sender", "client", "helo", "user",
+            "client_name", "client_address");
 
     /** The longest reply line, reply code and CRLF included (RFC 5321 section 4.5.3.1.5). */
     public static final int MAX_LINE_OCTETS = 512;
@@ -51,6 +54,43 @@ public final class ReplyTemplate {
                 new IllegalArgumentException(String.format(Locale.ROOT, "reply for rule '%s': unknown placeholder"
                         + " '%s' in '%s'; expected one of {recipient}, {sender}, {client}, {helo}, {user}", rule,
                         Text.escape(found), Text.escape(reply.text()))), "rule '" + rule + "'");
+    }
+
+    /**
+     * The reply of an access-table entry, as Postfix renders it: {@code head} names the request's part with
+     * placeholders (e.g. {@code <{client_name}[{client}]>: }), {@code text} is the entry's text, taken literally
+     * (braces included). A line too long is cut when rendered ({@link #fit}), as echoed values are.
+     *
+     * @param code the reply code
+     * @param dsn the enhanced status code
+     * @param head the placeholders that name the request's part, and the separator
+     * @param text the literal rest, e.g. {@code Client host rejected: Access denied}
+     * @return the template
+     */
+    public static ReplyTemplate table(int code, String dsn, String head, String text) {
+        List<String> literals = new ArrayList<>();
+        List<Integer> fields = new ArrayList<>();
+        StringBuilder literal = new StringBuilder();
+        int i = 0;
+        while (i < head.length()) {
+            char c = head.charAt(i);
+            int close = c == '{' ? head.indexOf('}', i) : -1;
+            if (close < 0) {
+                literal.append(c);
+                i++;
+                continue;
+            }
+            literals.add(literal.toString());
+            literal.setLength(0);
+            int field = TABLE_PLACEHOLDERS.indexOf(head.substring(i + 1, close));
+            if (field < 0) {
+                throw new IllegalArgumentException("unknown placeholder in " + head);
+            }
+            fields.add(field);
+            i = close + 1;
+        }
+        literals.add(literal.append(text).toString());
+        return new ReplyTemplate(new SmtpReply(code, dsn, head + text), TABLE_PLACEHOLDERS, literals, fields);
     }
 
     /**
@@ -199,7 +239,7 @@ public final class ReplyTemplate {
         if (constant != null) {
             return constant;
         }
-        if (names != PLACEHOLDERS) {
+        if (names == LIST_PLACEHOLDERS) {
             throw new IllegalStateException("a DNS list's reply is rendered by renderList");
         }
         String text;
@@ -265,11 +305,48 @@ public final class ReplyTemplate {
             case 3:
                 value = request.helo();
                 break;
-            default:
+            case 4:
                 value = request.authenticatedUser();
+                break;
+            case 5:
+                value = request.clientName();
+                if (value == null || value.isBlank()) {
+                    value = "unknown";
+                }
+                break;
+            default:
+                value = canonicalClient(request);
                 break;
         }
         return value == null ? "" : Text.escape(value);
+    }
+
+    /**
+     * The client address as Postfix shows it: IPv6 in its RFC 5952 form, an IPv4-mapped address as IPv4, any
+     * other text as given.
+     */
+    static @Nullable String canonicalClient(RelayRequest request) {
+        String text = request.clientAddress() != null ? request.clientAddress().getHostAddress() : request.client();
+        if (text == null) {
+            return null;
+        }
+        long v4 = io.github.relaypolicy.core.internal.match.IpText.parse4(text, 0, text.length());
+        if (v4 >= 0) {
+            return io.github.relaypolicy.core.internal.match.IpText.format4(v4);
+        }
+        long[] parsed = new long[2];
+        int ok = io.github.relaypolicy.core.internal.match.IpText.parse6(text, 0, text.length(), (hi, lo) -> {
+            parsed[0] = hi;
+            parsed[1] = lo;
+            return 0;
+        });
+        if (ok == io.github.relaypolicy.core.internal.match.IpText.INVALID) {
+            return text;
+        }
+        if (parsed[0] == 0 && (parsed[1] >>> 32) == 0xffffL) {
+            return io.github.relaypolicy.core.internal.match.IpText.format4(parsed[1] & 0xffffffffL);
+        }
+        return io.github.relaypolicy.core.internal.match.IpText.format6(parsed[0], parsed[1]);
     }
 
     /** The path without surrounding blanks and one pair of angle brackets, as Postfix echoes it. */

@@ -7,6 +7,10 @@
  * {@link io.github.relaypolicy.core.spi.RateLimitBucket} for the exact arithmetic every store must follow, so that
  * a store and the engine's own in-process counters give the same answers.
  *
+ * <p>It also holds the service interface of the pattern engine of {@code regexp:} and {@code pcre:} access tables
+ * ({@link io.github.relaypolicy.core.spi.RegexpEngineProvider}), which the module {@code relay-policy-regexp}
+ * implements with RE2/J.
+ *
  * @since 0.1.0
  */
 @NullMarked

@@ -107,7 +107,7 @@ public final class DnsLists {
     public @Nullable ListOutcome cached(RelayRequest request) {
         OutcomeMemo.RequestKey key = null;
         if (memo != null) {
-            key = OutcomeMemo.probe(group, request, set.domainLists);
+            key = OutcomeMemo.probe(group, request, set.domainLists, set.heloLists, set.nameLists);
             ListOutcome known = memo.get(key);
             if (known != null) {
                 return known;

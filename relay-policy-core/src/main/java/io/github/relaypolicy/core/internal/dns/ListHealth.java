@@ -46,7 +46,7 @@ public record ListHealth(ListSpec spec, ListAnswer listedPoint, ListAnswer unlis
         for (ListSpec spec : specs) {
             QueryKey listed;
             QueryKey unlisted;
-            if (spec.kind() == ListSpec.Kind.RHSBL) {
+            if (spec.kind().domains()) {
                 listed = QueryKey.domain(spec.zone(), "test");
                 unlisted = QueryKey.domain(spec.zone(), "invalid");
             } else {

@@ -29,8 +29,12 @@ public final class ListOutcome {
         DEFER
     }
 
-    /** One list consulted, the name asked and what it answered. */
-    public record Step(ListSpec spec, String query, ListAnswer answer, boolean failureIgnored) {
+    /**
+     * One list consulted, the name asked and what it answered; or, with {@code notAsked}, a HELO or client-name list
+     * that was not asked, and why (then {@code query} is empty and {@code answer} is null).
+     */
+    public record Step(ListSpec spec, String query, @Nullable ListAnswer answer, boolean failureIgnored,
+            @Nullable String notAsked) {
     }
 
     private final ListSet set;
@@ -78,19 +82,25 @@ public final class ListOutcome {
     /** The lists consulted for {@code request}, the request this outcome was made for. */
     public List<Step> steps(RelayRequest request) {
         ListSubjects subjects = ListSubjects.of(request);
-        QueryKey client = subjects.client();
-        QueryKey sender = set.domainLists ? subjects.sender() : null;
         List<Step> steps = new ArrayList<>(answers.length);
         for (int i = 0; i < answers.length; i++) {
             ListAnswer a = answers[i];
-            QueryKey subject = set.domainList[i] ? sender : client;
+            int which = set.subject[i];
+            QueryKey subject = subjects.subject(which);
             if (a == null || subject == null) {
-                continue; // null sender, address literal, no domain: nothing was asked
+                // null sender, address literal, no domain: nothing was asked; a HELO or client name says why
+                if (which == ListSet.HELO || which == ListSet.NAME) {
+                    steps.add(new Step(set.lists[i], "", null, false, ListSubjects.whyNotAsked(
+                            which == ListSet.HELO ? "HELO name" : "client name",
+                            which == ListSet.HELO ? request.helo() : request.clientName())));
+                }
+                continue;
             }
             ListSpec spec = set.lists[i];
             boolean ignored = a.status() != Status.LISTED && a.status() != Status.NOT_LISTED && set.ignores[i];
             // the name asked, its secret key masked: traces are logged and shown
-            steps.add(new Step(spec, ListNames.redact(subject.in(spec.zone()).name(), spec.secret()), a, ignored));
+            steps.add(new Step(spec, ListNames.redact(subject.in(spec.zone()).name(), spec.secret()), a, ignored,
+                    null));
         }
         return steps;
     }
@@ -104,7 +114,7 @@ public final class ListOutcome {
         QueryKey client = subjects.client();
         String clientText = client == null ? "" : client.subjectText();
         if (kind == Kind.REJECT) {
-            QueryKey subject = set.domainList[decided] ? subjects.sender() : client;
+            QueryKey subject = subjects.subject(set.subject[decided]);
             return render(set.listed[decided], clientText, subject == null ? "" : subject.subjectText(), txt);
         }
         String sender = set.domainLists ? subjects.senderDomain() : null;
@@ -145,7 +155,7 @@ public final class ListOutcome {
         }
         if (kind == Kind.REJECT) {
             ListSubjects subjects = ListSubjects.of(request);
-            QueryKey subject = set.domainList[decided] ? subjects.sender() : subjects.client();
+            QueryKey subject = subjects.subject(set.subject[decided]);
             return String.format(Locale.ROOT, "score %d reached the threshold %d; %s %s listed %s", score,
                     set.threshold, spec.kind().setting(), spec.maskedZone(),
                     Text.escape(subject == null ? "" : subject.subjectText()));

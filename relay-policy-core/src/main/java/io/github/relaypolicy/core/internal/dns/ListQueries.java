@@ -24,27 +24,32 @@ final class ListQueries {
      * Indexed by {@link #present}: every list that has something to ask about answered "not listed" (null for
      * the others), and the pass outcome those answers make, shared by all such decisions.
      */
-    private final ListAnswer[][] unlisted = new ListAnswer[4][];
-    private final ListOutcome[] passes = new ListOutcome[4];
+    private final ListAnswer[][] unlisted = new ListAnswer[16][];
+    private final ListOutcome[] passes = new ListOutcome[16];
 
     ListQueries(ListSet set) {
         this.set = set;
         this.lookups = set.lookups;
         this.local = set.local;
         int n = set.size();
-        for (int p = 0; p < 4; p++) {
+        for (int p = 0; p < 16; p++) {
             unlisted[p] = new ListAnswer[n];
             for (int i = 0; i < n; i++) {
-                boolean asked = set.domainList[i] ? (p & 2) != 0 : (p & 1) != 0;
+                boolean asked = (p >> set.subject[i] & 1) != 0;
                 unlisted[p][i] = asked ? ListAnswer.notListed() : null;
             }
             passes[p] = new ListOutcome(set, unlisted[p], ListScore.tally(set, unlisted[p]), null);
         }
     }
 
-    /** The index into {@link #unlisted} and {@link #passes}: which subjects a request has for the lists. */
-    private static int present(boolean client, boolean sender) {
-        return (client ? 1 : 0) | (sender ? 2 : 0);
+    /**
+     * The index into {@link #unlisted} and {@link #passes}: which subjects a request has for the lists, one bit per
+     * {@code ListSet.CLIENT}, {@code SENDER}, {@code HELO}, {@code NAME}.
+     */
+    private static int present(boolean client, @Nullable String sender, @Nullable String helo,
+            @Nullable String name) {
+        return (client ? 1 : 0) | (sender != null ? 1 << ListSet.SENDER : 0) | (helo != null ? 1 << ListSet.HELO : 0)
+                | (name != null ? 1 << ListSet.NAME : 0);
     }
 
     /**
@@ -58,6 +63,9 @@ final class ListQueries {
         ListSubjects subjects = ListSubjects.of(request);
         boolean hasClient = subjects.hasClient();
         String sender = set.domainLists ? subjects.senderDomain() : null;
+        String helo = set.heloLists ? subjects.heloName() : null;
+        String name = set.nameLists ? subjects.clientName() : null;
+        int present = present(hasClient, sender, helo, name);
         QueryKey probe = QueryKey.probe();
         boolean keep = memo != null && memoKey != null;
         long now = keep ? clock() : 0;
@@ -65,11 +73,13 @@ final class ListQueries {
         ListAnswer[] answers = null; // made only when a list answers anything but "not listed"
         for (int i = 0; i < set.size(); i++) {
             String zone = set.lists[i].zone();
-            if (set.domainList[i]) {
-                if (sender == null) {
+            int which = set.subject[i];
+            if (which != ListSet.CLIENT) {
+                String domain = which == ListSet.SENDER ? sender : which == ListSet.HELO ? helo : name;
+                if (domain == null) {
                     continue;
                 }
-                probe.setDomain(zone, sender);
+                probe.setDomain(zone, domain);
             } else {
                 if (!hasClient) {
                     continue;
@@ -90,21 +100,23 @@ final class ListQueries {
             ListAnswer a = raw.classify(set.lists[i].filter());
             if (a.status() != Status.NOT_LISTED) {
                 if (answers == null) {
-                    answers = unlisted[present(hasClient, sender != null)].clone();
+                    answers = unlisted[present].clone();
                 }
                 answers[i] = a;
             }
         }
         ListOutcome outcome;
         if (answers == null) {
-            outcome = passes[present(hasClient, sender != null)];
+            outcome = passes[present];
         } else {
             long tally = ListScore.tally(set, answers);
             String txt = null;
             if (ListScore.kindOf(tally) == ListOutcome.Kind.REJECT && set.usesTxt[ListScore.decidedOf(tally)]) {
                 int d = ListScore.decidedOf(tally);
-                if (set.domainList[d]) {
-                    probe.setDomain(set.lists[d].zone(), sender);
+                int which = set.subject[d];
+                if (which != ListSet.CLIENT) {
+                    probe.setDomain(set.lists[d].zone(),
+                            which == ListSet.SENDER ? sender : which == ListSet.HELO ? helo : name);
                 } else {
                     subjects.clientIn(probe, set.lists[d].zone());
                 }
@@ -154,16 +166,20 @@ final class ListQueries {
 
     private CompletableFuture<ListOutcome> check(RelayRequest request, boolean admitted) {
         ListSubjects subjects = ListSubjects.of(request);
-        QueryKey client = subjects.client();
-        QueryKey sender = set.domainLists ? subjects.sender() : null;
+        QueryKey[] subjectKeys = new QueryKey[4];
+        for (int which = 0; which < 4; which++) {
+            boolean needed = which == ListSet.CLIENT || which == ListSet.SENDER && set.domainLists
+                    || which == ListSet.HELO && set.heloLists || which == ListSet.NAME && set.nameLists;
+            subjectKeys[which] = needed ? subjects.subject(which) : null;
+        }
         int n = set.size();
         QueryKey[] keys = new QueryKey[n];
         List<CompletableFuture<RawAnswer>> futures = new ArrayList<>(n);
         long deadlineMillis = set.deadline.toMillis();
         for (int i = 0; i < n; i++) {
-            QueryKey subject = set.domainList[i] ? sender : client;
+            QueryKey subject = subjectKeys[set.subject[i]];
             if (subject == null) {
-                futures.add(null); // null sender, address literal, no domain: nothing to ask a domain list
+                futures.add(null); // null sender, address literal, no domain or name: nothing to ask a domain list
                 continue;
             }
             QueryKey key = subject.in(set.lists[i].zone());

@@ -18,6 +18,11 @@ final class ListSet {
             "Service unavailable; client [{client}] blocked using {zone}{txt}");
     private static final SmtpReply RHSBL_REPLY = SmtpReply.of(554, "5.7.1",
             "Service unavailable; sender domain {domain} blocked using {zone}{txt}");
+    /** Postfix's default_rbl_reply for reject_rhsbl_helo and reject_rhsbl_client: {@code $rbl_class [$rbl_what]}. */
+    private static final SmtpReply HELO_REPLY = SmtpReply.of(554, "5.7.1",
+            "Service unavailable; Helo command [{domain}] blocked using {zone}{txt}");
+    private static final SmtpReply CLIENT_NAME_REPLY = SmtpReply.of(554, "5.7.1",
+            "Service unavailable; Client host [{domain}] blocked using {zone}{txt}");
     private static final SmtpReply DEFER_REPLY = SmtpReply.of(451, "4.7.1",
             "Service unavailable; client [{client}] could not be checked against {zone}, try again later");
     /**
@@ -40,8 +45,16 @@ final class ListSet {
     final Duration deadline;
     final @Nullable ListLookups lookups;
     final DnsLists.LocalAnswers local;
+    /** What a list is asked about: {@link #CLIENT}, {@link #SENDER}, {@link #HELO} or {@link #NAME}. */
+    static final int CLIENT = 0;
+    static final int SENDER = 1;
+    static final int HELO = 2;
+    static final int NAME = 3;
+
     final boolean domainLists;   // any list about the sender domain: only then is the sender domain worked out
-    final boolean[] domainList;  // asks about the sender domain, not the client
+    final boolean heloLists;     // any list about the HELO name
+    final boolean nameLists;     // any list about the verified client name
+    final int[] subject;         // what each list is asked about
     final boolean[] softListing; // its listing reply is 4xx: a listing defers instead of refusing
     final boolean[] ignores;     // its failures are ignored rather than deferring
     final boolean[] served;      // served in-process, never asked by DNS
@@ -63,7 +76,7 @@ final class ListSet {
         this.lookups = lookups;
         this.local = local;
         int n = lists.length;
-        this.domainList = new boolean[n];
+        this.subject = new int[n];
         this.softListing = new boolean[n];
         this.ignores = new boolean[n];
         this.served = new boolean[n];
@@ -73,24 +86,41 @@ final class ListSet {
         this.authenticated = n > 0 && lists[0].kind().forAuthenticated();
         this.deferral = authenticated ? AUTH_DEFERRAL : DEFERRAL;
         boolean anyDomain = false;
+        boolean anyHelo = false;
+        boolean anyName = false;
         for (int i = 0; i < n; i++) {
             String zone = lists[i].zone();
             if (lists[i].kind().forAuthenticated() != authenticated) {
                 throw new IllegalArgumentException("lists for authenticated clients are scored apart from the others");
             }
-            domainList[i] = lists[i].kind() == ListSpec.Kind.RHSBL;
-            anyDomain |= domainList[i];
+            ListSpec.Kind kind = lists[i].kind();
+            subject[i] = kind == ListSpec.Kind.RHSBL ? SENDER : kind == ListSpec.Kind.RHSBL_HELO ? HELO
+                    : kind == ListSpec.Kind.RHSBL_CLIENT ? NAME : CLIENT;
+            anyDomain |= subject[i] == SENDER;
+            anyHelo |= subject[i] == HELO;
+            anyName |= subject[i] == NAME;
             SmtpReply configured = replies.get(zone);
             softListing[i] = configured != null && configured.code() / 100 == 4;
             listed[i] = ReplyTemplate.compileListReply(zone, configured != null ? configured
-                    : authenticated ? AUTH_REPLY : domainList[i] ? RHSBL_REPLY : DNSBL_REPLY);
+                    : authenticated ? AUTH_REPLY : switch (subject[i]) {
+                        case SENDER -> RHSBL_REPLY;
+                        case HELO -> HELO_REPLY;
+                        case NAME -> CLIENT_NAME_REPLY;
+                        default -> DNSBL_REPLY;
+                    });
             usesTxt[i] = listed[i].template().text().contains("{txt}");
-            listingRule[i] = authenticated ? RuleNames.AUTH_DNSBL : domainList[i] ? RuleNames.RHSBL
-                    : RuleNames.DNSBL;
+            listingRule[i] = authenticated ? RuleNames.AUTH_DNSBL : switch (subject[i]) {
+                case SENDER -> RuleNames.RHSBL;
+                case HELO -> RuleNames.RHSBL_HELO;
+                case NAME -> RuleNames.RHSBL_CLIENT;
+                default -> RuleNames.DNSBL;
+            };
             ignores[i] = ignoreFailures.getOrDefault(zone, ignoreByDefault);
             served[i] = local.serves(zone);
         }
         this.domainLists = anyDomain;
+        this.heloLists = anyHelo;
+        this.nameLists = anyName;
     }
 
     int size() {

@@ -50,6 +50,10 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
         DNSWL("dnswl"),
         /** Domain block list: the MAIL FROM domain. */
         RHSBL("rhsbl"),
+        /** Domain block list asked with the HELO name ({@code rhsbl_helo_sites}). */
+        RHSBL_HELO("rhsbl_helo"),
+        /** Domain block list asked with the client's verified host name ({@code rhsbl_client_sites}). */
+        RHSBL_CLIENT("rhsbl_client"),
         /**
          * IP block list asked only for authenticated clients (Spamhaus AuthBL): the client address, reversed;
          * scored on its own, apart from the other kinds.
@@ -67,7 +71,22 @@ public record ListSpec(Kind kind, String zone, AnswerFilter filter, int weight, 
          * address lists by address zones. The one rule, checked when a policy file is read and when rules are built.
          */
         public boolean fits(io.github.relaypolicy.core.internal.zone.ZoneType type) {
-            return type.holdsDomains() == (this == RHSBL);
+            return type.holdsDomains() == domains();
+        }
+
+        /** Whether lists of this kind are asked about a domain name (not the client address). */
+        public boolean domains() {
+            return this == RHSBL || this == RHSBL_HELO || this == RHSBL_CLIENT;
+        }
+
+        /** The kind of the {@code *_sites} key {@code key} ({@code rhsbl_helo_sites}), or null. */
+        public static @Nullable Kind ofSites(String key) {
+            for (Kind k : values()) {
+                if ((k.setting + "_sites").equals(key)) {
+                    return k;
+                }
+            }
+            return null;
         }
 
         /**

@@ -30,6 +30,10 @@ public final class ListSubjects implements IpText.Sink6 {
     private long senderPath;                // SmtpPath.parse of MAIL FROM
     private boolean senderDomainKnown;      // senderDomain has been worked out from senderPath
     private @Nullable String senderDomain;
+    private boolean heloKnown;              // heloName has been worked out from the request
+    private @Nullable String heloName;
+    private boolean clientNameKnown;
+    private @Nullable String clientName;
 
     private ListSubjects() {
     }
@@ -43,6 +47,8 @@ public final class ListSubjects implements IpText.Sink6 {
     public static ListSubjects forThread() {
         ListSubjects s = SCRATCH.get();
         s.request = null;
+        s.heloKnown = false;
+        s.clientNameKnown = false;
         return s;
     }
 
@@ -54,6 +60,8 @@ public final class ListSubjects implements IpText.Sink6 {
         ListSubjects s = SCRATCH.get();
         if (s.request != request) {
             s.request = null;
+            s.heloKnown = false;
+            s.clientNameKnown = false;
             s.parseClient(request.clientAddress(), request.client());
             s.sender(SmtpPath.parse(request.sender()));
             s.request = request;
@@ -176,6 +184,100 @@ public final class ListSubjects implements IpText.Sink6 {
     @Nullable QueryKey sender() {
         String d = senderDomain();
         return d == null ? null : QueryKey.domain("", d);
+    }
+
+    /**
+     * The HELO name as a domain list is asked about it: lower-case A-labels without a trailing dot; null if there
+     * is none, or it is an address literal, a single label or not a valid host name ({@link #whyNotAsked}). Worked
+     * out once per request.
+     */
+    @Nullable String heloName() {
+        if (!heloKnown) {
+            heloName = hostName(request == null ? null : request.helo());
+            heloKnown = true;
+        }
+        return heloName;
+    }
+
+    /**
+     * The verified client name as a domain list is asked about it, as {@link #heloName()}; null also for
+     * {@code unknown}.
+     */
+    @Nullable String clientName() {
+        if (!clientNameKnown) {
+            String name = request == null ? null : request.clientName();
+            clientName = name == null || name.equalsIgnoreCase("unknown") ? null : hostName(name);
+            clientNameKnown = true;
+        }
+        return clientName;
+    }
+
+    /**
+     * The subject of a list asked about {@code which} ({@code ListSet.CLIENT}, {@code SENDER}, {@code HELO},
+     * {@code NAME}) as a key with no zone, or null if the request has none.
+     */
+    @Nullable QueryKey subject(int which) {
+        return switch (which) {
+            case ListSet.SENDER -> sender();
+            case ListSet.HELO -> helo();
+            case ListSet.NAME -> name();
+            default -> client();
+        };
+    }
+
+    /** The domain a domain list asked about {@code which} is asked with, or null; never for the client. */
+    @Nullable String domain(int which) {
+        return switch (which) {
+            case ListSet.SENDER -> senderDomain();
+            case ListSet.HELO -> heloName();
+            case ListSet.NAME -> clientName();
+            default -> null;
+        };
+    }
+
+    /** The HELO name as a subject (a key with no zone), or null. */
+    @Nullable QueryKey helo() {
+        String h = heloName();
+        return h == null ? null : QueryKey.domain("", h);
+    }
+
+    /** The verified client name as a subject (a key with no zone), or null. */
+    @Nullable QueryKey name() {
+        String n = clientName();
+        return n == null ? null : QueryKey.domain("", n);
+    }
+
+    /**
+     * Why a HELO or client name was not asked: for the trace. {@code what} is "HELO name" or "client name".
+     *
+     * @param name the name as the request gives it, or null
+     */
+    static String whyNotAsked(String what, @Nullable String name) {
+        if (name == null || name.isEmpty() || what.equals("client name") && name.equalsIgnoreCase("unknown")) {
+            return "no " + what + " was given: not asked";
+        }
+        String shown = what + " '" + io.github.relaypolicy.core.internal.Text.escape(name) + "'";
+        if (name.startsWith("[")) {
+            return shown + " is an address literal: not asked";
+        }
+        String d = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        if (!d.isEmpty() && d.indexOf('.') < 0 && DomainNames.toAscii(d) != null) {
+            return shown + " is a single label: not asked";
+        }
+        return shown + " is not a valid host name: not asked";
+    }
+
+    /**
+     * A host name as domain lists are asked about it (lower-case A-labels, no trailing dot), or null for an address
+     * literal, a single label or an invalid name: Postfix asks none of those either way it matters (a literal is
+     * no domain; a single label or a broken name lists nothing but the client's own fancy).
+     */
+    private static @Nullable String hostName(@Nullable String name) {
+        if (name == null || name.isEmpty() || name.charAt(0) == '[') {
+            return null;
+        }
+        String ascii = DomainNames.toAscii(name);
+        return ascii == null || ascii.indexOf('.') < 0 ? null : ascii;
     }
 
     private static @Nullable String domainOf(@Nullable String sender, long path) {

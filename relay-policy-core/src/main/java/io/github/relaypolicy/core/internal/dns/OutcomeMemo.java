@@ -37,11 +37,15 @@ final class OutcomeMemo {
      * @param group the group of lists whose outcome is looked for: {@link #UNAUTHENTICATED} or
      *     {@link #AUTHENTICATED}
      * @param withSender whether the sender is part of the key (there are domain lists)
+     * @param withHelo whether the HELO name is part of the key (there are HELO lists)
+     * @param withName whether the verified client name is part of the key (there are client-name lists)
      */
-    static RequestKey probe(int group, RelayRequest request, boolean withSender) {
+    static RequestKey probe(int group, RelayRequest request, boolean withSender, boolean withHelo,
+            boolean withName) {
         RequestKey probe = RequestKey.PROBES.get();
         probe.set(group, request.clientAddress() != null ? request.clientAddress() : request.client(),
-                withSender ? request.sender() : null);
+                withSender ? request.sender() : null, withHelo ? request.helo() : null,
+                withName ? request.clientName() : null);
         return probe;
     }
 
@@ -71,13 +75,23 @@ final class OutcomeMemo {
         private int group;
         private @Nullable Object client;
         private @Nullable String sender;
+        private @Nullable String helo;
+        private @Nullable String name;
         private int hash; // 0: not computed yet
 
-        /** Sets this probe. */
+        /** Sets this probe, without HELO or client name. */
         void set(int group, @Nullable Object client, @Nullable String sender) {
+            set(group, client, sender, null, null);
+        }
+
+        /** Sets this probe. */
+        void set(int group, @Nullable Object client, @Nullable String sender, @Nullable String helo,
+                @Nullable String name) {
             this.group = group;
             this.client = client;
             this.sender = sender;
+            this.helo = helo;
+            this.name = name;
             this.hash = 0;
         }
 
@@ -86,6 +100,8 @@ final class OutcomeMemo {
             k.group = group;
             k.client = client;
             k.sender = sender;
+            k.helo = helo;
+            k.name = name;
             k.hash = hash;
             return k;
         }
@@ -93,7 +109,7 @@ final class OutcomeMemo {
         @Override
         public boolean equals(@Nullable Object o) {
             return o instanceof RequestKey k && group == k.group && Objects.equals(client, k.client)
-                    && Objects.equals(sender, k.sender);
+                    && Objects.equals(sender, k.sender) && Objects.equals(helo, k.helo) && Objects.equals(name, k.name);
         }
 
         @Override
@@ -106,7 +122,9 @@ final class OutcomeMemo {
                 long c = client instanceof java.net.Inet4Address a ? SeededHash.of(a)
                         : client instanceof java.net.InetAddress a ? SeededHash.of(6, a.hashCode())
                         : client instanceof String s ? SeededHash.of(s) : 0;
-                h = SeededHash.fold((c + group) * 0x9E3779B97F4A7C15L + (sender == null ? 0 : SeededHash.of(sender)));
+                long more = (helo == null ? 0 : SeededHash.of(helo)) * 31 + (name == null ? 0 : SeededHash.of(name));
+                h = SeededHash.fold((c + group) * 0x9E3779B97F4A7C15L + (sender == null ? 0 : SeededHash.of(sender))
+                        + more * 0xC2B2AE3D27D4EB4FL);
                 h = h == 0 ? 1 : h;
                 hash = h;
             }
@@ -117,10 +135,17 @@ final class OutcomeMemo {
         @Override
         public int compareTo(RequestKey o) {
             int c = group != o.group ? Integer.compare(group, o.group) : compareClients(client, o.client);
-            if (c == 0 && sender != o.sender) {
-                c = sender == null ? -1 : o.sender == null ? 1 : sender.compareTo(o.sender);
+            if (c == 0) {
+                c = compareText(sender, o.sender);
             }
-            return c;
+            if (c == 0) {
+                c = compareText(helo, o.helo);
+            }
+            return c == 0 ? compareText(name, o.name) : c;
+        }
+
+        private static int compareText(@Nullable String a, @Nullable String b) {
+            return a == b ? 0 : a == null ? -1 : b == null ? 1 : a.compareTo(b);
         }
 
         private static int compareClients(@Nullable Object a, @Nullable Object b) {

@@ -40,7 +40,8 @@ public final class Compiler {
         return new Rules(config.trusted(), config.domains(), config.literals(), config.permitAuthenticated(),
                 Map.copyOf(config.replies()), dnsLists(config, zones), List.copyOf(zones.values()),
                 config.zoneCheckInterval(), limits(config),
-                SenderBinding.compile(config.senderLogins()));
+                SenderBinding.compile(config.senderLogins()), config.clientCerts().compile(), config.access(),
+                config.senderLogins().delimiters(), config.nullAccessKey());
     }
 
     private static Rules.@Nullable LimitSetup limits(EngineConfig config) {

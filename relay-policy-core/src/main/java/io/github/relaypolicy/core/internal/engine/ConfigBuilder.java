@@ -20,7 +20,13 @@ import io.github.relaypolicy.core.internal.dns.ListLookups;
 import io.github.relaypolicy.core.internal.dns.ListNames;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.ZoneNames;
+import io.github.relaypolicy.core.internal.access.AccessTable;
+import io.github.relaypolicy.core.internal.access.AccessTableException;
+import io.github.relaypolicy.core.internal.access.AccessTables;
+import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.core.internal.login.LoginMaps;
+import io.github.relaypolicy.core.internal.tls.ClientCertSettings;
+import io.github.relaypolicy.core.internal.tls.ClientCerts;
 import io.github.relaypolicy.core.internal.login.SenderLoginSettings;
 import io.github.relaypolicy.core.SenderLoginMismatch;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
@@ -99,6 +105,14 @@ public final class ConfigBuilder {
     private final Map<String, LoginMaps.Entry> senderLoginKeys; // normal form -> entry, for duplicates
     private @Nullable SenderLoginMismatch senderLoginMismatch; // null: the default
     private String recipientDelimiter = "";
+    // access tables, each file read when given, in the order given per family
+    private final Map<Family, List<AccessTable>> accessTables;
+    private String nullAccessKey = "<>";
+    private final List<Path> clientCertFiles;
+    private final List<ClientCerts.Entry> clientCerts;
+    private final Map<String, ClientCerts.Entry> clientCertKeys; // digest -> entry, for duplicates
+    private boolean permitTlsClientCerts;
+    private boolean permitTlsClientCertsSet;
     /**
      * The first domain or network entry refused: {@link #checkNotRefused} throws it again at build time, so that a
      * caller who catches and ignores the refusal (of an exclusion {@code !192.0.2.66}, say) never builds an engine
@@ -130,6 +144,10 @@ public final class ConfigBuilder {
         senderLoginFiles = new ArrayList<>();
         senderLogins = new ArrayList<>();
         senderLoginKeys = new java.util.HashMap<>();
+        accessTables = new java.util.EnumMap<>(Family.class);
+        clientCertFiles = new ArrayList<>();
+        clientCerts = new ArrayList<>();
+        clientCertKeys = new java.util.HashMap<>();
     }
 
     /** A copy of {@code o}: the two are independent from then on. Nothing is parsed again. */
@@ -173,6 +191,14 @@ public final class ConfigBuilder {
         senderLoginKeys = new java.util.HashMap<>(o.senderLoginKeys);
         senderLoginMismatch = o.senderLoginMismatch;
         recipientDelimiter = o.recipientDelimiter;
+        accessTables = new java.util.EnumMap<>(Family.class);
+        o.accessTables.forEach((f, l) -> accessTables.put(f, new ArrayList<>(l)));
+        nullAccessKey = o.nullAccessKey;
+        clientCertFiles = new ArrayList<>(o.clientCertFiles);
+        clientCerts = new ArrayList<>(o.clientCerts);
+        clientCertKeys = new java.util.HashMap<>(o.clientCertKeys);
+        permitTlsClientCerts = o.permitTlsClientCerts;
+        permitTlsClientCertsSet = o.permitTlsClientCertsSet;
         refused = o.refused;
         placer = o.placer;
     }
@@ -203,6 +229,22 @@ public final class ConfigBuilder {
         if (unused != null) {
             throw new IllegalArgumentException(unused);
         }
+        unused = permitTlsClientCertsWithoutCerts();
+        if (unused != null) {
+            throw new IllegalArgumentException(unused);
+        }
+    }
+
+    /**
+     * Why {@code permitTlsClientCerts(true)} could never grant relay (no fingerprint is given: no file, no entry), or
+     * null. An empty file counts as given: emptying it is how every certificate is revoked at once.
+     */
+    public @Nullable String permitTlsClientCertsWithoutCerts() {
+        if (!permitTlsClientCerts || !clientCertFiles.isEmpty() || !clientCerts.isEmpty()) {
+            return null;
+        }
+        return "permitTlsClientCerts is yes, but no relay_clientcerts (relayClientCerts or relayClientCert) are"
+                + " given: no certificate could ever relay";
     }
 
     /**
@@ -256,7 +298,62 @@ public final class ConfigBuilder {
                 List.copyOf(lists), List.copyOf(dnsServers), dnsblThreshold, dnsTimeout, dnsMaxInFlight, dnsFailure,
                 ordered(zoneFailures), ordered(zoneReplies), ordered(zoneNames), ttlFloor, ttlCeiling, cacheSize,
                 ordered(localZones), zoneCheckInterval, zoneMaxSize, executor, time, limitConfig(),
-                new SenderLoginSettings(senderLoginFiles, senderLogins, senderLoginMismatch, recipientDelimiter));
+                new SenderLoginSettings(senderLoginFiles, senderLogins, senderLoginMismatch, recipientDelimiter),
+                new ClientCertSettings(clientCertFiles, clientCerts, permitTlsClientCerts),
+                accessTables(), nullAccessKey);
+    }
+
+    private AccessTables accessTables() {
+        Map<Family, List<AccessTable>> copy = new java.util.EnumMap<>(Family.class);
+        accessTables.forEach((f, l) -> copy.put(f, List.copyOf(l)));
+        return copy.values().stream().allMatch(List::isEmpty) ? AccessTables.empty() : AccessTables.of(copy);
+    }
+
+    /**
+     * Reads access tables of one family, each at once (a file that cannot be read or holds a bad line throws,
+     * naming it, and nothing is added).
+     *
+     * @param setting the builder method, for messages
+     * @param references the tables as written: a path, optionally with a Postfix type ({@code regexp:/etc/x})
+     * @throws AccessTableException with every problem, each at its file, line and column
+     * @throws IllegalArgumentException for a reference of a type this family does not read
+     */
+    public void accessTables(Family family, String setting, Collection<String> references) {
+        Objects.requireNonNull(references, setting);
+        List<AccessTable> read = new ArrayList<>();
+        List<io.github.relaypolicy.core.PolicyFileException.Problem> problems = new ArrayList<>();
+        for (String reference : references) {
+            Objects.requireNonNull(reference, setting + " table");
+            checkEntryText(setting, reference);
+            AccessTable.TableRef ref;
+            try {
+                ref = AccessTable.parseReference(family, reference.strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + " " + e.getMessage(), e);
+            }
+            try {
+                read.add(AccessTable.load(family, reference.strip(), Path.of(ref.path())));
+            } catch (AccessTableException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new AccessTableException(problems);
+        }
+        accessTables.computeIfAbsent(family, f -> new ArrayList<>()).addAll(read);
+    }
+
+    /** The key a null sender ({@code <>}) is looked up with in sender access tables. */
+    public void nullAccessKey(String key) {
+        Objects.requireNonNull(key, "smtpdNullAccessLookupKey");
+        String k = key.strip();
+        if (k.isEmpty() || Text.hasControlOrBrokenText(k) || k.chars().anyMatch(Character::isWhitespace)
+                || k.length() > 255) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "smtpdNullAccessLookupKey '%s': expected"
+                    + " one word of at most 255 characters without whitespace or control characters, e.g. <>",
+                    Text.escape(key)));
+        }
+        this.nullAccessKey = k;
     }
 
     private LimitConfig limitConfig() {
@@ -579,6 +676,87 @@ public final class ConfigBuilder {
                     + " (as '%s')", Text.escape(key), previous.place(), Text.escape(previous.written())));
         }
         senderLogins.add(entry);
+    }
+
+    // ----------------------------------------------------------------------------------- client certificates
+
+    /**
+     * Reads {@code relay_clientcerts} files, all or none: every line of every file is checked, and a fingerprint
+     * given before (in a file or to the builder) is refused.
+     *
+     * @throws ClientCerts.CertFileException with every problem, each at its file, line and column
+     */
+    public void relayClientCerts(Collection<Path> files) {
+        Objects.requireNonNull(files, "files");
+        List<Path> paths = new ArrayList<>(files.size());
+        for (Path p : files) {
+            paths.add(Objects.requireNonNull(p, "relayClientCerts file"));
+        }
+        List<ClientCerts.Entry> read = new ArrayList<>();
+        List<io.github.relaypolicy.core.PolicyFileException.Problem> problems = new ArrayList<>();
+        for (Path p : paths) {
+            try {
+                read.addAll(ClientCerts.read(p));
+            } catch (ClientCerts.CertFileException e) {
+                problems.addAll(e.problems());
+                read.addAll(e.entries());
+            }
+        }
+        Map<String, ClientCerts.Entry> keys = new java.util.HashMap<>(clientCertKeys);
+        for (ClientCerts.Entry e : read) {
+            ClientCerts.Entry previous = keys.putIfAbsent(ClientCerts.key(e), e);
+            if (previous != null) {
+                problems.add(new io.github.relaypolicy.core.PolicyFileException.Problem(e.file(), e.line(),
+                        e.column(), e.written(), String.format(Locale.ROOT, "fingerprint '%s' is already listed at"
+                        + " %s (as '%s'); list each certificate once", Text.escape(e.written()), previous.place(),
+                        Text.escape(previous.written()))));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ClientCerts.CertFileException(problems, List.of());
+        }
+        clientCertFiles.addAll(paths);
+        clientCerts.addAll(read);
+        clientCertKeys.putAll(keys);
+    }
+
+    /**
+     * Lists fingerprints given without a file, as lines of a {@code relay_clientcerts} file.
+     *
+     * @throws IllegalArgumentException naming the fingerprint and what is wrong with it
+     * @throws IllegalStateException if a fingerprint was given before
+     */
+    public void relayClientCert(String... fingerprints) {
+        Objects.requireNonNull(fingerprints, "fingerprints");
+        List<ClientCerts.Entry> add = new ArrayList<>();
+        Map<String, ClientCerts.Entry> keys = new java.util.HashMap<>(clientCertKeys);
+        for (String f : fingerprints) {
+            Objects.requireNonNull(f, "fingerprint");
+            ClientCerts.Entry entry;
+            try {
+                entry = new ClientCerts.Entry(ClientCerts.parse(f.strip()), f.strip(), null, 0, 0);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("relayClientCert " + e.getMessage(), e);
+            }
+            ClientCerts.Entry previous = keys.putIfAbsent(ClientCerts.key(entry), entry);
+            if (previous != null) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "relayClientCert '%s' is already listed"
+                        + " at %s (as '%s')", Text.escape(f), previous.place(), Text.escape(previous.written())));
+            }
+            add.add(entry);
+        }
+        clientCerts.addAll(add);
+        clientCertKeys.putAll(keys);
+    }
+
+    public void permitTlsClientCerts(boolean permit) {
+        permitTlsClientCerts = permit;
+        permitTlsClientCertsSet = true;
+    }
+
+    /** Whether {@code permitTlsClientCerts} was set (to either value). */
+    public boolean permitTlsClientCertsSet() {
+        return permitTlsClientCertsSet;
     }
 
     public void senderLoginMismatch(SenderLoginMismatch mode) {

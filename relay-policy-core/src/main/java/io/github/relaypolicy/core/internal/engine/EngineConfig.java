@@ -7,8 +7,10 @@ import io.github.relaypolicy.core.internal.match.DomainIndex;
 import io.github.relaypolicy.core.internal.match.NetworkSet;
 import io.github.relaypolicy.core.internal.TimeSource;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
+import io.github.relaypolicy.core.internal.access.AccessTables;
 import io.github.relaypolicy.core.internal.limit.LimitConfig;
 import io.github.relaypolicy.core.internal.login.SenderLoginSettings;
+import io.github.relaypolicy.core.internal.tls.ClientCertSettings;
 import io.github.relaypolicy.core.internal.zone.ZoneType;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -50,6 +52,9 @@ import org.jspecify.annotations.Nullable;
  * @param time the clock of DNS answer lifetimes and deadlines
  * @param limits the rate limits
  * @param senderLogins the sender login maps, their mode and the recipient delimiters
+ * @param clientCerts the client certificates that may relay ({@code relay_clientcerts}) and whether they do
+ * @param access the access tables ({@code check_*_access}), each file read and compiled
+ * @param nullAccessKey the key a null sender is looked up with ({@code smtpd_null_access_lookup_key})
  */
 public record EngineConfig(List<String> localDomains, List<String> relayDomains, List<String> trustedNetworks,
         NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
@@ -58,7 +63,8 @@ public record EngineConfig(List<String> localDomains, List<String> relayDomains,
         Map<String, SmtpReply> zoneReplies, Map<String, String> zoneNames, Duration ttlFloor, Duration ttlCeiling,
         long cacheSize, Map<String, LocalZoneSpec> localZones, Duration zoneCheckInterval, long zoneMaxSize,
         @Nullable Executor executor, TimeSource time, LimitConfig limits,
-        SenderLoginSettings senderLogins) {
+        SenderLoginSettings senderLogins, ClientCertSettings clientCerts, AccessTables access,
+        String nullAccessKey) {
 
     /**
      * A local zone as configured.

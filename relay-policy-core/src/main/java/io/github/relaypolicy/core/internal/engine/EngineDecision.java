@@ -88,6 +88,11 @@ public final class EngineDecision implements Decision {
     }
 
     @Override
+    public List<io.github.relaypolicy.HostAction> hostActions() {
+        return verdict() == Verdict.ACCEPT ? ending.hostActions() : List.of();
+    }
+
+    @Override
     public String rule() {
         if (limited != null) {
             return limited.rule();
@@ -141,6 +146,11 @@ public final class EngineDecision implements Decision {
         }
         for (ListOutcome.Step s : lists.steps(request)) {
             ListAnswer a = s.answer();
+            if (a == null) { // a HELO or client-name list with nothing to ask about
+                steps.add(new TraceStep(s.spec().kind().setting() + ":" + s.spec().maskedZone(),
+                        TraceStep.Outcome.SKIP, String.valueOf(s.notAsked())));
+                continue;
+            }
             TraceStep.Outcome outcome = switch (a.status()) {
                 case LISTED -> TraceStep.Outcome.MATCH;
                 case NOT_LISTED -> TraceStep.Outcome.NO_MATCH;

@@ -7,7 +7,13 @@ import io.github.relaypolicy.core.internal.match.DomainNames;
 import io.github.relaypolicy.core.internal.match.IpText;
 import io.github.relaypolicy.core.internal.match.NetworkSet;
 import io.github.relaypolicy.core.internal.match.SmtpPath;
+import io.github.relaypolicy.HostAction;
 import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.core.internal.access.AccessSubject;
+import io.github.relaypolicy.core.internal.access.AccessTable;
+import io.github.relaypolicy.core.internal.access.AccessTables;
+import io.github.relaypolicy.core.internal.access.Action;
+import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.TraceStep;
@@ -16,6 +22,7 @@ import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.internal.dns.DnsLists;
 import io.github.relaypolicy.core.internal.dns.ListSubjects;
 import io.github.relaypolicy.core.internal.login.SenderBinding;
+import io.github.relaypolicy.core.internal.tls.ClientCerts;
 import io.github.relaypolicy.core.internal.zone.LocalZone;
 import java.time.Duration;
 import java.net.InetAddress;
@@ -50,14 +57,56 @@ public final class Rules {
 
     /** One way a decision can end: verdict, rule and reply. Shared by all decisions that end this way. */
     public static final class Ending {
+        /** No DNS lists follow this ending. */
+        static final int NO_LISTS = 0;
+        /** The lists for all clients follow (the recipient domain accepted). */
+        static final int OPEN_LISTS = 1;
+        /** The lists for authenticated clients follow. */
+        static final int AUTH_LISTS = 2;
+
         private final Verdict verdict;
         private final String rule;
         private final ReplyTemplate reply;
+        private final int lists;
+        private final List<HostAction> hostActions;
+        // the same acceptance after an access table's OK: no DNS list follows it
+        private @Nullable Ending quiet;
 
         Ending(String rule, ReplyTemplate reply) {
+            this(rule, reply, NO_LISTS, List.of());
+        }
+
+        private Ending(String rule, ReplyTemplate reply, int lists, List<HostAction> hostActions) {
             this.verdict = reply.template().verdict();
             this.rule = rule;
             this.reply = reply;
+            this.lists = lists;
+            this.hostActions = hostActions;
+        }
+
+        /** This acceptance followed by the lists of {@code group}. */
+        private Ending listing(int group) {
+            return new Ending(rule, reply, group, hostActions);
+        }
+
+        /** This acceptance without DNS lists (an access table said OK); made once for each accepting ending. */
+        private Ending quiet() {
+            Ending q = quiet;
+            if (q == null) {
+                q = lists == NO_LISTS ? this : new Ending(rule, reply, NO_LISTS, hostActions);
+                quiet = q;
+            }
+            return q;
+        }
+
+        /** This acceptance with host actions; made per decision, only when a table asks for one. */
+        private Ending withActions(List<HostAction> actions, boolean skipLists) {
+            return new Ending(rule, reply, skipLists ? NO_LISTS : lists, List.copyOf(actions));
+        }
+
+        /** What the mail server must do with the message when this ending accepts; usually empty. */
+        public List<HostAction> hostActions() {
+            return hostActions;
         }
 
         public Verdict verdict() {
@@ -80,6 +129,13 @@ public final class Rules {
      */
     public static final String SENDER_NOT_LOGGED_IN = RuleNames.SENDER_LOGIN_MISMATCH + ".unauthenticated";
 
+    /**
+     * The reply of {@link RuleNames#CLIENT_ADDRESS} to a verified client name ({@code RelayRequest.clientName()})
+     * with control characters or over 255 characters: a reply of its own, {@code reply.client_address.name}, since
+     * the address itself is fine. The decision's rule is {@code client_address}.
+     */
+    public static final String CLIENT_NAME = RuleNames.CLIENT_ADDRESS + ".name";
+
     private static final SmtpReply OK = SmtpReply.of(250, "2.1.5", "Ok");
     private static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "<{recipient}>: Relay access denied");
 
@@ -91,6 +147,7 @@ public final class Rules {
         m.put(RuleNames.REQUEST, SmtpReply.of(554, "5.5.1", "Error: no request"));
         m.put(RuleNames.CLIENT_ADDRESS,
                 SmtpReply.of(554, "5.7.1", "Client host rejected: invalid client address [{client}]"));
+        m.put(CLIENT_NAME, SmtpReply.of(554, "5.7.1", "Client host rejected: invalid client name"));
         m.put(RuleNames.HELO, SmtpReply.of(501, "5.5.2", "<{helo}>: Helo command rejected: Invalid name"));
         m.put(RuleNames.AUTHENTICATED_USER, SmtpReply.of(554, "5.7.1", "Invalid authenticated user name"));
         m.put(RuleNames.SENDER_MISSING, SmtpReply.of(503, "5.5.1", "Error: need MAIL command"));
@@ -104,6 +161,7 @@ public final class Rules {
                 SmtpReply.of(553, "5.1.3", "Recipient address rejected: local part or domain too long"));
         m.put(RuleNames.POSTMASTER, OK);
         m.put(RuleNames.MYNETWORKS, OK);
+        m.put(RuleNames.TLS_CLIENT_CERTS, OK);
         m.put(RuleNames.AUTHENTICATED, OK);
         m.put(RuleNames.SENDER_ROUTING, RELAY_DENIED);
         m.put(RuleNames.UNQUALIFIED_RECIPIENT, SmtpReply.of(504, "5.5.2",
@@ -128,13 +186,15 @@ public final class Rules {
     }
 
     private static final List<String> ACCEPTING = List.of(RuleNames.POSTMASTER, RuleNames.MYNETWORKS,
-            RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
+            RuleNames.TLS_CLIENT_CERTS, RuleNames.AUTHENTICATED, RuleNames.LOCAL_DOMAINS, RuleNames.RELAY_DOMAINS);
     /** Rules that only ever defer: a used-up limit is a "not now", never a "no". */
     private static final List<String> DEFERRING = List.of(RuleNames.REFUSAL_RATE_LIMIT,
             RuleNames.RECIPIENTS_PER_MESSAGE, RuleNames.RECIPIENT_RATE_LIMIT, RuleNames.MESSAGE_RATE_LIMIT,
             RuleNames.RATE_LIMIT_UNAVAILABLE);
 
     private static final int MAX_HELO = 255;
+    /** The client name a mail server gives when it has none (Postfix's {@code client_name}). */
+    private static final String UNKNOWN_NAME = "unknown";
     /** The longest authenticated user accepted, as for HELO: SASL sets no limit, so we set one. */
     private static final int MAX_USER = 255;
 
@@ -149,6 +209,17 @@ public final class Rules {
     private final Duration zoneCheckInterval;
     private final @Nullable SenderBinding binding;
     private final @Nullable Limits limits;
+    private final AccessTables access;
+    private final boolean tables;            // any access table at all
+    private final AccessTable[][] families;  // by Family ordinal, each family's files in order
+    private final boolean clientRelay;       // a client table has a RELAY entry
+    private final boolean recipientRelay;    // a recipient table has a RELAY entry
+    private final java.util.IdentityHashMap<Action, Ending> refusals; // the ending of each refusing entry
+    private final String delimiters;
+    private final String nullAccessKey;
+    private final Ending clientTableRelay;
+    private final Ending recipientTableRelay;
+    private final ClientCerts certs;
 
     private final Ending request;
     private final Ending client;
@@ -163,6 +234,8 @@ public final class Rules {
     private final Ending rcptTooLong;
     private final Ending postmaster;
     private final Ending mynetworks;
+    private final Ending tlsCerts;
+    private final Ending clientName;
     private final Ending authenticated;
     private final Ending routing;
     private final Ending unqualified;
@@ -182,8 +255,36 @@ public final class Rules {
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
             Duration zoneCheckInterval, @Nullable LimitSetup limitSetup,
-            @Nullable SenderBinding binding) {
+            @Nullable SenderBinding binding, ClientCerts certs, AccessTables access, String delimiters,
+            String nullAccessKey) {
         this.binding = binding;
+        this.certs = certs;
+        this.access = access;
+        this.delimiters = delimiters;
+        this.nullAccessKey = nullAccessKey;
+        this.tables = !access.isEmpty();
+        this.families = new AccessTable[Family.values().length][];
+        for (Family f : Family.values()) {
+            families[f.ordinal()] = access.family(f).toArray(new AccessTable[0]);
+        }
+        this.refusals = new java.util.IdentityHashMap<>();
+        boolean anyClientRelay = false;
+        boolean anyRecipientRelay = false;
+        for (Action a : access.actions()) {
+            if (a.type() == Action.Type.RELAY) {
+                anyClientRelay |= a.family() == Family.CLIENT;
+                anyRecipientRelay |= a.family() == Family.RECIPIENT;
+            }
+            if (refuses(a)) {
+                refusals.put(a, refusal(a));
+            }
+        }
+        this.clientRelay = anyClientRelay;
+        this.recipientRelay = anyRecipientRelay;
+        this.clientTableRelay = new Ending(RuleNames.CLIENT_ACCESS, ReplyTemplate.compile(RuleNames.CLIENT_ACCESS,
+                OK));
+        this.recipientTableRelay = new Ending(RuleNames.RECIPIENT_ACCESS,
+                ReplyTemplate.compile(RuleNames.RECIPIENT_ACCESS, OK)).listing(Ending.OPEN_LISTS);
         this.lists = lists;
         this.openLists = lists == null || lists.isEmpty() ? null : lists;
         this.authLists = lists == null ? null : lists.authenticated();
@@ -197,7 +298,8 @@ public final class Rules {
         DEFAULT_REPLIES.forEach((rule, reply) -> {
             SmtpReply r = replies.getOrDefault(rule, reply);
             // both replies of the sender binding are the rule sender_login_mismatch's
-            String name = rule.equals(SENDER_NOT_LOGGED_IN) ? RuleNames.SENDER_LOGIN_MISMATCH : rule;
+            String name = rule.equals(SENDER_NOT_LOGGED_IN) ? RuleNames.SENDER_LOGIN_MISMATCH
+                    : rule.equals(CLIENT_NAME) ? RuleNames.CLIENT_ADDRESS : rule;
             e.put(rule, new Ending(name, ReplyTemplate.compile(rule, r)));
         });
         request = e.get(RuleNames.REQUEST);
@@ -213,11 +315,13 @@ public final class Rules {
         rcptTooLong = e.get(RuleNames.RECIPIENT_TOO_LONG);
         postmaster = e.get(RuleNames.POSTMASTER);
         mynetworks = e.get(RuleNames.MYNETWORKS);
-        authenticated = e.get(RuleNames.AUTHENTICATED);
+        tlsCerts = e.get(RuleNames.TLS_CLIENT_CERTS);
+        clientName = e.get(CLIENT_NAME);
+        authenticated = e.get(RuleNames.AUTHENTICATED).listing(Ending.AUTH_LISTS);
         routing = e.get(RuleNames.SENDER_ROUTING);
         unqualified = e.get(RuleNames.UNQUALIFIED_RECIPIENT);
-        local = e.get(RuleNames.LOCAL_DOMAINS);
-        relay = e.get(RuleNames.RELAY_DOMAINS);
+        local = e.get(RuleNames.LOCAL_DOMAINS).listing(Ending.OPEN_LISTS);
+        relay = e.get(RuleNames.RELAY_DOMAINS).listing(Ending.OPEN_LISTS);
         denied = e.get(RuleNames.RELAY_DENIED);
         internal = e.get(RuleNames.INTERNAL_ERROR);
         loginMismatch = e.get(RuleNames.SENDER_LOGIN_MISMATCH);
@@ -226,6 +330,11 @@ public final class Rules {
                 e.get(RuleNames.RECIPIENT_RATE_LIMIT), e.get(RuleNames.MESSAGE_RATE_LIMIT),
                 e.get(RuleNames.RECIPIENTS_PER_MESSAGE), e.get(RuleNames.REFUSAL_RATE_LIMIT),
                 e.get(RuleNames.RATE_LIMIT_UNAVAILABLE));
+        // made now, so that decisions only read them
+        for (Ending accepting : List.of(postmaster, mynetworks, tlsCerts, authenticated, local, relay,
+                clientTableRelay, recipientTableRelay)) {
+            accepting.quiet();
+        }
     }
 
     /**
@@ -278,7 +387,7 @@ public final class Rules {
      * ({@code permit_authenticated}): never to trusted clients, whose network decided first.
      */
     public @Nullable DnsLists listsAfter(Ending ending) {
-        return ending == local || ending == relay ? openLists : ending == authenticated ? authLists : null;
+        return ending.lists == Ending.OPEN_LISTS ? openLists : ending.lists == Ending.AUTH_LISTS ? authLists : null;
     }
 
     /** The local zones (rbldnsd data files) of this rule set. */
@@ -375,6 +484,19 @@ public final class Rules {
             }
         }
 
+        String name = r.clientName();
+        if (name != null && !name.equalsIgnoreCase(UNKNOWN_NAME)) {
+            // The mail server verified the name, but its PTR record is the client's to write.
+            if (name.length() > MAX_HELO || Text.hasControlOrBrokenText(name)) {
+                return t == null ? clientName : end(t, clientName, "client name '" + Text.escape(name)
+                        + "' holds control characters or is longer than " + MAX_HELO + " characters");
+            }
+            if (t != null) {
+                t.add(new TraceStep(RuleNames.CLIENT_ADDRESS, Outcome.PASS,
+                        "client name " + Text.escape(name) + " (verified by the mail server; never grants relay)"));
+            }
+        }
+
         String user = r.authenticatedUser();
         if (user != null && (user.length() > MAX_USER || Text.hasControlOrBrokenText(user))) {
             return t == null ? authUser : end(t, authUser, "authenticated user '" + Text.escape(user)
@@ -433,7 +555,7 @@ public final class Rules {
         if ((flags & SmtpPath.POSTMASTER) != 0) {
             return accepted(t, postmaster, t == null ? null
                     : "RCPT TO <Postmaster> is always accepted (RFC 5321 section 4.5.1)", senderPath, sender, owner,
-                    trustedClient);
+                    trustedClient, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.POSTMASTER, Outcome.NO_MATCH, "recipient is not the bare Postmaster"));
@@ -442,7 +564,7 @@ public final class Rules {
         if (trustedClient) {
             return accepted(t, mynetworks, t == null ? null : "client " + describeClient(r)
                     + " is in trusted network " + Text.escape(trusted.network(NetworkSet.index(network)).text()),
-                    senderPath, sender, owner, true);
+                    senderPath, sender, owner, true, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.MYNETWORKS, Outcome.NO_MATCH, network >= 0
@@ -451,12 +573,33 @@ public final class Rules {
                     : "client " + describeClient(r) + " is not in the " + trusted.size() + " trusted networks"));
         }
 
+        if (certs.size() > 0 && (r.tlsCertificateFingerprint() != null || r.tlsPublicKeyFingerprint() != null
+                || r.tlsClientCertificate() != null || t != null)) {
+            Ending granted = certificate(r, t, senderPath, sender, owner, path);
+            if (granted != null) {
+                return granted;
+            }
+        }
+
+        if (clientRelay) {
+            Action a = finalAction(Family.CLIENT, subject(r, sender, path));
+            if (a != null && a.type() == Action.Type.RELAY) {
+                return accepted(t, clientTableRelay, t == null ? null : "client " + describeClient(r)
+                        + " is granted relay by " + a.source() + " (" + Text.escape(a.key()) + " RELAY)",
+                        senderPath, sender, owner, true, r, path);
+            }
+            if (t != null) {
+                t.add(new TraceStep(RuleNames.CLIENT_ACCESS, Outcome.NO_MATCH, "no client access table grants "
+                        + describeClient(r) + " relay"));
+            }
+        }
+
         if (isAuthenticated && permitAuthenticated) {
             if (subjects != null) {
                 subjects.filled(r); // the lists for authenticated clients may come next
             }
             return accepted(t, authenticated, t == null ? null : "client authenticated as '" + Text.escape(user)
-                    + "'", senderPath, sender, owner, false);
+                    + "'", senderPath, sender, owner, false, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.AUTHENTICATED, isAuthenticated ? Outcome.SKIP : Outcome.NO_MATCH,
@@ -507,7 +650,7 @@ public final class Rules {
             }
             return accepted(t, local, t == null ? null : "recipient domain "
                     + Text.escape(rcpt.substring(start, end)) + " is a local domain (matched '"
-                    + Text.escape(matched) + "')", senderPath, sender, owner, false);
+                    + Text.escape(matched) + "')", senderPath, sender, owner, false, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.LOCAL_DOMAINS, Outcome.NO_MATCH, "recipient domain "
@@ -519,11 +662,26 @@ public final class Rules {
             }
             return accepted(t, relay, t == null ? null : "recipient domain "
                     + Text.escape(rcpt.substring(start, end)) + " is a relay domain (matched '"
-                    + Text.escape(matched) + "')", senderPath, sender, owner, false);
+                    + Text.escape(matched) + "')", senderPath, sender, owner, false, r, path);
         }
         if (t != null) {
             t.add(new TraceStep(RuleNames.RELAY_DOMAINS, Outcome.NO_MATCH, "recipient domain "
                     + Text.escape(rcpt.substring(start, end)) + " is not a relay domain"));
+        }
+        if (recipientRelay) {
+            Action a = finalAction(Family.RECIPIENT, subject(r, sender, path));
+            if (a != null && a.type() == Action.Type.RELAY) {
+                if (subjects != null) {
+                    subjects.filled(r); // the lists come next
+                }
+                return accepted(t, recipientTableRelay, t == null ? null : "recipient " + quote(rcpt)
+                        + " is relayable by " + a.source() + " (" + Text.escape(a.key()) + " RELAY)", senderPath,
+                        sender, owner, false, r, path);
+            }
+            if (t != null) {
+                t.add(new TraceStep(RuleNames.RECIPIENT_ACCESS, Outcome.NO_MATCH,
+                        "no recipient access table makes " + quote(rcpt) + " relayable"));
+            }
         }
         return t == null ? denied : end(t, denied, "neither the client nor the recipient domain allows relaying");
     }
@@ -538,10 +696,11 @@ public final class Rules {
      * @param trustedClient whether the client is in the trusted networks
      */
     private Ending accepted(@Nullable List<TraceStep> t, Ending ending, @Nullable String detail, String senderPath,
-            long sender, @Nullable String user, boolean trustedClient) {
+            long sender, @Nullable String user, boolean trustedClient, RelayRequest r, long recipient) {
         SenderBinding b = binding;
         if (b == null) {
-            return t == null ? ending : end(t, ending, detail);
+            return !tables || ending == postmaster ? (t == null ? ending : end(t, ending, detail))
+                    : blockChecks(t, ending, detail, r, sender, recipient);
         }
         long result = b.check(senderPath, sender, user, trustedClient);
         Ending refusal = !SenderBinding.refuses(result) ? null
@@ -558,7 +717,108 @@ public final class Rules {
         boolean skipped = code == SenderBinding.OFF || code == SenderBinding.UNAUTHENTICATED
                 || code == SenderBinding.TRUSTED;
         t.add(new TraceStep(RuleNames.SENDER_LOGIN_MISMATCH, skipped ? Outcome.SKIP : Outcome.PASS, why));
-        return end(t, ending, detail);
+        return !tables || ending == postmaster ? end(t, ending, detail)
+                : blockChecks(t, ending, detail, r, sender, recipient);
+    }
+
+    /**
+     * The access tables as block checks, after a rule accepted the recipient (and the sender binding let it
+     * through): families in Postfix's order (client, HELO, sender, recipient), each family's files in order, each
+     * file giving at most one action. The first refusing action decides; {@code OK}, {@code RELAY} and
+     * {@code DISCARD} end the checks and skip the DNS lists; {@code DUNNO}, {@code WARN} and the host actions go
+     * on. No action here can accept what the relay rules refused: they ran first. Allocation-free unless an entry
+     * adds a host action or a regexp entry builds its reply from the input.
+     */
+    private Ending blockChecks(@Nullable List<TraceStep> t, Ending ending, @Nullable String detail,
+            RelayRequest r, long sender, long recipient) {
+        if (t != null) {
+            t.add(new TraceStep(ending.rule(), Outcome.MATCH, detail + "; access tables next"));
+        }
+        AccessSubject subject = subject(r, sender, recipient);
+        List<HostAction> actions = null;
+        for (Family f : Family.values()) {
+            AccessTable[] files = families[f.ordinal()];
+            for (AccessTable table : files) {
+                Action a = table.find(subject);
+                if (a == null) {
+                    continue;
+                }
+                Action.Type type = a.type();
+                if (refuses(a)) {
+                    Ending refusal = refusals.get(a);
+                    if (refusal == null) {
+                        refusal = refusal(a); // a regexp entry's reply built from the input
+                    }
+                    return t == null ? refusal : end(t, refusal, a.source() + ": " + Text.escape(a.key()) + " "
+                            + type.name());
+                }
+                if (t != null) {
+                    t.add(new TraceStep(f.setting(), type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
+                            a.source() + ": " + Text.escape(a.key()) + " " + describe(a)));
+                }
+                HostAction.Kind kind = hostKind(type);
+                if (kind != null) {
+                    if (actions == null) {
+                        actions = new ArrayList<>(2);
+                    }
+                    actions.add(new HostAction(kind, a.text(), a.source()));
+                }
+                if (type == Action.Type.OK || type == Action.Type.RELAY || type == Action.Type.DISCARD) {
+                    Ending quiet = actions == null ? ending.quiet() : ending.withActions(actions, true);
+                    return t == null ? quiet : end(t, quiet, detail + "; " + type.name() + " at " + a.source()
+                            + " ends the access tables and skips the DNS lists");
+                }
+            }
+        }
+        Ending result = actions == null ? ending : ending.withActions(actions, false);
+        return t == null ? result : end(t, result, detail);
+    }
+
+    private AccessSubject subject(RelayRequest r, long sender, long recipient) {
+        return AccessSubject.forThread().request(r, sender, recipient, delimiters, nullAccessKey);
+    }
+
+    /** The action a family ends with for the subject: its first file's action that is neither DUNNO nor a note. */
+    private @Nullable Action finalAction(Family family, AccessSubject subject) {
+        for (AccessTable table : families[family.ordinal()]) {
+            Action a = table.find(subject);
+            if (a != null && a.stops()) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static boolean refuses(Action a) {
+        Action.Type type = a.type();
+        return type == Action.Type.REJECT || type == Action.Type.DEFER || type == Action.Type.CODE;
+    }
+
+    private static HostAction.@Nullable Kind hostKind(Action.Type type) {
+        return switch (type) {
+            case DISCARD -> HostAction.Kind.DISCARD;
+            case HOLD -> HostAction.Kind.HOLD;
+            case FILTER -> HostAction.Kind.FILTER;
+            case REDIRECT -> HostAction.Kind.REDIRECT;
+            case PREPEND -> HostAction.Kind.PREPEND;
+            default -> null;
+        };
+    }
+
+    private static String describe(Action a) {
+        String text = a.text();
+        return text.isEmpty() ? a.type().name() : a.type().name() + " " + Text.escape(text);
+    }
+
+    /** The ending of a refusing entry: Postfix's reply, {@code <name>: Class rejected: text}. */
+    private static Ending refusal(Action a) {
+        String head = switch (a.family()) {
+            case CLIENT -> "<{client_name}[{client_address}]>: ";
+            case HELO -> "<{helo}>: ";
+            case SENDER -> "<{sender}>: ";
+            case RECIPIENT -> "<{recipient}>: ";
+        };
+        return new Ending(a.family().setting(), ReplyTemplate.table(a.code(), a.dsn(), head, a.text()));
     }
 
     /**
@@ -586,6 +846,51 @@ public final class Rules {
             return shown + " (IPv4-mapped, treated as IPv4)";
         }
         return shown;
+    }
+
+    /**
+     * The grant of a listed client certificate ({@code permit_tls_clientcerts}), or null (traced). Apart from
+     * {@link #evaluate}: only requests with a certificate come here.
+     */
+    private @Nullable Ending certificate(RelayRequest r, @Nullable List<TraceStep> t, String senderPath, long sender,
+            @Nullable String owner, long recipient) {
+        ClientCerts.Match m = certs.match(r.tlsCertificateFingerprint(), r.tlsPublicKeyFingerprint(),
+                r.tlsClientCertificate());
+        if (m != null) {
+            // like a trusted network: the sender binding treats the client as trusted, no DNS list is asked
+            return accepted(t, tlsCerts, t == null ? null : "client certificate's "
+                    + (m.publicKey() ? "public key " : "") + "SHA-256 fingerprint " + m.entry().fingerprint()
+                    + " is listed in relay_clientcerts at " + m.entry().source(), senderPath, sender, owner, true, r,
+                    recipient);
+        }
+        if (t != null) {
+            t.add(new TraceStep(RuleNames.TLS_CLIENT_CERTS, Outcome.NO_MATCH, describeCertificate(r)));
+        }
+        return null;
+    }
+
+    /** Why the client's certificate granted nothing, for the trace. */
+    private String describeCertificate(RelayRequest r) {
+        String listed = " in relay_clientcerts (" + certs.size() + " fingerprint" + (certs.size() == 1 ? "" : "s")
+                + ")";
+        String cert = r.tlsCertificateFingerprint();
+        String key = r.tlsPublicKeyFingerprint();
+        if (cert != null || key != null) {
+            return "neither the certificate fingerprint " + (cert == null ? "(none)" : "'" + Text.escape(cert) + "'")
+                    + " nor the public key fingerprint " + (key == null ? "(none)" : "'" + Text.escape(key) + "'")
+                    + " is listed" + listed;
+        }
+        java.security.cert.X509Certificate x = r.tlsClientCertificate();
+        if (x == null) {
+            return "client presented no TLS client certificate";
+        }
+        byte[] c = ClientCerts.certificateDigest(x);
+        byte[] k = ClientCerts.publicKeyDigest(x);
+        if (c == null && k == null) {
+            return "client certificate cannot be encoded, so it matches nothing" + listed;
+        }
+        return "neither the certificate's SHA-256 fingerprint " + (c == null ? "(none)" : ClientCerts.format(c))
+                + " nor its public key's " + (k == null ? "(none)" : ClientCerts.format(k)) + " is listed" + listed;
     }
 
     private static String describeRouting(int flags) {

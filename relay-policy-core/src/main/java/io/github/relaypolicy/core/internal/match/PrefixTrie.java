@@ -10,7 +10,7 @@ import java.util.Arrays;
  * <p>Each node is 16 slots of two ints, side by side for locality: the child node (0 = none; the root is never
  * a child) and the value + 1 of the longest prefix that ends in this node and covers the slot (0 = none).
  */
-final class PrefixTrie {
+public final class PrefixTrie {
 
     private static final int SLOT_INTS = 2;
     private static final int NODE_INTS = 16 * SLOT_INTS;
@@ -28,7 +28,7 @@ final class PrefixTrie {
      *
      * @param nibbles how many nibbles the key has: 8 for IPv4, 32 for IPv6
      */
-    int lookup(long hi, long lo, int nibbles) {
+    public int lookup(long hi, long lo, int nibbles) {
         int[] s = slots;
         int best = rootValue;
         int node = 0;
@@ -52,13 +52,19 @@ final class PrefixTrie {
     }
 
     /** Builds a trie; prefixes must be added in order of increasing length so longer ones overwrite shorter. */
-    static final class Builder {
+    public static final class Builder {
+
+        /** An empty builder. */
+        public Builder() {
+        }
+
         private int[] slots = new int[NODE_INTS * 64];
         private int nodes = 1;
         private int rootValue;
         private int lastLength;
 
-        void add(long hi, long lo, int length, int value) {
+        /** Adds a prefix of {@code length} bits with a value of 0 or more. */
+        public void add(long hi, long lo, int length, int value) {
             if (length < lastLength) {
                 throw new IllegalStateException("prefixes must be added shortest first");
             }
@@ -98,7 +104,8 @@ final class PrefixTrie {
             return (int) (word >>> (60 - 4 * (k & 15))) & 15;
         }
 
-        PrefixTrie build() {
+        /** The immutable trie. */
+        public PrefixTrie build() {
             return new PrefixTrie(Arrays.copyOf(slots, nodes * NODE_INTS), rootValue);
         }
     }

@@ -4,7 +4,11 @@ import io.github.relaypolicy.core.MalformedLines;
 import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.SenderLoginMismatch;
+import io.github.relaypolicy.core.internal.access.AccessTable;
+import io.github.relaypolicy.core.internal.access.AccessTableException;
+import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.core.internal.login.LoginMaps;
+import io.github.relaypolicy.core.internal.tls.ClientCerts;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListSpec;
 import io.github.relaypolicy.core.internal.dns.ZoneNames;
@@ -53,6 +57,8 @@ public final class Applier {
         private final List<Path> mapFiles = new ArrayList<>();
         private boolean mapsWritten;
         private Lexer.@Nullable Setting mismatch;
+        private boolean certsWritten;
+        private Lexer.@Nullable Setting permitCerts;
 
         Target(RelayEngine.Builder builder, Path policy) {
             this.builder = builder;
@@ -151,6 +157,80 @@ public final class Applier {
             }
         }
 
+        /**
+         * {@code relay_clientcerts} files, relative to the folder of the policy file, watched with it like the sender
+         * login maps. A Postfix table type naming the text source ({@code hash:}, {@code texthash:}, ...) is taken as
+         * the text file itself, since relay-policy reads what {@code postmap} reads.
+         */
+        void relayClientCerts(Lexer.Setting s) {
+            List<Path> paths = new ArrayList<>();
+            Map<Path, Origin> origins = new HashMap<>();
+            for (Lexer.Segment token : Lexer.tokens(s.value())) {
+                String name = token.text();
+                java.util.regex.Matcher m = TABLE_TYPE.matcher(name);
+                if (m.matches() && !m.group(1).matches("hash|btree|lmdb|cdb|texthash")) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "'%s' is a Postfix %s: table;"
+                            + " relay-policy reads relay_clientcerts from a text file (one FINGERPRINT [comment]"
+                            + " a line), as hash:, texthash:, btree:, lmdb: or cdb: name it", Text.escape(name),
+                            m.group(1)));
+                }
+                Path file = Lexer.resolve(s.keyOrigin().file(), m.matches() ? m.group(2) : name);
+                paths.add(file);
+                origins.putIfAbsent(file, token.origin());
+            }
+            mapFiles.addAll(paths);
+            certsWritten |= !paths.isEmpty();
+            try {
+                builder.relayClientCerts(paths.toArray(new Path[0]));
+            } catch (ClientCerts.CertFileException e) {
+                List<PolicyFileException.Problem> placed = new ArrayList<>();
+                for (PolicyFileException.Problem p : e.problems()) {
+                    Origin at = p.line() == 0 ? origins.get(p.file()) : null;
+                    placed.add(at == null ? p : at.problem(p.message()));
+                }
+                throw new ClientCerts.CertFileException(placed, List.of());
+            }
+        }
+
+        /** {@code permit_tls_clientcerts}: given now, checked at the end against the fingerprint files. */
+        void permitTlsClientCerts(Lexer.Setting s) {
+            builder.permitTlsClientCerts(Values.bool(s));
+            permitCerts = s;
+        }
+
+        /**
+         * Access table files of one family, relative to the folder of the policy file, each watched with the
+         * policy file. A reference keeps its Postfix type ({@code regexp:}); a file that cannot be read is reported
+         * at the entry that names it, a bad line at its own line.
+         */
+        void accessTables(Family family, Lexer.Setting s) {
+            List<String> references = new ArrayList<>();
+            Map<Path, Origin> origins = new HashMap<>();
+            for (Lexer.Segment token : Lexer.tokens(s.value())) {
+                AccessTable.TableRef ref = AccessTable.parseReference(family, token.text());
+                Path file = Lexer.resolve(s.keyOrigin().file(), ref.path());
+                references.add(ref.type().isEmpty() ? file.toString() : ref.type() + ":" + file);
+                mapFiles.add(file);
+                origins.putIfAbsent(file, token.origin());
+            }
+            String[] tables = references.toArray(new String[0]);
+            try {
+                switch (family) {
+                    case CLIENT -> builder.checkClientAccess(tables);
+                    case HELO -> builder.checkHeloAccess(tables);
+                    case SENDER -> builder.checkSenderAccess(tables);
+                    case RECIPIENT -> builder.checkRecipientAccess(tables);
+                }
+            } catch (AccessTableException e) {
+                List<PolicyFileException.Problem> placed = new ArrayList<>();
+                for (PolicyFileException.Problem p : e.problems()) {
+                    Origin at = p.line() == 0 ? origins.get(p.file()) : null;
+                    placed.add(at == null ? p : at.problem(p.message()));
+                }
+                throw new AccessTableException(placed);
+            }
+        }
+
         /** The sender login mode: given now, checked at the end against the maps. */
         void senderLoginMismatch(Lexer.Setting s) {
             builder.senderLoginMismatch(switch (s.text().toLowerCase(Locale.ROOT)) {
@@ -217,6 +297,10 @@ public final class Applier {
                 key.value().set(t, s);
             } catch (LoginMaps.MapException e) {
                 problems.addAll(e.problems()); // each at its map file's line
+            } catch (AccessTableException e) {
+                problems.addAll(e.problems()); // each at its table file's line
+            } catch (ClientCerts.CertFileException e) {
+                problems.addAll(e.problems()); // each at its file's line
             } catch (IllegalArgumentException | IllegalStateException e) {
                 problems.add(valueOrigin(s).problem(s.written() + ": " + e.getMessage()));
             }
@@ -225,6 +309,11 @@ public final class Applier {
             problems.add(t.mismatch.keyOrigin().problem(String.format(Locale.ROOT, "'sender_login_mismatch = %s'"
                     + " could never apply: no sender_login_maps are given (set sender_login_maps, or remove it)",
                     Text.escape(t.mismatch.text()))));
+        }
+        if (t.permitCerts != null && !t.certsWritten && Values.bool(t.permitCerts)) {
+            problems.add(t.permitCerts.keyOrigin().problem("'permit_tls_clientcerts = yes' could never apply: no"
+                    + " relay_clientcerts are given, so no certificate could relay (set relay_clientcerts, or"
+                    + " remove it)"));
         }
         checkLocalZoneKinds(siteKinds, siteOrigins, t.localFiles, problems);
         for (Lexer.Setting s : zoneSettings) {
@@ -300,12 +389,14 @@ public final class Applier {
             String file = String.valueOf(path.getFileName());
             ZoneType type = ZoneType.ofFile(path); // the builder took it, so it has a type
             boolean domains = type.holdsDomains();
-            ListSpec.Kind kind = site.getValue().equals("rhsbl_sites") ? ListSpec.Kind.RHSBL : ListSpec.Kind.DNSBL;
+            ListSpec.Kind kind = ListSpec.Kind.ofSites(site.getValue());
+            kind = kind == null ? ListSpec.Kind.DNSBL : kind;
             if (!kind.fits(type)) {
                 problems.add(siteOrigins.get(site.getKey()).problem(String.format(Locale.ROOT,
                         "%s names the local zone '%s', whose file %s holds %s: name it in %s", site.getValue(),
                         site.getKey(), file, domains ? "domains" : "addresses",
-                        domains ? "rhsbl_sites" : "dnsbl_sites or dnswl_sites")));
+                        domains ? "rhsbl_sites, rhsbl_helo_sites or rhsbl_client_sites"
+                                : "dnsbl_sites or dnswl_sites")));
             }
         }
     }

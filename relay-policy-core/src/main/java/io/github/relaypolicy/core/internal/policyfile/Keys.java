@@ -7,6 +7,8 @@ import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.internal.limit.LimitSpec;
 import io.github.relaypolicy.core.internal.limit.LimitState;
 import io.github.relaypolicy.core.internal.Formats;
+import io.github.relaypolicy.core.internal.access.AccessTable;
+import io.github.relaypolicy.core.internal.access.Family;
 import io.github.relaypolicy.core.internal.engine.Rules;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.dns.ListNames;
@@ -110,6 +112,18 @@ public final class Keys {
                 (t, s) -> t.builder().permitAuthenticated(Values.bool(s)),
                 (c, max, out) -> Writer.line(out, "permit_authenticated", c.permitAuthenticated() ? "yes" : "no"),
                 "permitauthenticated", "permit_sasl_authenticated");
+        single("relay_clientcerts", "relayClientCerts", "files of SHA-256 fingerprints (Postfix relay_clientcerts"
+                + " format, lines FINGERPRINT [comment]): ./relay-clientcerts", "list of files in Postfix's"
+                + " `relay_clientcerts` format, one `FINGERPRINT [comment]` a line: the SHA-256 fingerprint of a"
+                + " client certificate or of its public key, `AB:CD:...` or without colons; see [Relay by client"
+                + " certificate](#relay-by-client-certificate)", "none", "\n# relay by TLS client certificate",
+                Applier.Target::relayClientCerts, (c, max, out) -> Writer.list(out, "relay_clientcerts",
+                        c.clientCerts().files().stream().map(java.nio.file.Path::toString).toList(),
+                        Integer.MAX_VALUE), "relayclientcerts");
+        single("permit_tls_clientcerts", "permitTlsClientCerts", "yes or no", "`yes` or `no`: a client whose"
+                + " certificate is listed in `relay_clientcerts` may relay anywhere, like a trusted network", "`no`",
+                null, Applier.Target::permitTlsClientCerts, (c, max, out) -> Writer.line(out,
+                        "permit_tls_clientcerts", c.clientCerts().permit() ? "yes" : "no"), "permittlsclientcerts");
         single("sender_login_maps", "senderLoginMaps", "sender login map files (Postfix smtpd_sender_login_maps text"
                 + " format, lines KEY LOGIN[, LOGIN...]): ./sender-logins.map", "list of map files in Postfix's"
                 + " `smtpd_sender_login_maps` text format, one `KEY LOGIN[, LOGIN...]` a line; KEY is `user@domain`"
@@ -127,11 +141,30 @@ public final class Keys {
                 "senderloginmismatch");
         single("recipient_delimiter", "recipientDelimiter", "punctuation characters that start an address extension,"
                 + " e.g. + or +-", "the characters that start an address extension (`+`, `+-`): `sender_login_maps`"
-                + " look `user+tag@domain` up as `user@domain` too", "none", null,
+                + " and the sender and recipient access tables look `user+tag@domain` up as `user@domain` too", "none", null,
                 (t, s) -> t.builder().recipientDelimiter(s.text()),
                 (c, max, out) -> out.append("recipient_delimiter =").append(c.senderLogins().delimiters().isEmpty()
                         ? "" : " " + c.senderLogins().delimiters()).append('\n'),
                 "recipientdelimiter");
+        accessKey(Family.CLIENT, "checkClientAccess", "client access tables (Postfix cidr_table format, or"
+                + " regexp:FILE, pcre:FILE): ./clients.cidr", "list of client access tables: Postfix `cidr_table(5)`"
+                + " files (`NETWORK ACTION [text]`, first match wins), or `regexp:`/`pcre:` tables; `RELAY` grants"
+                + " relay, `OK` does not; see [Access tables](#access-tables)", "\n# access tables (checked after the"
+                + " relay rules)");
+        accessKey(Family.HELO, "checkHeloAccess", "HELO access tables (Postfix access(5) text, or regexp:FILE,"
+                + " pcre:FILE): ./helo.access", "list of HELO access tables: Postfix `access(5)` text (the source of a"
+                + " `hash:` table) or `regexp:`/`pcre:` tables; see [Access tables](#access-tables)", null);
+        accessKey(Family.SENDER, "checkSenderAccess", "sender access tables (Postfix access(5) text, or regexp:FILE,"
+                + " pcre:FILE): ./senders.access", "list of MAIL FROM access tables, as `check_helo_access`; see"
+                + " [Access tables](#access-tables)", null);
+        accessKey(Family.RECIPIENT, "checkRecipientAccess", "recipient access tables (Postfix access(5) text, or"
+                + " regexp:FILE, pcre:FILE): ./recipients.access", "list of RCPT TO access tables, as"
+                + " `check_helo_access`; `RELAY` makes the address relayable; see [Access tables](#access-tables)",
+                null);
+        single("smtpd_null_access_lookup_key", "smtpdNullAccessLookupKey", "one word, e.g. <>", "the key the null"
+                + " sender (`MAIL FROM:<>`) is looked up with in sender access tables", "`<>`", null,
+                (t, s) -> t.builder().smtpdNullAccessLookupKey(s.text()),
+                (c, max, out) -> Writer.line(out, "smtpd_null_access_lookup_key", c.nullAccessKey()));
         suffixed("reply", "reply", false, "an SMTP reply: code, enhanced status and text, e.g. 554 5.7.1"
                 + " <{recipient}>: Relay access denied", "the reply of a rule, see below", "see `lint`",
                 "\n# replies: those set, then the defaults of the others (commented out)",
@@ -146,6 +179,16 @@ public final class Keys {
         list("rhsbl_sites", "rhsbl", "domain lists: zone[=filter][*weight]",
                 "list of DNS block lists of MAIL FROM domains", "none", null, RelayEngine.Builder::rhsbl,
                 sites(ListSpec.Kind.RHSBL), "rhsbl");
+        list("rhsbl_helo_sites", "rhsblHelo", "domain lists: zone[=filter][*weight]",
+                "list of DNS block lists of host names asked with the HELO name (not an address literal or a single"
+                        + " label); rule `reject_rhsbl_helo`; see [HELO and client-name lists](#helo-and-client-name-lists)",
+                "none", null, RelayEngine.Builder::rhsblHelo, sites(ListSpec.Kind.RHSBL_HELO), "rhsblhelo",
+                "reject_rhsbl_helo");
+        list("rhsbl_client_sites", "rhsblClient", "domain lists: zone[=filter][*weight]",
+                "list of DNS block lists of host names asked with the client's verified name"
+                        + " (`RelayRequest.clientName()`); rule `reject_rhsbl_client`", "none", null,
+                RelayEngine.Builder::rhsblClient, sites(ListSpec.Kind.RHSBL_CLIENT), "rhsblclient",
+                "reject_rhsbl_client");
         list("auth_dnsbl_sites", "authDnsbl", "DNS lists: zone[=filter][*weight]",
                 "list of DNS block lists of client addresses asked only for authenticated clients (Spamhaus AuthBL):"
                         + " a score at or above `dnsbl_threshold` refuses their authenticated mail with rule"
@@ -278,6 +321,14 @@ public final class Keys {
     }
 
     private Keys() {
+    }
+
+    private static void accessKey(Family family, String method, String expected, String doc,
+            @Nullable String section) {
+        single(family.setting(), method, expected, doc, "none", section, (t, s) -> t.accessTables(family, s),
+                (c, max, out) -> Writer.list(out, family.setting(), c.access().family(family).stream()
+                        .map(AccessTable::reference).toList(), Integer.MAX_VALUE),
+                method.toLowerCase(Locale.ROOT));
     }
 
     private static void list(String name, String method, String expected, String doc, String defaultText,
