@@ -3,7 +3,9 @@
  * io.github.relaypolicy.testsupport.RbldnsdServer}, the one way to run rbldnsd, and {@link
  * io.github.relaypolicy.testsupport.RequiresRbldnsd}, the tag of the tests that do; {@link
  * io.github.relaypolicy.testsupport.RedisServer} and {@link io.github.relaypolicy.testsupport.RequiresRedis} do the
- * same for redis-server.
+ * same for redis-server, {@link io.github.relaypolicy.testsupport.PostfixServer} and {@link
+ * io.github.relaypolicy.testsupport.RequiresPostfix} for Postfix, whose replies {@link
+ * io.github.relaypolicy.testsupport.SmtpProbe} asks for.
  */
 @NullMarked
 package io.github.relaypolicy.testsupport;
