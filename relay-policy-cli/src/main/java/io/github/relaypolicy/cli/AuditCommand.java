@@ -147,6 +147,11 @@ final class AuditCommand extends PolicyCommand {
                             relaySpace.broadEntries())));
         }
         openByNetworks |= relaySpace.open();
+        for (String w : file.accessWarnings()) {
+            if (w.contains(" OK' does not")) { // an OK that a Postfix administrator may have meant as a relay grant
+                notes.add("warning: " + Text.printable(w, 600));
+            }
+        }
         for (PolicyFile.AccessEntry e : access) {
             if (e.setting().equals("check_recipient_access") && e.action().equals("RELAY") && e.key().indexOf('@') < 0
                     && !broadPatterns(List.of("." + e.key())).isEmpty()) {

@@ -73,6 +73,12 @@ final class AccessTablesCommandsTest {
                 + " (a /28) and no public IPv6 addresses");
         assertThat(ok.exitCode()).as(ok.out()).isZero();
 
+        Path withOk = policy("192.0.2.0/24 OK\n", "partner.example RELAY\n");
+        CommandRun noted = CommandRun.of("audit", "-c", withOk.toString());
+        assertThat(noted.out()).contains("note: warning: check_client_access " + dir.resolve("clients.cidr")
+                + ":1: '192.0.2.0/24 OK' does not grant relay here");
+        assertThat(noted.exitCode()).as("an OK opens nothing here").isZero();
+
         Path open = policy("0.0.0.0/1 RELAY\n", "co.uk RELAY\n");
         CommandRun bad = CommandRun.of("audit", "-c", open.toString());
         assertThat(bad.out()).contains("more than any one network holds, so strangers may relay")
