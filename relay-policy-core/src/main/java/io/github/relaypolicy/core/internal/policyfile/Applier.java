@@ -4,6 +4,7 @@ import io.github.relaypolicy.core.MalformedLines;
 import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.core.SenderLoginMismatch;
+import io.github.relaypolicy.core.internal.FileProblemsException;
 import io.github.relaypolicy.core.internal.access.AccessTable;
 import io.github.relaypolicy.core.internal.access.AccessTableException;
 import io.github.relaypolicy.core.internal.access.Family;
@@ -148,12 +149,7 @@ public final class Applier {
             try {
                 builder.senderLoginMaps(paths.toArray(new Path[0]));
             } catch (LoginMaps.MapException e) {
-                List<PolicyFileException.Problem> placed = new ArrayList<>();
-                for (PolicyFileException.Problem p : e.problems()) {
-                    Origin at = p.line() == 0 ? origins.get(p.file()) : null;
-                    placed.add(at == null ? p : at.problem(p.message()));
-                }
-                throw new LoginMaps.MapException(placed, List.of());
+                throw new LoginMaps.MapException(placed(e, origins), List.of());
             }
         }
 
@@ -183,12 +179,7 @@ public final class Applier {
             try {
                 builder.relayClientCerts(paths.toArray(new Path[0]));
             } catch (ClientCerts.CertFileException e) {
-                List<PolicyFileException.Problem> placed = new ArrayList<>();
-                for (PolicyFileException.Problem p : e.problems()) {
-                    Origin at = p.line() == 0 ? origins.get(p.file()) : null;
-                    placed.add(at == null ? p : at.problem(p.message()));
-                }
-                throw new ClientCerts.CertFileException(placed, List.of());
+                throw new ClientCerts.CertFileException(placed(e, origins), List.of());
             }
         }
 
@@ -222,12 +213,7 @@ public final class Applier {
                     case RECIPIENT -> builder.checkRecipientAccess(tables);
                 }
             } catch (AccessTableException e) {
-                List<PolicyFileException.Problem> placed = new ArrayList<>();
-                for (PolicyFileException.Problem p : e.problems()) {
-                    Origin at = p.line() == 0 ? origins.get(p.file()) : null;
-                    placed.add(at == null ? p : at.problem(p.message()));
-                }
-                throw new AccessTableException(placed);
+                throw new AccessTableException(placed(e, origins));
             }
         }
 
@@ -242,6 +228,19 @@ public final class Applier {
             });
             mismatch = s;
         }
+    }
+
+    /**
+     * The problems of files named by a setting, those about a whole file (line 0: it cannot be read) placed at the
+     * policy-file entry that names it.
+     */
+    private static List<PolicyFileException.Problem> placed(FileProblemsException e, Map<Path, Origin> origins) {
+        List<PolicyFileException.Problem> placed = new ArrayList<>();
+        for (PolicyFileException.Problem p : e.problems()) {
+            Origin at = p.line() == 0 ? origins.get(p.file()) : null;
+            placed.add(at == null ? p : at.problem(p.message()));
+        }
+        return placed;
     }
 
     /** Postfix lookup table types, which name a table rather than a text file. */
@@ -295,12 +294,8 @@ public final class Applier {
             }
             try {
                 key.value().set(t, s);
-            } catch (LoginMaps.MapException e) {
-                problems.addAll(e.problems()); // each at its map file's line
-            } catch (AccessTableException e) {
-                problems.addAll(e.problems()); // each at its table file's line
-            } catch (ClientCerts.CertFileException e) {
-                problems.addAll(e.problems()); // each at its file's line
+            } catch (FileProblemsException e) {
+                problems.addAll(e.problems()); // each at its own file's line
             } catch (IllegalArgumentException | IllegalStateException e) {
                 problems.add(valueOrigin(s).problem(s.written() + ": " + e.getMessage()));
             }

@@ -71,13 +71,11 @@ public final class ClientCerts {
     }
 
     /** Fingerprint files that cannot be used: every problem with its file, line and column. */
-    public static final class CertFileException extends IllegalArgumentException {
+    public static final class CertFileException extends io.github.relaypolicy.core.internal.FileProblemsException {
 
         private static final long serialVersionUID = 1L;
 
         @SuppressWarnings("serial") // immutable records; serialization is not supported anyway
-        private final List<PolicyFileException.Problem> problems;
-        @SuppressWarnings("serial")
         private final List<Entry> entries;
 
         /**
@@ -86,20 +84,13 @@ public final class ClientCerts {
          * @param entries the entries that were read well, so that duplicates among them can be reported too
          */
         public CertFileException(List<PolicyFileException.Problem> problems, List<Entry> entries) {
-            super(problems.get(0) + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more problems)"
-                    : ""));
-            this.problems = List.copyOf(problems);
+            super(problems);
             this.entries = List.copyOf(entries);
         }
 
         /** The entries that were read well. */
         public List<Entry> entries() {
             return entries;
-        }
-
-        /** Every problem, in file order. */
-        public List<PolicyFileException.Problem> problems() {
-            return problems;
         }
     }
 
