@@ -756,12 +756,12 @@ public final class Rules {
                     t.add(new TraceStep(f.setting(), type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
                             a.source() + ": " + Text.escape(a.key()) + " " + describe(a)));
                 }
-                HostAction.Kind kind = hostKind(type);
-                if (kind != null) {
+                HostAction hostAction = a.hostAction(); // made once, when the table was read
+                if (hostAction != null) {
                     if (actions == null) {
                         actions = new ArrayList<>(2);
                     }
-                    actions.add(new HostAction(kind, a.text(), a.source()));
+                    actions.add(hostAction);
                 }
                 if (type == Action.Type.OK || type == Action.Type.RELAY || type == Action.Type.DISCARD) {
                     Ending quiet = actions == null ? ending.quiet() : ending.withActions(actions, true);
@@ -792,17 +792,6 @@ public final class Rules {
     private static boolean refuses(Action a) {
         Action.Type type = a.type();
         return type == Action.Type.REJECT || type == Action.Type.DEFER || type == Action.Type.CODE;
-    }
-
-    private static HostAction.@Nullable Kind hostKind(Action.Type type) {
-        return switch (type) {
-            case DISCARD -> HostAction.Kind.DISCARD;
-            case HOLD -> HostAction.Kind.HOLD;
-            case FILTER -> HostAction.Kind.FILTER;
-            case REDIRECT -> HostAction.Kind.REDIRECT;
-            case PREPEND -> HostAction.Kind.PREPEND;
-            default -> null;
-        };
     }
 
     private static String describe(Action a) {
