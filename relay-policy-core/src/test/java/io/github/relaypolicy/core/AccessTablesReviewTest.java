@@ -1,0 +1,48 @@
+package io.github.relaypolicy.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.RuleNames;
+import io.github.relaypolicy.Verdict;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Findings of the adversarial review of the access tables (issue 12), each pinned by the case that broke it. */
+final class AccessTablesReviewTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    private RelayEngine engine(String policy) throws IOException {
+        return RelayEngine.fromFile(write("relay.conf", "mydestination = example.org\n" + policy));
+    }
+
+    private static Decision decide(RelayEngine engine, String client, String helo, String sender, String rcpt) {
+        return engine.decide(RelayRequest.builder().client(client).helo(helo).sender(sender).recipient(rcpt)
+                .build());
+    }
+
+    @Test
+    void a_line_separator_in_a_table_text_goes_out_as_a_space_like_other_unprintable_characters() throws IOException {
+        // U+2028 and U+2029 are valid UTF-8 (Postfix sends them), but an SMTP reply line must not hold them: the
+        // engine used to fail to build with "SMTP reply text contains control character U+2028", naming neither the
+        // table nor the line
+        write("clients.cidr", "192.0.2.0/24 REJECT first\u2028second\u2029third\n");
+        try (RelayEngine engine = engine("check_client_access = clients.cidr\n")) {
+            Decision d = decide(engine, "192.0.2.1", "h.example", "<a@b.example>", "<bob@example.org>");
+            assertThat(d.verdict()).isEqualTo(Verdict.REJECT);
+            assertThat(d.rule()).isEqualTo(RuleNames.CLIENT_ACCESS);
+            assertThat(d.reply().toString())
+                    .isEqualTo("554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: first second third");
+        }
+    }
+}
