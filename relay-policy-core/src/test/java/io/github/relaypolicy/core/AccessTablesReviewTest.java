@@ -45,4 +45,28 @@ final class AccessTablesReviewTest {
                     .isEqualTo("554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: first second third");
         }
     }
+
+    @Test
+    void a_quoted_local_part_is_looked_up_unquoted_as_postfix_canonicalizes_it() throws IOException {
+        // Postfix looks up the address trivial-rewrite returns, "bob"@example.org as bob@example.org; the quotes used
+        // to hide the address from every user@domain and user@ key
+        write("rcpt", "bob@example.org REJECT no mail for bob\nabuse@ REJECT no mail for abuse\n");
+        write("senders", "spammer@b.example REJECT go away\n");
+        try (RelayEngine engine = engine("check_recipient_access = rcpt\ncheck_sender_access = senders\n")) {
+            Decision quoted = decide(engine, "203.0.113.5", "h.example", "<a@b.example>", "<\"bob\"@example.org>");
+            assertThat(quoted.verdict()).isEqualTo(Verdict.REJECT);
+            assertThat(quoted.reply().toString())
+                    .isEqualTo("554 5.7.1 <\"bob\"@example.org>: Recipient address rejected: no mail for bob");
+            Decision any = decide(engine, "203.0.113.5", "h.example", "<a@b.example>", "<\"abuse\"@example.org>");
+            assertThat(any.reply().toString())
+                    .isEqualTo("554 5.7.1 <\"abuse\"@example.org>: Recipient address rejected: no mail for abuse");
+            Decision sender = decide(engine, "203.0.113.5", "h.example", "<\"spammer\"@b.example>",
+                    "<carol@example.org>");
+            assertThat(sender.reply().toString())
+                    .isEqualTo("554 5.7.1 <\"spammer\"@b.example>: Sender address rejected: go away");
+            // a quoted local part that needs its quotes is looked up without them too: "a b"@example.org is a b@...
+            Decision plain = decide(engine, "203.0.113.5", "h.example", "<a@b.example>", "<\"carol x\"@example.org>");
+            assertThat(plain.verdict()).isEqualTo(Verdict.ACCEPT);
+        }
+    }
 }
