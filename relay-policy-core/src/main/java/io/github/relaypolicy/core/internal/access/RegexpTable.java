@@ -112,6 +112,13 @@ final class RegexpTable extends AccessTable {
                     return r.action;
                 }
                 String value = expand(r.template, input, groups);
+                if (isCode(value.strip())) {
+                    // "550 $1" with an empty group: the bare code would read as an all-numerical value, i.e. OK,
+                    // so the client would choose to end the checks. Postfix takes "550 " for an unknown restriction
+                    // (451 4.3.5 Server configuration error); the entry meant a refusal: its code with Postfix's
+                    // default text
+                    value = value.strip() + " Access denied";
+                }
                 try {
                     return Action.parse(family, value, r.key, file.toString(), r.line);
                 } catch (IllegalArgumentException e) {
@@ -125,6 +132,12 @@ final class RegexpTable extends AccessTable {
             }
         }
         return null;
+    }
+
+    /** Whether {@code v} is a bare reply code, {@code 4NN} or {@code 5NN}. */
+    private static boolean isCode(String v) {
+        return v.length() == 3 && (v.charAt(0) == '4' || v.charAt(0) == '5') && v.charAt(1) >= '0'
+                && v.charAt(1) <= '9' && v.charAt(2) >= '0' && v.charAt(2) <= '9';
     }
 
     /** The result with {@code $n} replaced (an empty or unmatched group by nothing, as Postfix) and $$ by $. */
