@@ -72,6 +72,23 @@ final class AccessTablesReviewTest {
     }
 
     @Test
+    void lint_names_a_cidr_entry_for_ipv4_mapped_addresses_which_never_matches() throws IOException {
+        // an IPv4-mapped client is the IPv4 client (as in Postfix), so '::ffff:192.0.2.0/120 REJECT' refused nobody,
+        // and nothing said so
+        Path clients = write("clients.cidr", "::ffff:192.0.2.0/120 REJECT\n[::ffff:198.51.100.7] REJECT\n");
+        try (RelayEngine engine = engine("check_client_access = clients.cidr\n")) {
+            Decision d = decide(engine, "::ffff:192.0.2.1", "h.example", "<a@b.example>", "<bob@example.org>");
+            assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
+        }
+        PolicyFile policy = PolicyFile.read(dir.resolve("relay.conf"));
+        assertThat(policy.accessWarnings()).containsExactly(
+                clients + ":1: cidr table entry '::ffff:192.0.2.0/120' never matches: an IPv4-mapped client is looked"
+                        + " up as its IPv4 address; write 192.0.2.0/24",
+                clients + ":2: cidr table entry '[::ffff:198.51.100.7]' never matches: an IPv4-mapped client is"
+                        + " looked up as its IPv4 address; write 198.51.100.7/32");
+    }
+
+    @Test
     void a_decision_through_cidr_and_text_tables_of_all_four_families_allocates_no_more_than_one_without()
             throws Exception {
         // the block checks looped over Family.values(), a new array in every decision (32 bytes) that escape
