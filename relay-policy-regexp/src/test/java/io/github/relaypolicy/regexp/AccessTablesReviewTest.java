@@ -6,11 +6,13 @@ import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.Verdict;
+import io.github.relaypolicy.core.PolicyFile;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,5 +66,30 @@ final class AccessTablesReviewTest {
             Decision text = decide(engine, "xyy.bad.test", "<c@d.example>");
             assertThat(text.reply().toString()).isEqualTo("550 5.7.1 <xyy.bad.test>: Helo command rejected: yy");
         }
+    }
+
+    @Test
+    void a_relay_rule_with_a_group_in_its_text_grants_relay_whether_or_not_another_relay_entry_exists()
+            throws IOException {
+        // the rules looked for RELAY entries among the compiled actions, which left out every rule whose result has a
+        // $number: such a rule granted relay only when some other RELAY entry existed, and lint never listed it
+        write("clients.re", "/^mail\\.(.*)\\.trusted\\.test$/ RELAY branch $1\n");
+        write("clients.cidr", "192.0.2.0/24 RELAY\n");
+        RelayRequest r = RelayRequest.builder().client("203.0.113.5").clientName("mail.paris.trusted.test")
+                .helo("h.example").sender("<a@b.example>").recipient("<x@victim.example>").build();
+        try (RelayEngine alone = engine("check_client_access = regexp:clients.re\n");
+                RelayEngine both = engine("check_client_access = clients.cidr regexp:clients.re\n")) {
+            for (RelayEngine engine : List.of(alone, both)) {
+                Decision d = engine.decide(r);
+                assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
+                assertThat(d.rule()).isEqualTo(RuleNames.CLIENT_ACCESS);
+            }
+        }
+        PolicyFile policy = PolicyFile.read(write("lint.conf", "check_client_access = regexp:clients.re\n"));
+        assertThat(policy.accessEntries()).singleElement().satisfies(e -> {
+            assertThat(e.line()).isEqualTo(1);
+            assertThat(e.key()).isEqualTo("/^mail\\.(.*)\\.trusted\\.test$/");
+            assertThat(e.action()).isEqualTo("RELAY");
+        });
     }
 }

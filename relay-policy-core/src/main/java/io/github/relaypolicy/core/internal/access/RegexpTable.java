@@ -342,6 +342,7 @@ final class RegexpTable extends AccessTable {
             }
             Action action = null;
             Action dunno = null;
+            Action listed = null; // what actions() lists for a rule whose result is built when it matches
             try {
                 if (maxSub == 0) {
                     action = Action.parse(family, result.replace("$$", "$"), keyText, file.toString(),
@@ -355,8 +356,9 @@ final class RegexpTable extends AccessTable {
                         throw new IllegalArgumentException("the action word must be written out; $number may only"
                                 + " stand in its text");
                     }
-                    // the word is checked with a text that satisfies every action's argument check
-                    Action.parse(family, result.substring(0, w) + " x@x: x", keyText, file.toString(),
+                    // the word is checked with a text that satisfies every action's argument check; the rule is
+                    // listed with that word, so that the rules know a RELAY rule is there and lint sees it
+                    listed = Action.parse(family, result.substring(0, w) + " x@x: x", keyText, file.toString(),
                             line.first());
                     dunno = Action.parse(family, "DUNNO", keyText, file.toString(), line.first());
                 }
@@ -375,6 +377,9 @@ final class RegexpTable extends AccessTable {
                         + " range replacement index \"%d\": the pattern has %d groups", kind, esc(keyText),
                         maxSub, re.groupCount())));
                 continue;
+            }
+            if (listed != null) {
+                actions.add(listed);
             }
             if (action != null) {
                 actions.add(action);
