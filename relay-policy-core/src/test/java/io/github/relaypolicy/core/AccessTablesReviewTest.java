@@ -52,7 +52,7 @@ final class AccessTablesReviewTest {
         // Postfix looks up the address trivial-rewrite returns, "bob"@example.org as bob@example.org; the quotes used
         // to hide the address from every user@domain and user@ key
         write("rcpt", "bob@example.org REJECT no mail for bob\nabuse@ REJECT no mail for abuse\n");
-        write("senders", "spammer@b.example REJECT go away\n");
+        write("senders", "spammer@b.example REJECT go away\nblocked.example REJECT b\n");
         try (RelayEngine engine = engine("check_recipient_access = rcpt\ncheck_sender_access = senders\n")) {
             Decision quoted = decide(engine, "203.0.113.5", "h.example", "<a@b.example>", "<\"bob\"@example.org>");
             assertThat(quoted.verdict()).isEqualTo(Verdict.REJECT);
@@ -65,6 +65,11 @@ final class AccessTablesReviewTest {
                     "<carol@example.org>");
             assertThat(sender.reply().toString())
                     .isEqualTo("554 5.7.1 <\"spammer\"@b.example>: Sender address rejected: go away");
+            // an empty quoted local part does not hide the domain
+            Decision empty = decide(engine, "203.0.113.5", "h.example", "<\"\"@blocked.example>",
+                    "<carol@example.org>");
+            assertThat(empty.reply().toString())
+                    .isEqualTo("554 5.7.1 <\"\"@blocked.example>: Sender address rejected: b");
             // a quoted local part that needs its quotes is looked up without them too: "a b"@example.org is a b@...
             Decision plain = decide(engine, "203.0.113.5", "h.example", "<a@b.example>", "<\"carol x\"@example.org>");
             assertThat(plain.verdict()).isEqualTo(Verdict.ACCEPT);

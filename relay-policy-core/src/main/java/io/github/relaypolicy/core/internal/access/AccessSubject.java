@@ -233,10 +233,11 @@ public final class AccessSubject implements IpText.Sink6 {
             }
             end = to;
             nonAscii = (flags & SmtpPath.NON_ASCII) != 0;
-            if (from < to && p.charAt(from) == '"') {
+            valid = localStart < (at < 0 ? end : at);
+            if (valid && p.charAt(localStart) == '"') {
+                // ""@example.org stays valid: its domain is still looked up, as Postfix looks up @example.org
                 unquote(p);
             }
-            valid = localStart < (at < 0 ? end : at);
         }
 
         /**
