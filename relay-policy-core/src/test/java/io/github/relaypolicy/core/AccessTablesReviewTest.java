@@ -1,6 +1,7 @@
 package io.github.relaypolicy.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayRequest;
@@ -91,6 +92,21 @@ final class AccessTablesReviewTest {
                         + " up as its IPv4 address; write 192.0.2.0/24",
                 clients + ":2: cidr table entry '[::ffff:198.51.100.7]' never matches: an IPv4-mapped client is"
                         + " looked up as its IPv4 address; write 198.51.100.7/32");
+    }
+
+    @Test
+    void a_control_character_in_a_table_line_is_an_error_at_its_place() throws IOException {
+        // a file with CR line ends (old Mac) is one line: the second entry became part of the first's reply text
+        // and was silently never checked
+        Path clients = write("clients.cidr", "192.0.2.0/24 REJECT first\r198.51.100.0/24 REJECT second\r");
+        assertThatThrownBy(() -> engine("check_client_access = clients.cidr\n"))
+                .isInstanceOf(PolicyFileException.class)
+                .hasMessageContaining(clients + ":1:26: check_client_access table line holds the control character"
+                        + " U+000D (a file with CR line ends? save it with LF or CRLF line ends)");
+        Path helo = write("helo", "bad.example HOLD held\u0007\n");
+        assertThatThrownBy(() -> engine("check_helo_access = helo\n"))
+                .isInstanceOf(PolicyFileException.class)
+                .hasMessageContaining(helo + ":1:22: check_helo_access table line holds the control character U+0007");
     }
 
     @Test
