@@ -136,9 +136,20 @@ final class AuditCommand extends PolicyCommand {
                     + " top-level or public suffix: anyone may relay to them");
         }
         List<PolicyFile.AccessEntry> access = file.accessEntries();
-        List<String> relayNetworks = access.stream().filter(e -> e.setting().equals("check_client_access")
-                && e.action().equals("RELAY") && TrustedSpace.isNetwork(e.key())).map(PolicyFile.AccessEntry::key)
-                .toList();
+        List<String> relayNetworks = new ArrayList<>();
+        boolean negatedRelay = false;
+        for (PolicyFile.AccessEntry e : access) {
+            String network = e.setting().equals("check_client_access") && e.action().equals("RELAY")
+                    ? LintCommand.relayNetwork(e.key()) : null;
+            if (network != null && LintCommand.negated(e.key())) {
+                // '!NET' matches every address of the family outside NET
+                negatedRelay = true;
+                notes.add("check_client_access " + e.file() + ":" + e.line() + " '" + Text.printable(e.key(), 100)
+                        + " RELAY' " + LintCommand.outside(network) + ", so strangers may relay");
+            } else if (network != null) {
+                relayNetworks.add(network);
+            }
+        }
         TrustedSpace relaySpace = TrustedSpace.of(relayNetworks);
         if (!relayNetworks.isEmpty()) {
             notes.add("check_client_access RELAY entries grant relay to " + relaySpace.amounts()
@@ -146,15 +157,16 @@ final class AuditCommand extends PolicyCommand {
                     + (relaySpace.broadEntries().isEmpty() ? "" : "; the broadest: " + String.join(", ",
                             relaySpace.broadEntries())));
         }
-        openByNetworks |= relaySpace.open();
+        openByNetworks |= relaySpace.open() || negatedRelay;
         for (String w : file.accessWarnings()) {
             if (w.contains(" OK' does not")) { // an OK that a Postfix administrator may have meant as a relay grant
                 notes.add("warning: " + Text.printable(w, 600));
             }
         }
         for (PolicyFile.AccessEntry e : access) {
-            if (e.setting().equals("check_recipient_access") && e.action().equals("RELAY") && e.key().indexOf('@') < 0
-                    && !broadPatterns(List.of("." + e.key())).isEmpty()) {
+            if (e.setting().equals("check_recipient_access") && e.action().equals("RELAY")
+                    && (LintCommand.localPartKey(e.key()) || e.key().indexOf('@') < 0
+                            && !broadPatterns(List.of("." + e.key())).isEmpty())) {
                 broadDomains.add("check_recipient_access " + e.file() + ":" + e.line() + " '" + Text.printable(e.key(),
                         100) + " RELAY'");
             }

@@ -83,11 +83,20 @@ final class LintCommand extends PolicyCommand {
         }
         warnings.addAll(file.accessWarnings());
         for (PolicyFile.AccessEntry e : file.accessEntries()) {
-            if (e.setting().equals("check_client_access") && e.action().equals("RELAY") && TrustedSpace.isNetwork(e.key())
-                    && TrustedSpace.broad(e.key())) {
+            String network = e.setting().equals("check_client_access") && e.action().equals("RELAY")
+                    ? relayNetwork(e.key()) : null;
+            if (network != null && negated(e.key())) {
+                warnings.add("check_client_access " + e.file() + ":" + e.line() + ": RELAY entry '"
+                        + Text.printable(e.key(), 100) + "' " + outside(network) + ": strangers may relay anywhere");
+            } else if (network != null && TrustedSpace.broad(network)) {
                 warnings.add("check_client_access " + e.file() + ":" + e.line() + ": RELAY entry " + Text.printable(
                         e.key(), 100) + " grants more than any one network holds: every client in it may relay"
                         + " anywhere");
+            }
+            if (e.setting().equals("check_recipient_access") && e.action().equals("RELAY") && localPartKey(e.key())) {
+                warnings.add("check_recipient_access " + e.file() + ":" + e.line() + ": RELAY entry '"
+                        + Text.printable(e.key(), 100) + "' makes " + Text.printable(e.key(), 100) + " of every"
+                        + " domain relayable: anyone may relay to them");
             }
             if (e.setting().equals("check_recipient_access") && e.action().equals("RELAY") && e.key().indexOf('@') < 0
                     && !AuditCommand.broadPatterns(List.of("." + e.key())).isEmpty()) {
@@ -97,5 +106,44 @@ final class LintCommand extends PolicyCommand {
             }
         }
         return warnings;
+    }
+
+    /**
+     * The network a check_client_access key names, as mynetworks would write it: without cidr_table(5)'s
+     * {@code !} and {@code [..]} ({@code ![2001:db8::]/32} is {@code 2001:db8::/32}); null for a pattern of a
+     * regexp or pcre table.
+     */
+    static @Nullable String relayNetwork(String key) {
+        String k = key.strip();
+        while (k.startsWith("!")) {
+            k = k.substring(1).strip();
+        }
+        int close = k.indexOf(']');
+        if (k.startsWith("[") && close > 0) {
+            k = k.substring(1, close) + k.substring(close + 1);
+        }
+        return TrustedSpace.isNetwork(k) ? k : null;
+    }
+
+    /** Whether a cidr_table(5) key is negated: it matches every address of its family outside the network. */
+    static boolean negated(String key) {
+        String k = key.strip();
+        boolean negated = false;
+        while (k.startsWith("!")) {
+            negated = !negated;
+            k = k.substring(1).strip();
+        }
+        return negated;
+    }
+
+    /** What a negated RELAY entry grants, e.g. {@code grants relay to every IPv4 client outside 10.0.0.0/8}. */
+    static String outside(String network) {
+        return "grants relay to every " + (network.indexOf(':') >= 0 ? "IPv6" : "IPv4") + " client outside "
+                + Text.printable(network, 100);
+    }
+
+    /** Whether an access(5) key is {@code user@}, which Postfix's lookups match with every domain. */
+    static boolean localPartKey(String key) {
+        return key.length() > 1 && key.endsWith("@") && key.indexOf('@') == key.length() - 1;
     }
 }

@@ -236,7 +236,42 @@ public final class AccessSubject implements IpText.Sink6 {
             }
             end = to;
             nonAscii = (flags & SmtpPath.NON_ASCII) != 0;
-            valid = localStart < (at < 0 ? to : at);
+            valid = localStart < (at < 0 ? end : at);
+            if (valid && p.charAt(localStart) == '"') {
+                // ""@example.org stays valid: its domain is still looked up, as Postfix looks up @example.org
+                unquote(p);
+            }
+        }
+
+        /**
+         * A quoted local part is looked up as Postfix looks it up, in the form trivial-rewrite returns:
+         * {@code "bob"@example.org} as {@code bob@example.org}, {@code "a b"@example.org} as {@code a b@example.org}
+         * (unquote_822_local: the quotes dropped, a backslash escape replaced by the character). Only quoted paths
+         * allocate.
+         */
+        private void unquote(String p) {
+            int localEnd = at < 0 ? end : at;
+            StringBuilder sb = new StringBuilder(end - localStart);
+            for (int i = localStart; i < localEnd; i++) {
+                char c = p.charAt(i);
+                if (c == '"') {
+                    continue;
+                }
+                if (c == '\\' && i + 1 < localEnd) {
+                    c = p.charAt(++i);
+                }
+                sb.append(c);
+            }
+            int local = sb.length();
+            sb.append(p, localEnd, end);
+            int shift = localEnd - localStart - local;
+            path = sb.toString();
+            if (at >= 0) {
+                at -= localStart + shift;
+                domainEnd -= localStart + shift;
+            }
+            end = sb.length();
+            localStart = 0;
         }
     }
 }

@@ -179,6 +179,22 @@ public abstract class AccessTable {
                             + TextFiles.why(e))));
         }
         List<String> physical = TextFiles.utf8Lines(file, bytes, problems);
+        for (int n = 0; n < physical.size(); n++) {
+            // a control character is never part of a name, an address or a reply; a CR inside a line means a file
+            // with CR line ends, whose later entries Postfix would read as this entry's text
+            String s = physical.get(n);
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                    problems.add(new PolicyFileException.Problem(file, n + 1, i + 1,
+                            String.format(Locale.ROOT, "\\u%04X", (int) c), String.format(Locale.ROOT,
+                                    "%s table line holds the control character U+%04X%s", family.setting(), (int) c,
+                                    c == '\r' ? " (a file with CR line ends? save it with LF or CRLF line ends)"
+                                            : "")));
+                    break;
+                }
+            }
+        }
         List<Integer> orphans = new ArrayList<>();
         List<LogicalLines.Line> lines = LogicalLines.split(physical, orphans);
         for (int n : orphans) {

@@ -185,12 +185,24 @@ public final class Action {
         return printable(sb.toString());
     }
 
-    /** Postfix's printable(s, ' '): control characters (C0, DEL, C1) become spaces; UTF-8 text passes. */
+    /**
+     * Postfix's printable(s, ' '): control characters (C0, DEL, C1) become spaces; UTF-8 text passes, except the line
+     * and paragraph separators U+2028 and U+2029 and unpaired surrogates, which an SMTP reply line (SmtpReply) cannot
+     * hold: they become spaces too, so that a table text or a regexp entry's $n never makes a reply that cannot be
+     * sent.
+     */
     static String printable(String s) {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1));
+            if (pair) {
+                i++;
+                continue;
+            }
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029
+                    || Character.isSurrogate(c)) {
                 if (sb == null) {
                     sb = new StringBuilder(s);
                 }

@@ -189,6 +189,13 @@ final class CidrTable extends AccessTable {
                 continue;
             }
             Entry e = network(file, line, keyStart, n, key, match, MATCH, action, problems);
+            if (e != null && e.match && e.v6 && e.hi == 0 && (e.lo >>> 32) == 0xffffL && e.length >= 96) {
+                // smtpd looks an IPv4-mapped client up as IPv4, so no IPv6 entry inside ::ffff:0:0/96 ever matches
+                warnings.add(new PolicyFileException.Problem(file, e.line, 1, e.key, String.format(Locale.ROOT,
+                        "cidr table entry '%s' never matches: an IPv4-mapped client is looked up as its IPv4 address;"
+                                + " write %s/%d", Text.escape(e.key), IpText.format4(e.lo & 0xffffffffL),
+                        e.length - 96)));
+            }
             if (e != null) {
                 entries.add(e);
                 actions.add(action);

@@ -112,6 +112,13 @@ final class RegexpTable extends AccessTable {
                     return r.action;
                 }
                 String value = expand(r.template, input, groups);
+                if (isCode(value.strip())) {
+                    // "550 $1" with an empty group: the bare code would read as an all-numerical value, i.e. OK,
+                    // so the client would choose to end the checks. Postfix takes "550 " for an unknown restriction
+                    // (451 4.3.5 Server configuration error); the entry meant a refusal: its code with Postfix's
+                    // default text
+                    value = value.strip() + " Access denied";
+                }
                 try {
                     return Action.parse(family, value, r.key, file.toString(), r.line);
                 } catch (IllegalArgumentException e) {
@@ -125,6 +132,12 @@ final class RegexpTable extends AccessTable {
             }
         }
         return null;
+    }
+
+    /** Whether {@code v} is a bare reply code, {@code 4NN} or {@code 5NN}. */
+    private static boolean isCode(String v) {
+        return v.length() == 3 && (v.charAt(0) == '4' || v.charAt(0) == '5') && v.charAt(1) >= '0'
+                && v.charAt(1) <= '9' && v.charAt(2) >= '0' && v.charAt(2) <= '9';
     }
 
     /** The result with {@code $n} replaced (an empty or unmatched group by nothing, as Postfix) and $$ by $. */
@@ -329,6 +342,7 @@ final class RegexpTable extends AccessTable {
             }
             Action action = null;
             Action dunno = null;
+            Action listed = null; // what actions() lists for a rule whose result is built when it matches
             try {
                 if (maxSub == 0) {
                     action = Action.parse(family, result.replace("$$", "$"), keyText, file.toString(),
@@ -342,8 +356,9 @@ final class RegexpTable extends AccessTable {
                         throw new IllegalArgumentException("the action word must be written out; $number may only"
                                 + " stand in its text");
                     }
-                    // the word is checked with a text that satisfies every action's argument check
-                    Action.parse(family, result.substring(0, w) + " x@x: x", keyText, file.toString(),
+                    // the word is checked with a text that satisfies every action's argument check; the rule is
+                    // listed with that word, so that the rules know a RELAY rule is there and lint sees it
+                    listed = Action.parse(family, result.substring(0, w) + " x@x: x", keyText, file.toString(),
                             line.first());
                     dunno = Action.parse(family, "DUNNO", keyText, file.toString(), line.first());
                 }
@@ -362,6 +377,9 @@ final class RegexpTable extends AccessTable {
                         + " range replacement index \"%d\": the pattern has %d groups", kind, esc(keyText),
                         maxSub, re.groupCount())));
                 continue;
+            }
+            if (listed != null) {
+                actions.add(listed);
             }
             if (action != null) {
                 actions.add(action);
