@@ -36,6 +36,12 @@ public final class AccessSubject implements IpText.Sink6 {
     final Mailbox sender = new Mailbox();
     final Mailbox recipient = new Mailbox();
 
+    // What request() filled the fields from, so that the rules, which may ask for the subject of one request twice
+    // (a RELAY entry looked for before the block checks), fill it once; null after any other setter.
+    private @Nullable RelayRequest filledFrom;
+    private long filledSender;
+    private long filledRecipient;
+
     /** Scratch of a text-table lookup: the name last looked up (maybe converted to A-labels) and its hash. */
     String name = "";
     int nameFrom;
@@ -58,6 +64,7 @@ public final class AccessSubject implements IpText.Sink6 {
      * @param nullSenderKey {@code smtpd_null_access_lookup_key}, e.g. {@code <>}
      */
     public AccessSubject reset(String delimiters, String nullSenderKey) {
+        this.filledFrom = null;
         this.delimiters = delimiters;
         this.nullSenderKey = nullSenderKey;
         return this;
@@ -75,6 +82,10 @@ public final class AccessSubject implements IpText.Sink6 {
      */
     public AccessSubject request(RelayRequest r, long senderPath, long recipientPath, String delimiters,
             String nullAccessKey) {
+        if (r == filledFrom && senderPath == filledSender && recipientPath == filledRecipient
+                && delimiters.equals(this.delimiters) && nullAccessKey.equals(nullSenderKey)) {
+            return this; // a request is immutable: filled already
+        }
         reset(delimiters, nullAccessKey);
         // the text, also when the address was given as an InetAddress (the builder keeps its text): parsing it
         // allocates nothing, where InetAddress.getAddress() copies an IPv6 address
@@ -82,6 +93,9 @@ public final class AccessSubject implements IpText.Sink6 {
         helo = r.helo();
         sender.set(r.sender(), senderPath);
         recipient.set(r.recipient(), recipientPath);
+        filledFrom = r;
+        filledSender = senderPath;
+        filledRecipient = recipientPath;
         return this;
     }
 
@@ -92,6 +106,7 @@ public final class AccessSubject implements IpText.Sink6 {
      * @param name the verified host name, or null or {@code unknown} for none
      */
     public AccessSubject client(@Nullable String address, @Nullable String name) {
+        this.filledFrom = null;
         this.clientAddress = address;
         this.clientName = name == null || name.isEmpty() ? "unknown" : name;
         this.family = 0;
@@ -123,6 +138,7 @@ public final class AccessSubject implements IpText.Sink6 {
 
     /** Sets the HELO/EHLO name, or null when the client sent none. */
     public AccessSubject helo(@Nullable String helo) {
+        this.filledFrom = null;
         this.helo = helo;
         return this;
     }
@@ -134,6 +150,7 @@ public final class AccessSubject implements IpText.Sink6 {
      * @param parsed {@code SmtpPath.parse(path)}
      */
     public AccessSubject sender(@Nullable String path, long parsed) {
+        this.filledFrom = null;
         sender.set(path, parsed);
         return this;
     }
@@ -145,6 +162,7 @@ public final class AccessSubject implements IpText.Sink6 {
      * @param parsed {@code SmtpPath.parse(path)}
      */
     public AccessSubject recipient(@Nullable String path, long parsed) {
+        this.filledFrom = null;
         recipient.set(path, parsed);
         return this;
     }

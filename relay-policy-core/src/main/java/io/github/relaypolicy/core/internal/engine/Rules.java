@@ -736,8 +736,7 @@ public final class Rules {
         }
         AccessSubject subject = subject(r, sender, recipient);
         List<HostAction> actions = null;
-        for (Family f : Family.values()) {
-            AccessTable[] files = families[f.ordinal()];
+        for (AccessTable[] files : families) { // by Family ordinal: Postfix's order (values() would copy)
             for (AccessTable table : files) {
                 Action a = table.find(subject);
                 if (a == null) {
@@ -753,7 +752,7 @@ public final class Rules {
                             + type.name());
                 }
                 if (t != null) {
-                    t.add(new TraceStep(f.setting(), type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
+                    t.add(new TraceStep(a.family().setting(), type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
                             a.source() + ": " + Text.escape(a.key()) + " " + describe(a)));
                 }
                 HostAction.Kind kind = hostKind(type);
