@@ -41,6 +41,9 @@ public final class AccessSubject implements IpText.Sink6 {
     private @Nullable RelayRequest filledFrom;
     private long filledSender;
     private long filledRecipient;
+    /** Bit per Family ordinal: the family's tables were asked for this request already and found no entry. */
+    private int silent;
+    private @Nullable Object silentTables;
 
     /** Scratch of a text-table lookup: the name last looked up (maybe converted to A-labels) and its hash. */
     String name = "";
@@ -65,6 +68,7 @@ public final class AccessSubject implements IpText.Sink6 {
      */
     public AccessSubject reset(String delimiters, String nullSenderKey) {
         this.filledFrom = null;
+        this.silent = 0;
         this.delimiters = delimiters;
         this.nullSenderKey = nullSenderKey;
         return this;
@@ -100,6 +104,30 @@ public final class AccessSubject implements IpText.Sink6 {
     }
 
     /**
+     * Records that no table of {@code family} in {@code tables} has an entry for this subject, so that the rules,
+     * having asked the family for a RELAY entry, need not ask its tables again in the block checks. Forgotten when
+     * the subject is filled again or changed; kept only for the tables given (another engine's differ).
+     *
+     * @param family the family asked
+     * @param tables the rules' tables (compared by identity)
+     */
+    public void nothingFound(Family family, Object tables) {
+        if (filledFrom == null) {
+            return;
+        }
+        if (silentTables != tables) {
+            silentTables = tables;
+            silent = 0;
+        }
+        silent |= 1 << family.ordinal();
+    }
+
+    /** Whether {@link #nothingFound(Family, Object)} was recorded for the family and tables since the last fill. */
+    public boolean nothingFound(int ordinal, Object tables) {
+        return silentTables == tables && (silent & 1 << ordinal) != 0;
+    }
+
+    /**
      * Sets the client.
      *
      * @param address the client's address text (IPv4, IPv6), or null
@@ -107,6 +135,7 @@ public final class AccessSubject implements IpText.Sink6 {
      */
     public AccessSubject client(@Nullable String address, @Nullable String name) {
         this.filledFrom = null;
+        this.silent = 0;
         this.clientAddress = address;
         this.clientName = name == null || name.isEmpty() ? "unknown" : name;
         this.family = 0;
@@ -139,6 +168,7 @@ public final class AccessSubject implements IpText.Sink6 {
     /** Sets the HELO/EHLO name, or null when the client sent none. */
     public AccessSubject helo(@Nullable String helo) {
         this.filledFrom = null;
+        this.silent = 0;
         this.helo = helo;
         return this;
     }
@@ -151,6 +181,7 @@ public final class AccessSubject implements IpText.Sink6 {
      */
     public AccessSubject sender(@Nullable String path, long parsed) {
         this.filledFrom = null;
+        this.silent = 0;
         sender.set(path, parsed);
         return this;
     }
@@ -163,6 +194,7 @@ public final class AccessSubject implements IpText.Sink6 {
      */
     public AccessSubject recipient(@Nullable String path, long parsed) {
         this.filledFrom = null;
+        this.silent = 0;
         recipient.set(path, parsed);
         return this;
     }

@@ -736,8 +736,11 @@ public final class Rules {
         }
         AccessSubject subject = subject(r, sender, recipient);
         List<HostAction> actions = null;
-        for (AccessTable[] files : families) { // by Family ordinal: Postfix's order (values() would copy)
-            for (AccessTable table : files) {
+        for (int f = 0; f < families.length; f++) { // by Family ordinal: Postfix's order (values() would copy)
+            if (subject.nothingFound(f, families)) {
+                continue; // asked for a RELAY entry already, and none of its tables has one for this request
+            }
+            for (AccessTable table : families[f]) {
                 Action a = table.find(subject);
                 if (a == null) {
                     continue;
@@ -752,7 +755,8 @@ public final class Rules {
                             + type.name());
                 }
                 if (t != null) {
-                    t.add(new TraceStep(a.family().setting(), type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
+                    t.add(new TraceStep(a.family().setting(),
+                            type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
                             a.source() + ": " + Text.escape(a.key()) + " " + describe(a)));
                 }
                 HostAction.Kind kind = hostKind(type);
@@ -779,11 +783,18 @@ public final class Rules {
 
     /** The action a family ends with for the subject: its first file's action that is neither DUNNO nor a note. */
     private @Nullable Action finalAction(Family family, AccessSubject subject) {
+        boolean found = false;
         for (AccessTable table : families[family.ordinal()]) {
             Action a = table.find(subject);
-            if (a != null && a.stops()) {
-                return a;
+            if (a != null) {
+                if (a.stops()) {
+                    return a;
+                }
+                found = true;
             }
+        }
+        if (!found) {
+            subject.nothingFound(family, families); // the block checks skip the family for this request
         }
         return null;
     }
