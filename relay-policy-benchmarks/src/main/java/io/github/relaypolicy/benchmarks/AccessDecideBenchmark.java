@@ -74,7 +74,6 @@ public class AccessDecideBenchmark {
 
     /** Requests per scenario; a power of two, so the cursor wraps with a mask. */
     private static final int REQUESTS = 1 << 10;
-    private static final int MASK = REQUESTS - 1;
 
     /** Lines in each of the four tables; {@code 0}: the engine has no tables. */
     @Param({"0", "1000", "100000"})
@@ -83,6 +82,15 @@ public class AccessDecideBenchmark {
     /** Which requests: {@code miss}, {@code rcpt_hit} or {@code worst_keys} (see the class comment). */
     @Param({"miss", "rcpt_hit", "worst_keys"})
     public String request = "miss";
+
+    /**
+     * How many of the 1,024 requests are sent, cycled through: 1024, or 1 to see what a request the caches and the
+     * branch predictor have learnt costs (a power of two).
+     */
+    @Param({"1024"})
+    public int distinct = REQUESTS;
+
+    private int mask;
 
     private RelayEngine engine;
     private RelayRequest[] requests;
@@ -116,6 +124,10 @@ public class AccessDecideBenchmark {
                     .checkRecipientAccess(tables.recipient.toString());
         }
         engine = b.build();
+        if (Integer.bitCount(distinct) != 1 || distinct > REQUESTS) {
+            throw new IllegalArgumentException("distinct must be a power of two up to " + REQUESTS);
+        }
+        mask = distinct - 1;
         requests = new RelayRequest[REQUESTS];
         for (int i = 0; i < REQUESTS; i++) {
             requests[i] = build(i, tables.refusedRecipients);
@@ -161,7 +173,7 @@ public class AccessDecideBenchmark {
     /** Decides one request and returns its verdict, as the server's hot path reads it. */
     @Benchmark
     public Verdict decide(Cursor cursor) {
-        return engine.decide(requests[cursor.next++ & MASK]).verdict();
+        return engine.decide(requests[cursor.next++ & mask]).verdict();
     }
 
     private void check(int index, RelayRequest r) {
