@@ -43,7 +43,7 @@ public final class AccessSubject implements IpText.Sink6 {
     private long filledRecipient;
     /** Bit per Family ordinal: the family's tables were asked for this request already and found no entry. */
     private int silent;
-    private @Nullable Object silentTables;
+    private long silentTables;
 
     /** Scratch of a text-table lookup: the name last looked up (maybe converted to A-labels) and its hash. */
     String name = "";
@@ -106,12 +106,13 @@ public final class AccessSubject implements IpText.Sink6 {
     /**
      * Records that no table of {@code family} in {@code tables} has an entry for this subject, so that the rules,
      * having asked the family for a RELAY entry, need not ask its tables again in the block checks. Forgotten when
-     * the subject is filled again or changed; kept only for the tables given (another engine's differ).
+     * the subject is filled again or changed; kept only for the tables given (another engine's differ). The tables
+     * are named by a number, not held: a thread's subject must not keep a replaced rule set's tables alive.
      *
      * @param family the family asked
-     * @param tables the rules' tables (compared by identity)
+     * @param tables a number unique to the rules' tables
      */
-    public void nothingFound(Family family, Object tables) {
+    public void nothingFound(Family family, long tables) {
         if (filledFrom == null) {
             return;
         }
@@ -122,8 +123,8 @@ public final class AccessSubject implements IpText.Sink6 {
         silent |= 1 << family.ordinal();
     }
 
-    /** Whether {@link #nothingFound(Family, Object)} was recorded for the family and tables since the last fill. */
-    public boolean nothingFound(int ordinal, Object tables) {
+    /** Whether {@link #nothingFound(Family, long)} was recorded for the family and tables since the last fill. */
+    public boolean nothingFound(int ordinal, long tables) {
         return silentTables == tables && (silent & 1 << ordinal) != 0;
     }
 

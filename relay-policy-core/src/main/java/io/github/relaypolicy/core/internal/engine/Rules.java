@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -197,6 +198,7 @@ public final class Rules {
     private static final String UNKNOWN_NAME = "unknown";
     /** The longest authenticated user accepted, as for HELO: SASL sets no limit, so we set one. */
     private static final int MAX_USER = 255;
+    private static final AtomicLong TABLES_IDS = new AtomicLong();
 
     private final NetworkSet trusted;
     private final DomainIndex domains;
@@ -212,6 +214,7 @@ public final class Rules {
     private final AccessTables access;
     private final boolean tables;            // any access table at all
     private final AccessTable[][] families;  // by Family ordinal, each family's files in order
+    private final long tablesId = TABLES_IDS.incrementAndGet(); // names these tables in the per-thread subject
     private final boolean clientRelay;       // a client table has a RELAY entry
     private final boolean recipientRelay;    // a recipient table has a RELAY entry
     private final java.util.IdentityHashMap<Action, Ending> refusals; // the ending of each refusing entry
@@ -737,7 +740,7 @@ public final class Rules {
         AccessSubject subject = subject(r, sender, recipient);
         List<HostAction> actions = null;
         for (int f = 0; f < families.length; f++) { // by Family ordinal: Postfix's order (values() would copy)
-            if (subject.nothingFound(f, families)) {
+            if (subject.nothingFound(f, tablesId)) {
                 continue; // asked for a RELAY entry already, and none of its tables has one for this request
             }
             for (AccessTable table : families[f]) {
@@ -794,7 +797,7 @@ public final class Rules {
             }
         }
         if (!found) {
-            subject.nothingFound(family, families); // the block checks skip the family for this request
+            subject.nothingFound(family, tablesId); // the block checks skip the family for this request
         }
         return null;
     }
