@@ -300,4 +300,36 @@ final class AccessTablesEngineTest {
         assertThat(effective).contains("check_client_access = cidr:" + dir.resolve("clients.cidr"))
                 .contains("check_helo_access = " + dir.resolve("helo"));
     }
+
+    @Test
+    void a_request_decided_by_two_engines_in_turn_gets_each_engines_tables() throws IOException {
+        // The rules fill the per-thread subject once per request and remember which families a RELAY lookup found
+        // nothing in; neither may leak from one engine into another deciding the same request object next.
+        write("relay-clients.cidr", "198.51.100.0/24 RELAY\n");
+        write("reject-clients.cidr", "198.51.100.0/24 RELAY\n203.0.113.0/24 REJECT closed network\n");
+        write("rcpt", "partner.example RELAY\nbob@example.org 550 5.1.1 gone\n");
+        RelayRequest r = RelayRequest.builder().client("203.0.113.5").helo("h.example").sender("<a@b.example>")
+                .recipient("<bob@example.org>").build();
+        try (RelayEngine quiet = engine("check_client_access = relay-clients.cidr\n");
+                RelayEngine strict = RelayEngine.fromFile(write("strict.conf", "mydestination = example.org\n"
+                        + "check_client_access = reject-clients.cidr\ncheck_recipient_access = rcpt\n"))) {
+            for (int i = 0; i < 3; i++) {
+                Decision a = quiet.decide(r);
+                assertThat(a.verdict()).isEqualTo(Verdict.ACCEPT);
+                assertThat(a.rule()).isEqualTo(RuleNames.LOCAL_DOMAINS);
+                Decision b = strict.decide(r);
+                assertThat(b.verdict()).isEqualTo(Verdict.REJECT);
+                assertThat(b.reply().toString())
+                        .isEqualTo("554 5.7.1 <unknown[203.0.113.5]>: Client host rejected: closed network");
+                assertThat(quiet.decide(r).rule()).isEqualTo(RuleNames.LOCAL_DOMAINS);
+            }
+        }
+        write("reject-clients.cidr", "198.51.100.0/24 RELAY\n");
+        try (RelayEngine strict = RelayEngine.fromFile(dir.resolve("strict.conf"))) {
+            Decision d = strict.decide(r);
+            assertThat(d.verdict()).isEqualTo(Verdict.REJECT);
+            assertThat(d.rule()).isEqualTo(RuleNames.RECIPIENT_ACCESS);
+            assertThat(d.reply().toString()).isEqualTo("550 5.1.1 <bob@example.org>: Recipient address rejected: gone");
+        }
+    }
 }

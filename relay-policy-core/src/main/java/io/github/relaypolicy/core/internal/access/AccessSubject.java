@@ -36,6 +36,15 @@ public final class AccessSubject implements IpText.Sink6 {
     final Mailbox sender = new Mailbox();
     final Mailbox recipient = new Mailbox();
 
+    // What request() filled the fields from, so that the rules, which may ask for the subject of one request twice
+    // (a RELAY entry looked for before the block checks), fill it once; null after any other setter.
+    private @Nullable RelayRequest filledFrom;
+    private long filledSender;
+    private long filledRecipient;
+    /** Bit per Family ordinal: the family's tables were asked for this request already and found no entry. */
+    private int silent;
+    private long silentTables;
+
     /** Scratch of a text-table lookup: the name last looked up (maybe converted to A-labels) and its hash. */
     String name = "";
     int nameFrom;
@@ -58,6 +67,8 @@ public final class AccessSubject implements IpText.Sink6 {
      * @param nullSenderKey {@code smtpd_null_access_lookup_key}, e.g. {@code <>}
      */
     public AccessSubject reset(String delimiters, String nullSenderKey) {
+        this.filledFrom = null;
+        this.silent = 0;
         this.delimiters = delimiters;
         this.nullSenderKey = nullSenderKey;
         return this;
@@ -75,6 +86,10 @@ public final class AccessSubject implements IpText.Sink6 {
      */
     public AccessSubject request(RelayRequest r, long senderPath, long recipientPath, String delimiters,
             String nullAccessKey) {
+        if (r == filledFrom && senderPath == filledSender && recipientPath == filledRecipient
+                && delimiters.equals(this.delimiters) && nullAccessKey.equals(nullSenderKey)) {
+            return this; // a request is immutable: filled already
+        }
         reset(delimiters, nullAccessKey);
         // the text, also when the address was given as an InetAddress (the builder keeps its text): parsing it
         // allocates nothing, where InetAddress.getAddress() copies an IPv6 address
@@ -82,7 +97,35 @@ public final class AccessSubject implements IpText.Sink6 {
         helo = r.helo();
         sender.set(r.sender(), senderPath);
         recipient.set(r.recipient(), recipientPath);
+        filledFrom = r;
+        filledSender = senderPath;
+        filledRecipient = recipientPath;
         return this;
+    }
+
+    /**
+     * Records that no table of {@code family} in {@code tables} has an entry for this subject, so that the rules,
+     * having asked the family for a RELAY entry, need not ask its tables again in the block checks. Forgotten when
+     * the subject is filled again or changed; kept only for the tables given (another engine's differ). The tables
+     * are named by a number, not held: a thread's subject must not keep a replaced rule set's tables alive.
+     *
+     * @param family the family asked
+     * @param tables a number unique to the rules' tables
+     */
+    public void nothingFound(Family family, long tables) {
+        if (filledFrom == null) {
+            return;
+        }
+        if (silentTables != tables) {
+            silentTables = tables;
+            silent = 0;
+        }
+        silent |= 1 << family.ordinal();
+    }
+
+    /** Whether {@link #nothingFound(Family, long)} was recorded for the family and tables since the last fill. */
+    public boolean nothingFound(int ordinal, long tables) {
+        return silentTables == tables && (silent & 1 << ordinal) != 0;
     }
 
     /**
@@ -92,6 +135,8 @@ public final class AccessSubject implements IpText.Sink6 {
      * @param name the verified host name, or null or {@code unknown} for none
      */
     public AccessSubject client(@Nullable String address, @Nullable String name) {
+        this.filledFrom = null;
+        this.silent = 0;
         this.clientAddress = address;
         this.clientName = name == null || name.isEmpty() ? "unknown" : name;
         this.family = 0;
@@ -123,6 +168,8 @@ public final class AccessSubject implements IpText.Sink6 {
 
     /** Sets the HELO/EHLO name, or null when the client sent none. */
     public AccessSubject helo(@Nullable String helo) {
+        this.filledFrom = null;
+        this.silent = 0;
         this.helo = helo;
         return this;
     }
@@ -134,6 +181,8 @@ public final class AccessSubject implements IpText.Sink6 {
      * @param parsed {@code SmtpPath.parse(path)}
      */
     public AccessSubject sender(@Nullable String path, long parsed) {
+        this.filledFrom = null;
+        this.silent = 0;
         sender.set(path, parsed);
         return this;
     }
@@ -145,6 +194,8 @@ public final class AccessSubject implements IpText.Sink6 {
      * @param parsed {@code SmtpPath.parse(path)}
      */
     public AccessSubject recipient(@Nullable String path, long parsed) {
+        this.filledFrom = null;
+        this.silent = 0;
         recipient.set(path, parsed);
         return this;
     }

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -137,7 +138,6 @@ public final class Rules {
     public static final String CLIENT_NAME = RuleNames.CLIENT_ADDRESS + ".name";
 
     /** The families in Postfix's order; Family.values() would copy the array in every decision. */
-    private static final Family[] FAMILIES = Family.values();
 
     private static final SmtpReply OK = SmtpReply.of(250, "2.1.5", "Ok");
     private static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "<{recipient}>: Relay access denied");
@@ -200,6 +200,7 @@ public final class Rules {
     private static final String UNKNOWN_NAME = "unknown";
     /** The longest authenticated user accepted, as for HELO: SASL sets no limit, so we set one. */
     private static final int MAX_USER = 255;
+    private static final AtomicLong TABLES_IDS = new AtomicLong();
 
     private final NetworkSet trusted;
     private final DomainIndex domains;
@@ -215,6 +216,7 @@ public final class Rules {
     private final AccessTables access;
     private final boolean tables;            // any access table at all
     private final AccessTable[][] families;  // by Family ordinal, each family's files in order
+    private final long tablesId = TABLES_IDS.incrementAndGet(); // names these tables in the per-thread subject
     private final boolean clientRelay;       // a client table has a RELAY entry
     private final boolean recipientRelay;    // a recipient table has a RELAY entry
     private final java.util.IdentityHashMap<Action, Ending> refusals; // the ending of each refusing entry
@@ -739,9 +741,11 @@ public final class Rules {
         }
         AccessSubject subject = subject(r, sender, recipient);
         List<HostAction> actions = null;
-        for (Family f : FAMILIES) {
-            AccessTable[] files = families[f.ordinal()];
-            for (AccessTable table : files) {
+        for (int f = 0; f < families.length; f++) { // by Family ordinal: Postfix's order (values() would copy)
+            if (subject.nothingFound(f, tablesId)) {
+                continue; // asked for a RELAY entry already, and none of its tables has one for this request
+            }
+            for (AccessTable table : families[f]) {
                 Action a = table.find(subject);
                 if (a == null) {
                     continue;
@@ -756,7 +760,8 @@ public final class Rules {
                             + type.name());
                 }
                 if (t != null) {
-                    t.add(new TraceStep(f.setting(), type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
+                    t.add(new TraceStep(a.family().setting(),
+                            type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
                             a.source() + ": " + Text.escape(a.key()) + " " + describe(a)));
                 }
                 HostAction hostAction = a.hostAction(); // made once, when the table was read
@@ -783,11 +788,18 @@ public final class Rules {
 
     /** The action a family ends with for the subject: its first file's action that is neither DUNNO nor a note. */
     private @Nullable Action finalAction(Family family, AccessSubject subject) {
+        boolean found = false;
         for (AccessTable table : families[family.ordinal()]) {
             Action a = table.find(subject);
-            if (a != null && a.stops()) {
-                return a;
+            if (a != null) {
+                if (a.stops()) {
+                    return a;
+                }
+                found = true;
             }
+        }
+        if (!found) {
+            subject.nothingFound(family, tablesId); // the block checks skip the family for this request
         }
         return null;
     }
