@@ -137,8 +137,6 @@ public final class Rules {
      */
     public static final String CLIENT_NAME = RuleNames.CLIENT_ADDRESS + ".name";
 
-    /** The families in Postfix's order; Family.values() would copy the array in every decision. */
-
     private static final SmtpReply OK = SmtpReply.of(250, "2.1.5", "Ok");
     private static final SmtpReply RELAY_DENIED = SmtpReply.of(554, "5.7.1", "<{recipient}>: Relay access denied");
 
