@@ -133,27 +133,12 @@ final class AccessTablesReviewTest {
                 RelayEngine tables = RelayEngine.fromFile(write("tables.conf", "mydestination = example.org\n"
                         + "recipient_delimiter = +\ncheck_client_access = clients.cidr\ncheck_helo_access = helo\n"
                         + "check_sender_access = senders\ncheck_recipient_access = rcpt\n"))) {
-            long without = leastBytes(mx, plain, requests);
-            long with = leastBytes(mx, tables, requests);
-            without = Math.min(without, leastBytes(mx, plain, requests));
+            long without = Allocations.leastBytes(mx, plain, requests);
+            long with = Allocations.leastBytes(mx, tables, requests);
+            without = Math.min(without, Allocations.leastBytes(mx, plain, requests));
             assertThat(with).as("bytes of %d decisions with tables (without: %d)", requests.length, without)
                     .isLessThan(without + 512);
         }
     }
 
-    private static long leastBytes(com.sun.management.ThreadMXBean mx, RelayEngine engine, RelayRequest[] requests) {
-        long best = Long.MAX_VALUE;
-        for (int round = 0; round < 30; round++) {
-            long before = mx.getCurrentThreadAllocatedBytes();
-            int accepted = 0;
-            for (RelayRequest r : requests) {
-                if (engine.decide(r).verdict() == Verdict.ACCEPT) {
-                    accepted++;
-                }
-            }
-            best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
-            assertThat(accepted).isEqualTo(requests.length);
-        }
-        return best;
-    }
 }

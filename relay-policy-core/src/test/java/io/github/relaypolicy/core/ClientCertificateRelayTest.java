@@ -341,28 +341,12 @@ final class ClientCertificateRelayTest {
         try (RelayEngine plain = RelayEngine.builder().localDomains("example.org").build();
                 RelayEngine certs = RelayEngine.builder().localDomains("example.org").permitTlsClientCerts(true)
                         .relayClientCert(TestCertificates.certificateFingerprint(scanner)).build()) {
-            long without = leastBytes(mx, plain, requests);
-            long with = leastBytes(mx, certs, requests);
-            without = Math.min(without, leastBytes(mx, plain, requests));
+            long without = Allocations.leastBytes(mx, plain, requests);
+            long with = Allocations.leastBytes(mx, certs, requests);
+            without = Math.min(without, Allocations.leastBytes(mx, plain, requests));
             assertThat(with).as("bytes of %d decisions with certificates (without: %d)", requests.length, without)
                     .isLessThan(without + 512);
         }
-    }
-
-    private static long leastBytes(com.sun.management.ThreadMXBean mx, RelayEngine engine, RelayRequest[] requests) {
-        long best = Long.MAX_VALUE;
-        for (int round = 0; round < 30; round++) {
-            long before = mx.getCurrentThreadAllocatedBytes();
-            int accepted = 0;
-            for (RelayRequest r : requests) {
-                if (engine.decide(r).verdict() == Verdict.ACCEPT) {
-                    accepted++;
-                }
-            }
-            best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
-            assertThat(accepted).isEqualTo(requests.length);
-        }
-        return best;
     }
 
     /** A certificate that cannot be encoded and has no public key: what a broken provider might hand over. */
