@@ -754,13 +754,12 @@ public final class Rules {
                     if (refusal == null) {
                         refusal = refusal(a); // a regexp entry's reply built from the input
                     }
-                    return t == null ? refusal : end(t, refusal, a.source() + ": " + Text.escape(a.key()) + " "
-                            + type.name());
+                    return t == null ? refusal : end(t, refusal, entry(a) + " " + type.name());
                 }
                 if (t != null) {
                     t.add(new TraceStep(a.family().setting(),
                             type == Action.Type.DUNNO ? Outcome.NO_MATCH : Outcome.MATCH,
-                            a.source() + ": " + Text.escape(a.key()) + " " + describe(a)));
+                            entry(a) + " " + describe(a)));
                 }
                 HostAction hostAction = a.hostAction(); // made once, when the table was read
                 if (hostAction != null) {
@@ -805,6 +804,11 @@ public final class Rules {
     private static boolean refuses(Action a) {
         Action.Type type = a.type();
         return type == Action.Type.REJECT || type == Action.Type.DEFER || type == Action.Type.CODE;
+    }
+
+    /** An entry as the trace step of its family's rule shows it: {@code FILE:LINE: KEY}. */
+    private static String entry(Action a) {
+        return Text.escape(a.file()) + ":" + a.line() + ": " + Text.escape(a.key());
     }
 
     private static String describe(Action a) {
