@@ -6,9 +6,9 @@ import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.server.PolicyRequest.ProtocolState;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 final class PolicyRequestTest {
 
