@@ -31,6 +31,7 @@ public final class PolicyProtocolException extends Exception {
         NOT_A_POLICY_REQUEST
     }
 
+    /** What was wrong with the request. */
     private final Reason reason;
 
     /**
