@@ -4,6 +4,7 @@ import io.github.relaypolicy.server.PolicyProtocolException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -189,7 +190,7 @@ public final class PolicyRequestReader {
     private int knownName(int nameLength) {
         for (int k = 0; k < NAME_BYTES.length; k++) {
             byte[] name = NAME_BYTES[k];
-            if (name.length == nameLength && java.util.Arrays.equals(name, 0, nameLength, line, 0, nameLength)) {
+            if (name.length == nameLength && Arrays.equals(name, 0, nameLength, line, 0, nameLength)) {
                 return k;
             }
         }

@@ -1,5 +1,7 @@
 package io.github.relaypolicy.server;
 
+import java.util.Locale;
+
 /** Text helpers of the protocol: escaping echoed input for messages, and making answer text safe to send. */
 final class PolicyText {
 
@@ -25,7 +27,7 @@ final class PolicyText {
                 case '\\' -> b.append("\\\\");
                 default -> {
                     if (isControl(c)) {
-                        b.append(String.format(java.util.Locale.ROOT, "\\x%02X", (int) c));
+                        b.append(String.format(Locale.ROOT, "\\x%02X", (int) c));
                     } else {
                         b.append(c);
                     }
