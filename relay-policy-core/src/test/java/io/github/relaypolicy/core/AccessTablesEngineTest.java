@@ -15,30 +15,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The access tables inside the engine: where they sit in the rule order, that no table opens the relay except by
  * RELAY, what OK, DISCARD and the host actions do to the decision and to the DNS lists, that rate limits count their
  * refusals, and that a broken table keeps the old rules on reload.
  */
-final class AccessTablesEngineTest {
-
-    @TempDir
-    Path dir;
-
-    private Path write(String name, String text) throws IOException {
-        return Files.writeString(dir.resolve(name), text);
-    }
-
-    private RelayEngine engine(String policy) throws IOException {
-        return RelayEngine.fromFile(write("relay.conf", "mydestination = example.org\n" + policy));
-    }
-
-    private static Decision decide(RelayEngine engine, String client, String helo, String sender, String rcpt) {
-        return engine.decide(RelayRequest.builder().client(client).helo(helo).sender(sender).recipient(rcpt)
-                .build());
-    }
+final class AccessTablesEngineTest extends AccessTablesFixture {
 
     private static List<String> steps(Decision d) {
         return d.trace().stream().map(s -> s.rule() + " " + s.outcome() + ": " + s.detail()).toList();

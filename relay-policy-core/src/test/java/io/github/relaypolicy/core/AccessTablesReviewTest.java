@@ -12,26 +12,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Findings of the adversarial review of the access tables (issue 12), each pinned by the case that broke it. */
-final class AccessTablesReviewTest {
-
-    @TempDir
-    Path dir;
-
-    private Path write(String name, String text) throws IOException {
-        return Files.writeString(dir.resolve(name), text);
-    }
-
-    private RelayEngine engine(String policy) throws IOException {
-        return RelayEngine.fromFile(write("relay.conf", "mydestination = example.org\n" + policy));
-    }
-
-    private static Decision decide(RelayEngine engine, String client, String helo, String sender, String rcpt) {
-        return engine.decide(RelayRequest.builder().client(client).helo(helo).sender(sender).recipient(rcpt)
-                .build());
-    }
+final class AccessTablesReviewTest extends AccessTablesFixture {
 
     @Test
     void a_line_separator_in_a_table_text_goes_out_as_a_space_like_other_unprintable_characters() throws IOException {
