@@ -119,6 +119,7 @@ final class AccessTablesReviewTest extends AccessTablesFixture {
             long without = Allocations.leastBytes(mx, plain, requests);
             long with = Allocations.leastBytes(mx, tables, requests);
             without = Math.min(without, Allocations.leastBytes(mx, plain, requests));
+            with = Math.min(with, Allocations.leastBytes(mx, tables, requests)); // each engine measured twice, alike
             assertThat(with).as("bytes of %d decisions with tables (without: %d)", requests.length, without)
                     .isLessThan(without + 512);
         }

@@ -344,6 +344,7 @@ final class ClientCertificateRelayTest {
             long without = Allocations.leastBytes(mx, plain, requests);
             long with = Allocations.leastBytes(mx, certs, requests);
             without = Math.min(without, Allocations.leastBytes(mx, plain, requests));
+            with = Math.min(with, Allocations.leastBytes(mx, certs, requests)); // each engine measured twice, alike
             assertThat(with).as("bytes of %d decisions with certificates (without: %d)", requests.length, without)
                     .isLessThan(without + 512);
         }
