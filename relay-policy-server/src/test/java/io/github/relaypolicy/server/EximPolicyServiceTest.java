@@ -25,8 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresExim
 final class EximPolicyServiceTest {
 
-    /** The example, from the module's folder (where Maven runs the tests) or the repository's. */
-    static final Path EXAMPLE = example();
+    static final Path EXAMPLE = MtaFixture.repositoryFile("examples/exim/rcpt-acl.conf");
 
     @TempDir
     Path dir;
@@ -36,12 +35,6 @@ final class EximPolicyServiceTest {
     @AfterEach
     void the_service_logged_no_protocol_error() {
         assertThat(log.messages).noneMatch(m -> m.startsWith("WARNING") || m.startsWith("ERROR"));
-    }
-
-    private static Path example() {
-        Path inModule = Path.of("../examples/exim/rcpt-acl.conf");
-        return Files.exists(inModule) ? inModule.toAbsolutePath().normalize()
-                : Path.of("examples/exim/rcpt-acl.conf").toAbsolutePath();
     }
 
     /** Exim with the example as its RCPT policy, asking the service on this port; PLAIN logins with "secret". */

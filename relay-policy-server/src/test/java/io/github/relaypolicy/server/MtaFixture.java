@@ -14,6 +14,16 @@ final class MtaFixture {
     }
 
     /**
+     * A file of the repository, from the module's folder (where Maven runs the tests) or the repository's.
+     *
+     * @param path relative to the repository, e.g. {@code examples/exim/rcpt-acl.conf}
+     */
+    static Path repositoryFile(String path) {
+        Path inModule = Path.of("..").resolve(path);
+        return (Files.exists(inModule) ? inModule : Path.of(path)).toAbsolutePath().normalize();
+    }
+
+    /**
      * An engine for example.org with a local zone listing 198.51.100.7 (no rbldnsd: the zone is read in-process), a
      * sender table refusing bad@example.net and holding hold@example.net, and a limit of two recipients an hour per
      * SASL login.
