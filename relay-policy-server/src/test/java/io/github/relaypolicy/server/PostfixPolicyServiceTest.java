@@ -7,6 +7,7 @@ import io.github.relaypolicy.testsupport.PostfixServer;
 import io.github.relaypolicy.testsupport.RequiresPostfix;
 import io.github.relaypolicy.testsupport.SmtpProbe;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +60,8 @@ final class PostfixPolicyServiceTest {
                             + " whose text has Postfix's prefix already; Postfix makes the X.1.Y code a recipient's")
                     .isEqualTo("550 5.1.3 <b@example.org>: Recipient address rejected: <bad@example.net>: Sender"
                             + " address rejected: unknown sender");
-            assertThat(postfix.logText()).contains("NOQUEUE: reject: RCPT from unknown[198.51.100.7]: 554 5.7.1");
+            String reject = "NOQUEUE: reject: RCPT from unknown[198.51.100.7]: 554 5.7.1";
+            assertThat(postfix.awaitLog(reject, Duration.ofSeconds(10))).contains(reject);
         }
     }
 
@@ -97,8 +99,9 @@ final class PostfixPolicyServiceTest {
             // smtpd_policy_service_default_action's default
             assertThat(smtp.rcpt(from("203.0.113.9")).text())
                     .isEqualTo("451 4.3.5 <b@example.org>: Recipient address rejected: Server configuration problem");
-            assertThat(postfix.logText()).contains("warning: problem talking to server 127.0.0.1:"
-                    + MtaFixture.port(service) + ": Connection refused");
+            String warning = "warning: problem talking to server 127.0.0.1:" + MtaFixture.port(service)
+                    + ": Connection refused";
+            assertThat(postfix.awaitLog(warning, Duration.ofSeconds(10))).contains(warning);
         }
     }
 
