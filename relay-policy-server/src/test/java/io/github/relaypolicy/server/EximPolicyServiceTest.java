@@ -6,6 +6,8 @@ import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.testsupport.EximRunner;
 import io.github.relaypolicy.testsupport.RequiresExim;
 import io.github.relaypolicy.testsupport.SmtpProbe;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,6 +132,34 @@ final class EximPolicyServiceTest {
                             + "451 4.7.1 rate limit exceeded, try again later");
             assertThat(unwrapped(alice.replies("RCPT").get(2))).isEqualTo("451 4.7.1 <d@elsewhere.example>:"
                     + " Recipient address rejected: rate limit exceeded, try again later");
+        }
+    }
+
+    @Test
+    void the_statements_the_example_suggests_after_the_require_carry_out_ok_and_discard() throws Exception {
+        try (RelayEngine engine = MtaFixture.engine(dir);
+                PolicyServer service = PolicyServer.builder(engine)
+                        .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                        .acceptAction(PolicyAnswers.AcceptAction.OK).log(log).start()) {
+            String config = config(MtaFixture.port(service)).replace("""
+                      require acl = acl_relay_policy
+                      accept
+                    """, """
+                      require acl = acl_relay_policy
+                      accept  condition = ${if eq{$acl_m_relay_policy}{action=OK}}
+                      discard condition = ${if eq{$acl_m_relay_policy}{action=DISCARD}}
+                      deny    message = 550 5.7.1 not accepted by relay-policy
+                    """);
+
+            EximRunner.Session accepted = EximRunner.locate().hostCheck(config, "203.0.113.9", null,
+                    session("a@example.net", "b@example.org", "x@victim.example"));
+            EximRunner.Session discarded = EximRunner.locate().hostCheck(config, "203.0.113.9", null,
+                    session("trap@example.net", "b@example.org"));
+
+            assertThat(rcptReplies(accepted)).containsExactly("250 Accepted",
+                    "554 5.7.1 <x@victim.example>: Relay access denied");
+            assertThat(rcptReplies(discarded)).containsExactly("250 Accepted");
+            assertThat(discarded.log()).contains("F=<trap@example.net> RCPT <b@example.org>: discarded by RCPT ACL");
         }
     }
 

@@ -25,7 +25,7 @@ final class MtaFixture {
 
     /**
      * An engine for example.org with a local zone listing 198.51.100.7 (no rbldnsd: the zone is read in-process), a
-     * sender table refusing bad@example.net and holding hold@example.net, and a limit of two recipients an hour per
+     * sender table refusing bad@example.net, holding hold@example.net and discarding trap@example.net, and a limit of two recipients an hour per
      * SASL login.
      */
     static RelayEngine engine(Path dir) throws IOException {
@@ -36,6 +36,7 @@ final class MtaFixture {
         Files.writeString(dir.resolve("senders"), """
                 bad@example.net    550 5.1.1 unknown sender
                 hold@example.net   HOLD suspicious sender
+                trap@example.net   DISCARD
                 """);
         Path policy = dir.resolve("relay-policy.conf");
         Files.writeString(policy, """
