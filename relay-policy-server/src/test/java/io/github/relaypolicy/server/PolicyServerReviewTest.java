@@ -1,0 +1,160 @@
+package io.github.relaypolicy.server;
+
+import static io.github.relaypolicy.server.PolicyServerTest.answer;
+import static io.github.relaypolicy.server.PolicyServerTest.engine;
+import static io.github.relaypolicy.server.PolicyServerTest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.RelayPolicy;
+import io.github.relaypolicy.RelayRequest;
+import io.github.relaypolicy.core.RelayEngine;
+import io.github.relaypolicy.server.PolicyServerTest.RecordingLog;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Attacks on {@link PolicyServer}: a misbehaving policy or metrics, connections racing close, pipelining. */
+final class PolicyServerReviewTest {
+
+    private static final InetSocketAddress ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+
+    private final RecordingLog log = new RecordingLog();
+    private PolicyServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private PolicyServer start(PolicyServer.Builder builder) throws IOException {
+        server = builder.listen(ANY_PORT).log(log).start();
+        return server;
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), server.addresses().get(0).getPort());
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    private static void send(Socket s, String text) throws IOException {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        s.getOutputStream().flush();
+    }
+
+    /** What came before the server closed the connection (a reset counts as a close). */
+    private static String untilClosed(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        StringBuilder b = new StringBuilder();
+        byte[] buf = new byte[4096];
+        try {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                b.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
+        } catch (java.net.SocketException reset) {
+            // closed with data unread on the server's side: a reset, as good as a close here
+        }
+        return b.toString();
+    }
+
+    @Test
+    void thousands_of_pipelined_requests_are_answered_in_order_to_a_slow_reader() throws Exception {
+        start(PolicyServer.builder(engine()));
+        int n = 3_000;
+        try (Socket s = connect()) {
+            AtomicReference<Throwable> writeFailure = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    StringBuilder b = new StringBuilder();
+                    for (int i = 0; i < n; i++) {
+                        b.append(i % 3 == 0 ? request("RCPT", "203.0.113.9", "x" + i + "@victim.example", "p" + i)
+                                : i % 3 == 1 ? request("RCPT", "203.0.113.9", "bob@example.org", "p" + i)
+                                : request("MAIL", "203.0.113.9", "", "p" + i));
+                    }
+                    send(s, b.toString());
+                } catch (Throwable t) {
+                    writeFailure.set(t);
+                }
+            }, "pipelining writer");
+            writer.start();
+            Thread.sleep(300); // the server fills its side and stops reading; nothing is lost meanwhile
+            for (int i = 0; i < n; i++) {
+                String expected = i % 3 == 0 ? "action=554 5.7.1 <x" + i + "@victim.example>: Relay access denied\n\n"
+                        : "action=DUNNO\n\n";
+                assertThat(answer(s)).as("answer %d", i).isEqualTo(expected);
+            }
+            writer.join(10_000);
+            assertThat(writeFailure.get()).isNull();
+            s.shutdownOutput();
+            assertThat(untilClosed(s)).isEmpty();
+        }
+    }
+
+    /** A policy that decides with the engine, on another thread after {@code millis}. */
+    private static RelayPolicy late(RelayEngine engine, java.util.concurrent.ScheduledExecutorService later,
+            long millis) {
+        return new RelayPolicy() {
+            @Override
+            public Decision decide(RelayRequest request) {
+                return engine.decide(request);
+            }
+
+            @Override
+            public CompletionStage<Decision> decideAsync(RelayRequest request) {
+                CompletableFuture<Decision> f = new CompletableFuture<>();
+                later.schedule(() -> f.complete(engine.decide(request)), millis, TimeUnit.MILLISECONDS);
+                return f;
+            }
+        };
+    }
+
+    @Test
+    void a_half_close_waits_for_decisions_in_flight_then_answers_them_all() throws Exception {
+        java.util.concurrent.ScheduledExecutorService later =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            start(PolicyServer.builder(late(engine(), later, 300)));
+            try (Socket s = connect()) {
+                send(s, request("RCPT", "203.0.113.9", "x@victim.example", "h1")
+                        + request("CONNECT", "203.0.113.9", "", "h1")
+                        + request("RCPT", "192.0.2.1", "x@victim.example", "h1"));
+                s.shutdownOutput();
+                assertThat(untilClosed(s)).isEqualTo("action=554 5.7.1 <x@victim.example>: Relay access denied\n\n"
+                        + "action=DUNNO\n\naction=DUNNO\n\n");
+            }
+        } finally {
+            later.shutdownNow();
+        }
+    }
+
+    @Test
+    void the_idle_timeout_does_not_close_a_connection_waiting_for_its_decision() throws Exception {
+        java.util.concurrent.ScheduledExecutorService later =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            start(PolicyServer.builder(late(engine(), later, 700)).idleTimeout(Duration.ofMillis(200)));
+            try (Socket s = connect()) {
+                send(s, request("RCPT", "203.0.113.9", "x@victim.example", "i1"));
+                assertThat(answer(s)).isEqualTo("action=554 5.7.1 <x@victim.example>: Relay access denied\n\n");
+                assertThat(untilClosed(s)).as("then idle").isEmpty();
+            }
+        } finally {
+            later.shutdownNow();
+        }
+    }
+}
