@@ -145,20 +145,42 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         decision.whenComplete((d, e) -> {
-            byte[] answer;
-            if (d != null) {
-                config.metrics().decision(d, System.nanoTime() - start);
-                answer = config.answers().answer(d);
-            } else {
-                failed(ctx, request, e);
-                answer = FAILURE;
-            }
-            if (ctx.executor().inEventLoop()) {
-                answered(ctx, pending, answer);
-            } else {
-                ctx.executor().execute(() -> answered(ctx, pending, answer));
+            byte[] answer = FAILURE;
+            try {
+                answer = answer(ctx, request, d, e, start);
+            } finally {
+                // whatever went wrong above, the request is answered: an entry never answered would hold every
+                // later answer of the connection, and keep it from ever being idle
+                byte[] a = answer;
+                if (ctx.executor().inEventLoop()) {
+                    answered(ctx, pending, a);
+                } else {
+                    ctx.executor().execute(() -> answered(ctx, pending, a));
+                }
             }
         });
+    }
+
+    /** The answer to a decided request; a decision that cannot be rendered is a failure. */
+    private byte[] answer(ChannelHandlerContext ctx, PolicyRequest request, @Nullable Decision d,
+            @Nullable Throwable e, long start) {
+        if (d == null) {
+            failed(ctx, request, e);
+            return FAILURE;
+        }
+        try {
+            config.metrics().decision(d, System.nanoTime() - start);
+        } catch (RuntimeException m) {
+            // the metrics' fault, not the decision's: the client still gets its answer
+            config.log().log(Level.ERROR, "policy client " + PolicyServer.describe(ctx.channel().remoteAddress())
+                    + ": reporting a decision to the metrics failed", m);
+        }
+        try {
+            return config.answers().answer(d);
+        } catch (RuntimeException r) {
+            failed(ctx, request, r);
+            return FAILURE;
+        }
     }
 
     private void endTransaction(PolicyRequest request) {

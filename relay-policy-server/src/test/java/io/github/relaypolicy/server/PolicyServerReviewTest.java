@@ -73,6 +73,70 @@ final class PolicyServerReviewTest {
     }
 
     @Test
+    void metrics_that_throw_on_a_decision_do_not_leave_the_request_unanswered() throws Exception {
+        ServerMetrics broken = new ServerMetrics() {
+            @Override
+            public void decision(Decision decision, long nanos) {
+                throw new IllegalStateException("metrics broken");
+            }
+        };
+        start(PolicyServer.builder(engine()).metrics(broken));
+        try (Socket s = connect()) {
+            send(s, request("RCPT", "203.0.113.9", "x@victim.example", "r1"));
+            assertThat(answer(s)).isEqualTo("action=554 5.7.1 <x@victim.example>: Relay access denied\n\n");
+            send(s, request("RCPT", "192.0.2.7", "x@victim.example", "r1"));
+            assertThat(answer(s)).isEqualTo("action=DUNNO\n\n");
+        }
+        assertThat(log.messages).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
+                .endsWith("reporting a decision to the metrics failed: metrics broken"));
+    }
+
+    @Test
+    void a_decision_whose_reply_cannot_be_rendered_is_deferred_not_left_unanswered() throws Exception {
+        RelayEngine engine = engine();
+        RelayPolicy unrenderable = new RelayPolicy() {
+            @Override
+            public Decision decide(RelayRequest request) {
+                return engine.decide(request);
+            }
+
+            @Override
+            public CompletionStage<Decision> decideAsync(RelayRequest request) {
+                Decision d = engine.decide(request);
+                return CompletableFuture.supplyAsync(() -> new Decision() {
+                    @Override
+                    public io.github.relaypolicy.Verdict verdict() {
+                        return d.verdict();
+                    }
+
+                    @Override
+                    public io.github.relaypolicy.SmtpReply reply() {
+                        throw new IllegalStateException("reply template broken");
+                    }
+
+                    @Override
+                    public String rule() {
+                        return d.rule();
+                    }
+
+                    @Override
+                    public java.util.List<io.github.relaypolicy.TraceStep> trace() {
+                        return d.trace();
+                    }
+                });
+            }
+        };
+        start(PolicyServer.builder(unrenderable));
+        try (Socket s = connect()) {
+            send(s, request("RCPT", "203.0.113.9", "x@victim.example", "r2"));
+            assertThat(answer(s)).isEqualTo("action=451 4.3.5 Policy service error; try again later\n\n");
+        }
+        assertThat(log.messages).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
+                .endsWith("failed; answered action=451 4.3.5 Policy service error; try again later: "
+                        + "reply template broken"));
+    }
+
+    @Test
     void thousands_of_pipelined_requests_are_answered_in_order_to_a_slow_reader() throws Exception {
         start(PolicyServer.builder(engine()));
         int n = 3_000;
