@@ -136,11 +136,17 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         }
         RelayRequest relayRequest = request.toRelayRequest();
         long start = System.nanoTime();
-        CompletionStage<Decision> decision;
+        @Nullable CompletionStage<Decision> decision;
         try {
             decision = config.policy().decideAsync(relayRequest);
         } catch (RuntimeException e) {
             failed(ctx, request, e);
+            pending.answer = FAILURE;
+            return;
+        }
+        if (decision == null) {
+            // a broken policy: deferred and logged like one that throws, not a closed connection
+            failed(ctx, request, new IllegalStateException("the policy returned no decision stage"));
             pending.answer = FAILURE;
             return;
         }

@@ -137,6 +137,30 @@ final class PolicyServerReviewTest {
     }
 
     @Test
+    void a_policy_that_returns_no_stage_is_deferred_and_logged() throws Exception {
+        RelayPolicy broken = new RelayPolicy() {
+            @Override
+            public Decision decide(RelayRequest request) {
+                throw new IllegalStateException("not used");
+            }
+
+            @Override
+            public CompletionStage<Decision> decideAsync(RelayRequest request) {
+                return null;
+            }
+        };
+        start(PolicyServer.builder(broken));
+        try (Socket s = connect()) {
+            send(s, request("RCPT", "203.0.113.9", "bob@example.org", "r3"));
+            assertThat(answer(s)).isEqualTo("action=451 4.3.5 Policy service error; try again later\n\n");
+        }
+        assertThat(log.messages).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
+                .contains("deciding PolicyRequest[request=smtpd_access_policy, protocol_state=RCPT")
+                .endsWith("failed; answered action=451 4.3.5 Policy service error; try again later: "
+                        + "the policy returned no decision stage"));
+    }
+
+    @Test
     void thousands_of_pipelined_requests_are_answered_in_order_to_a_slow_reader() throws Exception {
         start(PolicyServer.builder(engine()));
         int n = 3_000;
