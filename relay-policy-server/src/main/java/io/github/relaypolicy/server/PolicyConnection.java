@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -41,6 +42,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     private final ChannelGroup connections;
     private final AtomicInteger open;
     private final AtomicLong lastRefusalLog;
+    private final AtomicBoolean stopping;
     private final PolicyRequestReader reader = new PolicyRequestReader();
     /** The requests read and not yet answered, oldest first; an entry's answer is null until decided. */
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -52,11 +54,13 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean finished;
 
-    PolicyConnection(ServerConfig config, ChannelGroup connections, AtomicInteger open, AtomicLong lastRefusalLog) {
+    PolicyConnection(ServerConfig config, ChannelGroup connections, AtomicInteger open, AtomicLong lastRefusalLog,
+            AtomicBoolean stopping) {
         this.config = config;
         this.connections = connections;
         this.open = open;
         this.lastRefusalLog = lastRefusalLog;
+        this.stopping = stopping;
     }
 
     private static final class Pending {
@@ -84,6 +88,11 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         counted = true;
         connections.add(ctx.channel());
         config.metrics().connectionOpened();
+        if (stopping.get()) {
+            // accepted just before the server stopped listening, active only after close() looked at the
+            // connections (it sets the flag first, so one of the two sees the other): not served
+            closeWhenAnswered();
+        }
     }
 
     @Override

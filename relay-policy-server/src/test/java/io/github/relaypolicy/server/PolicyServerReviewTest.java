@@ -161,6 +161,53 @@ final class PolicyServerReviewTest {
     }
 
     @Test
+    void a_connection_accepted_while_close_runs_is_closed_without_being_served() throws Exception {
+        RelayEngine engine = engine();
+        CountDownLatch inDecision = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // a policy that blocks its caller (it should not): it holds the one event loop, so the next
+        // connection is accepted but not yet active when close() looks at the open connections
+        RelayPolicy blocking = new RelayPolicy() {
+            @Override
+            public Decision decide(RelayRequest request) {
+                return engine.decide(request);
+            }
+
+            @Override
+            public CompletionStage<Decision> decideAsync(RelayRequest request) {
+                if ("block@example.org".equals(request.recipient())) {
+                    inDecision.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return CompletableFuture.completedFuture(engine.decide(request));
+            }
+        };
+        start(PolicyServer.builder(blocking).threads(1).shutdownGrace(Duration.ofSeconds(3)));
+        Thread closer = new Thread(server::close, "closer");
+        try (Socket first = connect()) {
+            send(first, request("RCPT", "203.0.113.9", "block@example.org", "r4"));
+            assertThat(inDecision.await(10, TimeUnit.SECONDS)).isTrue();
+            try (Socket late = connect()) {
+                Thread.sleep(200); // accepted; its activation waits behind the blocked event loop
+                closer.start();
+                Thread.sleep(200); // close() has stopped listening and told the connections it knows
+                release.countDown();
+                assertThat(untilClosed(first)).isEqualTo("action=DUNNO\n\n");
+                send(late, request("RCPT", "203.0.113.9", "x@victim.example", "r5"));
+                assertThat(untilClosed(late)).as("a connection that came during close is not served").isEmpty();
+            }
+        } finally {
+            release.countDown();
+            closer.join(20_000);
+        }
+        assertThat(server.openConnections()).isZero();
+    }
+
+    @Test
     void thousands_of_pipelined_requests_are_answered_in_order_to_a_slow_reader() throws Exception {
         start(PolicyServer.builder(engine()));
         int n = 3_000;
