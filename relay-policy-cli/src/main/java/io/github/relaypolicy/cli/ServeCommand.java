@@ -181,7 +181,7 @@ final class ServeCommand extends PolicyCommand {
             }
             String host = m.group(1) != null ? m.group(1) : m.group(2);
             boolean v6 = m.group(1) != null;
-            if (v6 ? host.indexOf(':') < 0 : !host.matches("(\\d{1,3}\\.){3}\\d{1,3}")) {
+            if (v6 ? host.indexOf(':') < 0 : !isIpv4(host)) {
                 throw new TypeConversionException("'" + value + "': " + host + " is not an IPv" + (v6 ? "6" : "4")
                         + " address");
             }
@@ -191,6 +191,22 @@ final class ServeCommand extends PolicyCommand {
             } catch (UnknownHostException e) {
                 throw new TypeConversionException("'" + value + "': " + host + " is not an IP address");
             }
+        }
+
+        /**
+         * Four decimal octets up to 255: anything else that InetAddress does not take as a literal, it would look up
+         * as a host name ({@code 999.1.1.1} asks the resolver).
+         */
+        private static boolean isIpv4(String host) {
+            if (!host.matches("(\\d{1,3}\\.){3}\\d{1,3}")) {
+                return false;
+            }
+            for (String octet : host.split("\\.")) {
+                if (Integer.parseInt(octet) > 255) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
