@@ -86,6 +86,17 @@ final class ServeCommand extends PolicyCommand {
 
     @Override
     int run(PolicyFile policy, PrintWriter out, PrintWriter err) throws Exception {
+        for (int i = 0; i < listen.size(); i++) {
+            InetSocketAddress a = listen.get(i);
+            // the second bind would fail as "address already in use", sending the administrator after
+            // another process; port 0 twice is two free ports
+            if (a.getPort() != 0 && listen.subList(0, i).contains(a)) {
+                String host = a.getAddress().getHostAddress();
+                err.println("relay-policy serve: --listen " + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":"
+                        + a.getPort() + " is given twice");
+                return Main.EXIT_USAGE;
+            }
+        }
         ErrLog log = new ErrLog(err, verbose);
         // before anything is served: a signal from now on stops the service gracefully
         onSignals(stop::countDown);

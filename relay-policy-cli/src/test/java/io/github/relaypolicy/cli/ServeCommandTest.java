@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine.TypeConversionException;
@@ -42,5 +46,19 @@ final class ServeCommandTest {
     void other_listen_addresses_are_refused_with_a_reason(String value, String message) {
         assertThatThrownBy(() -> addresses.convert(value)).isInstanceOf(TypeConversionException.class)
                 .hasMessage(message);
+    }
+
+    @Test
+    void the_same_listen_address_twice_is_a_usage_error_not_an_address_in_use(@TempDir Path dir) throws Exception {
+        Path policy = Files.writeString(dir.resolve("relay-policy.conf"), "mydestination = example.org\n");
+        // a port nobody listens on: the first bind would succeed, the second fail on the first
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        CommandRun run = CommandRun.of("serve", "--config", policy.toString(), "--listen", "127.0.0.1:" + port,
+                "--listen", "[::1]:" + port, "--listen", "127.0.0.1:" + port);
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(64);
+        assertThat(run.err()).isEqualTo("relay-policy serve: --listen 127.0.0.1:" + port + " is given twice\n");
     }
 }
