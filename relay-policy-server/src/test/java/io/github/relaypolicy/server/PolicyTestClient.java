@@ -20,7 +20,7 @@ import java.time.Duration;
  * instead of a close).
  *
  * <p>Every read waits at most the read timeout ({@link #readTimeout}, 10 s unless set), so no test hangs on a server
- * that does not answer. Not thread-safe.
+ * that does not answer. Not thread-safe, except that one thread may write while another reads.
  */
 final class PolicyTestClient implements AutoCloseable {
 
@@ -133,36 +133,76 @@ final class PolicyTestClient implements AutoCloseable {
     }
 
     /**
+     * How the server ended a connection.
+     *
+     * @param received the bytes that came before the end (empty when the server sent nothing more)
+     * @param how end of stream or reset
+     * @param millis how long it took from the call, in milliseconds
+     */
+    record Ending(byte[] received, Closed how, long millis) {
+
+        /** The bytes received, as text. */
+        String text() {
+            return new String(received, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * Reads until the server closes the connection, keeping what comes before (at most 64 KiB).
+     *
+     * @param within how long to wait at most
+     * @return what came and how the connection ended
+     * @throws AssertionError if the server did not close the connection in time
+     */
+    Ending readUntilClosed(Duration within) throws IOException {
+        long start = System.nanoTime();
+        long end = start + within.toNanos();
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        try {
+            while (true) {
+                long left = (end - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw new SocketTimeoutException();
+                }
+                socket.setSoTimeout((int) left);
+                int n = in.read(buffer);
+                if (n < 0) {
+                    return new Ending(received.toByteArray(), Closed.EOF, millisSince(start));
+                }
+                if (received.size() < 64 * 1024) {
+                    received.write(buffer, 0, n);
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the server did not close the connection within " + within.toMillis()
+                    + " ms; it sent '" + PolicyTraffic.show(received.toByteArray()) + "'", e);
+        } catch (SocketException e) {
+            if (String.valueOf(e.getMessage()).contains("reset")) {
+                return new Ending(received.toByteArray(), Closed.RESET, millisSince(start));
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Waits for the server to close the connection and asserts that it sent nothing more.
      *
      * @param within how long to wait at most
      * @return how the connection ended
      * @throws AssertionError if the server sent bytes, or did not close it in time
      */
-    Closed awaitClose(Duration within) throws IOException {
-        int saved = socket.getSoTimeout();
-        socket.setSoTimeout((int) Math.max(1, within.toMillis()));
-        try {
-            int b = in.read();
-            if (b >= 0) {
-                byte[] rest = in.readNBytes(Math.min(in.available(), 200));
-                throw new AssertionError("expected the server to close the connection without an answer, but it sent '"
-                        + PolicyTraffic.show(concat((byte) b, rest)) + "'");
-            }
-            return Closed.EOF;
-        } catch (SocketTimeoutException e) {
-            throw new AssertionError("the server did not close the connection within " + within.toMillis() + " ms",
-                    e);
-        } catch (SocketException e) {
-            if (String.valueOf(e.getMessage()).contains("reset")) {
-                return Closed.RESET;
-            }
-            throw e;
-        } finally {
-            if (!socket.isClosed()) {
-                socket.setSoTimeout(saved);
-            }
+    Ending awaitClose(Duration within) throws IOException {
+        Ending e = readUntilClosed(within);
+        if (e.received().length > 0) {
+            throw new AssertionError("expected the server to close the connection without an answer, but it sent '"
+                    + PolicyTraffic.show(e.received()) + "'");
         }
+        return e;
+    }
+
+    private static long millisSince(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
     }
 
     /** Shuts the write side (Exim's {@code readsocket} after its request); answers can still be read. */
@@ -182,12 +222,5 @@ final class PolicyTestClient implements AutoCloseable {
     @Override
     public void close() throws IOException {
         socket.close();
-    }
-
-    private static byte[] concat(byte first, byte[] rest) {
-        byte[] all = new byte[rest.length + 1];
-        all[0] = first;
-        System.arraycopy(rest, 0, all, 1, rest.length);
-        return all;
     }
 }
