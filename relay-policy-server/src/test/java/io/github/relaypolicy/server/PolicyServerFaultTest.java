@@ -2,6 +2,9 @@ package io.github.relaypolicy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.relaypolicy.Decision;
+import io.github.relaypolicy.RelayPolicy;
+import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.server.PolicyAnswers.AcceptAction;
 import io.github.relaypolicy.server.PolicyTestClient.Ending;
@@ -21,10 +24,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +40,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fault run of issue 13: clients that send garbage, stall in the middle of a request, disconnect in the middle of
@@ -442,6 +449,60 @@ final class PolicyServerFaultTest {
             writer.shutdownNow();
         }
         assertThat(PolicyServerLoadTest.await(server::openConnections, 0, CLOSE_WITHIN)).isZero();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void a_connection_never_has_more_than_the_read_ahead_bound_of_decisions_in_flight() throws Exception {
+        // decisions that take a while: without the bound, one connection could put any number of them in flight
+        ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger mostInFlight = new AtomicInteger();
+        RelayPolicy slow = new RelayPolicy() {
+            @Override
+            public Decision decide(@Nullable RelayRequest request) {
+                return engine.decide(request);
+            }
+
+            @Override
+            public CompletionStage<Decision> decideAsync(@Nullable RelayRequest request) {
+                mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                CompletableFuture<Decision> f = new CompletableFuture<>();
+                later.schedule(() -> {
+                    inFlight.decrementAndGet();
+                    f.complete(engine.decide(request));
+                }, 2, TimeUnit.MILLISECONDS);
+                return f;
+            }
+        };
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            InetSocketAddress address = start(PolicyServer.builder(slow));
+            int count = 3000;
+            List<byte[]> requests = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                // short requests, so that one read holds many
+                requests.add(ascii("request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=100.64." + (i % 40)
+                        + "." + (1 + i % 250) + "\nrecipient=u" + i + "@example.org\n\n"));
+            }
+            try (PolicyTestClient c = PolicyTestClient.connect(address)) {
+                Future<?> written = writer.submit(() -> {
+                    ByteArrayOutputStream all = new ByteArrayOutputStream();
+                    requests.forEach(all::writeBytes);
+                    c.send(all.toByteArray());
+                    return null;
+                });
+                for (int i = 0; i < count; i++) {
+                    assertAnswer(c.readAnswerBytes(), requests.get(i));
+                }
+                written.get(10, TimeUnit.SECONDS);
+            }
+            assertThat(mostInFlight.get()).as("the most decisions in flight for one connection")
+                    .isLessThanOrEqualTo(PolicyServer.MAX_OUTSTANDING);
+        } finally {
+            writer.shutdownNow();
+            later.shutdownNow();
+        }
     }
 
     // ------------------------------------------------------------------------------ the most connections allowed
