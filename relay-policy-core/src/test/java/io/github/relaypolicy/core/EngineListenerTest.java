@@ -9,6 +9,7 @@ import io.github.relaypolicy.Verdict;
 import io.github.relaypolicy.core.EngineListener.QueryOutcome;
 import io.github.relaypolicy.testsupport.RbldnsdServer;
 import io.github.relaypolicy.testsupport.RequiresRbldnsd;
+import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -160,6 +162,52 @@ final class EngineListenerTest {
     }
 
     @Test
+    @RequiresRbldnsd
+    void a_decision_from_the_outcome_memo_allocates_no_more_with_a_listener() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        if (!mx.isThreadAllocatedMemorySupported()) {
+            return;
+        }
+        mx.setThreadAllocatedMemoryEnabled(true);
+        LongAdder memoHits = new LongAdder();
+        EngineListener counting = new EngineListener() {
+            @Override
+            public void dnsOutcomeMemo(boolean hit) {
+                if (hit) {
+                    memoHits.increment();
+                }
+            }
+        };
+        RelayRequest[] requests = new RelayRequest[256];
+        for (int i = 0; i < requests.length; i++) {
+            requests[i] = RelayRequest.of("198.51.100." + i % 250, "<a@example.net>", "<r" + i + "@example.org>");
+        }
+        try (RelayEngine plain = memoPolicy().build(); RelayEngine listened = memoPolicy().listener(counting).build()) {
+            for (RelayEngine engine : List.of(plain, listened)) {
+                for (int pass = 0; pass < 2; pass++) { // asked, then composed from the cache and kept in the memo
+                    for (RelayRequest r : requests) {
+                        assertThat(engine.decide(r).verdict()).isEqualTo(Verdict.ACCEPT);
+                    }
+                }
+            }
+            long without = Allocations.leastBytes(mx, plain, requests);
+            long with = Allocations.leastBytes(mx, listened, requests);
+            without = Math.min(without, Allocations.leastBytes(mx, plain, requests));
+            with = Math.min(with, Allocations.leastBytes(mx, listened, requests)); // each engine measured twice
+            assertThat(memoHits.sum()).as("the listener was told of every memo hit").isGreaterThanOrEqualTo(
+                    2L * 30 * requests.length);
+            assertThat(with).as("bytes of %d decisions with a listener (without: %d)", requests.length, without)
+                    .isLessThan(without + 512);
+        }
+    }
+
+    private static RelayEngine.Builder memoPolicy() {
+        return RelayEngine.builder().localDomains("example.org").dnsServers(rbldnsd.hostAndPort())
+                .dnsTimeout(Duration.ofSeconds(5)).dnsbl("bl.test")
+                .dnsCache(Duration.ofHours(1), Duration.ofHours(1), 10_000);
+    }
+
+    @Test
     void a_list_that_never_answers_is_reported_as_a_timeout_after_the_query_s_timeout() throws Exception {
         Recording listener = new Recording();
         try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
@@ -202,6 +250,23 @@ final class EngineListenerTest {
         }
         assertThatThrownBy(() -> RelayEngine.builder().listener(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("listener");
+
+        EngineListener throwingOnReload = new EngineListener() {
+            @Override
+            public void policyFileReloaded(Path file) {
+                throw new IllegalStateException("broken listener");
+            }
+        };
+        Path conf = dir.resolve("p.conf");
+        Files.writeString(conf, "mydestination = example.org\n");
+        try (RelayEngine engine = RelayEngine.fromFile(conf, Duration.ofHours(1), throwingOnReload)) {
+            TestFiles.change(conf, "mydestination = example.net\n");
+            assertThat(engine.reloadFileNow()).as("the reload happened all the same").isTrue();
+            assertThat(engine.decide(RelayRequest.of("192.0.2.10", "<a@example.org>", "<user@example.net>"))
+                    .rule()).isEqualTo("mydestination");
+        }
+        assertThatThrownBy(() -> RelayEngine.fromFile(conf, Duration.ofHours(1), null))
+                .isInstanceOf(NullPointerException.class).hasMessage("listener");
     }
 
     @Test
