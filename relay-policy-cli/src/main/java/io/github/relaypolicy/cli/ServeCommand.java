@@ -90,6 +90,8 @@ final class ServeCommand extends PolicyCommand {
 
     /** Counted down to stop; tests of this process call {@link #stop()}. */
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** Counted down when {@link #run} has closed everything; the shutdown-hook fallback waits for it. */
+    private final CountDownLatch done = new CountDownLatch(1);
 
     @Override
     int run(PolicyFile policy, PrintWriter out, PrintWriter err) throws Exception {
@@ -106,12 +108,13 @@ final class ServeCommand extends PolicyCommand {
         }
         ErrLog log = new ErrLog(err, verbose);
         // before anything is served: a signal from now on stops the service gracefully
-        onSignals(stop::countDown);
+        onSignals(stop::countDown, done);
         JulBridge bridge = JulBridge.install(log, verbose);
         try {
             return serve(policy, err, log);
         } finally {
             bridge.close();
+            done.countDown();
         }
     }
 
@@ -234,9 +237,9 @@ final class ServeCommand extends PolicyCommand {
      * Runs {@code action} on SIGTERM and SIGINT instead of letting the JVM exit with 143 or 130: the command then
      * closes gracefully and exits 0. {@code sun.misc.Signal} (module jdk.unsupported) is the only way the JDK
      * offers; it is reached by reflection so the build needs no internal API. Without it, a shutdown hook does the
-     * same and the JVM exits with the signal's status.
+     * same, waiting at most 30 s for the close, and the JVM exits with the signal's status.
      */
-    private static void onSignals(Runnable action) {
+    private static void onSignals(Runnable action, CountDownLatch done) {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
@@ -255,7 +258,15 @@ final class ServeCommand extends PolicyCommand {
                         .invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
             }
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            Runtime.getRuntime().addShutdownHook(new Thread(action, "relay-policy-serve-stop"));
+            // the JVM halts once its hooks return: wait (bounded) for the graceful close to end
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                action.run();
+                try {
+                    done.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "relay-policy-serve-stop"));
         }
     }
 
