@@ -263,7 +263,7 @@ final class ServeCommand extends PolicyCommand {
                 action.run();
                 try {
                     done.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
+                } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                 }
             }, "relay-policy-serve-stop"));
