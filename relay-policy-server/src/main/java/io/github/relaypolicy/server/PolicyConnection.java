@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -41,9 +42,15 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     private final ChannelGroup connections;
     private final AtomicInteger open;
     private final AtomicLong lastRefusalLog;
+    private final AtomicBoolean stopping;
     private final PolicyRequestReader reader = new PolicyRequestReader();
     /** The requests read and not yet answered, oldest first; an entry's answer is null until decided. */
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /**
+     * Bytes read but not yet given to the reader because {@link PolicyServer#MAX_OUTSTANDING} requests were
+     * unanswered (reading is paused meanwhile, so this is at most about one read); null when none.
+     */
+    private @Nullable ByteBuffer held;
     private @Nullable ChannelHandlerContext ctx;
     private boolean counted;
     private boolean reading;
@@ -52,11 +59,13 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean finished;
 
-    PolicyConnection(ServerConfig config, ChannelGroup connections, AtomicInteger open, AtomicLong lastRefusalLog) {
+    PolicyConnection(ServerConfig config, ChannelGroup connections, AtomicInteger open, AtomicLong lastRefusalLog,
+            AtomicBoolean stopping) {
         this.config = config;
         this.connections = connections;
         this.open = open;
         this.lastRefusalLog = lastRefusalLog;
+        this.stopping = stopping;
     }
 
     private static final class Pending {
@@ -84,12 +93,18 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         counted = true;
         connections.add(ctx.channel());
         config.metrics().connectionOpened();
+        if (stopping.get()) {
+            // accepted just before the server stopped listening, active only after close() looked at the
+            // connections (it sets the flag first, so one of the two sees the other): not served
+            closeWhenAnswered();
+        }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         finished = true;
         queue.clear();
+        held = null;
         if (counted) {
             counted = false;
             open.decrementAndGet();
@@ -105,22 +120,46 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             ByteBuffer in = buf.nioBufferCount() == 1 ? buf.nioBuffer() : ByteBuffer.wrap(ByteBufUtil.getBytes(buf));
-            reading = true;
-            try {
-                PolicyRequest request;
-                while (!finished && (request = reader.next(in)) != null) {
-                    handle(ctx, request);
-                }
-            } catch (PolicyProtocolException e) {
-                protocolError(ctx, e);
-                return;
-            } finally {
-                reading = false;
+            ByteBuffer before = held;
+            if (before != null) {
+                // a read already under way when reading paused: its bytes go behind those held
+                in = ByteBuffer.allocate(before.remaining() + in.remaining()).put(before).put(in).flip();
+                held = null;
             }
-            drain(ctx);
+            if (take(ctx, in)) {
+                drain(ctx);
+            }
         } finally {
             buf.release();
         }
+    }
+
+    /**
+     * Gives the reader bytes until {@link PolicyServer#MAX_OUTSTANDING} requests are unanswered; what is left is
+     * copied into {@link #held}, for {@link #drain} to go on with once answers free places. The bound holds per
+     * request, not per read: one read of short requests can hold hundreds.
+     *
+     * @return false after a protocol error (the connection is closing)
+     */
+    private boolean take(ChannelHandlerContext ctx, ByteBuffer in) {
+        reading = true;
+        try {
+            PolicyRequest request;
+            while (!finished && queue.size() < PolicyServer.MAX_OUTSTANDING && (request = reader.next(in)) != null) {
+                handle(ctx, request);
+            }
+        } catch (PolicyProtocolException e) {
+            protocolError(ctx, e);
+            return false;
+        } finally {
+            reading = false;
+        }
+        if (!finished && in.hasRemaining()) {
+            byte[] rest = new byte[in.remaining()];
+            in.get(rest);
+            held = ByteBuffer.wrap(rest);
+        }
+        return !finished;
     }
 
     private void handle(ChannelHandlerContext ctx, PolicyRequest request) {
@@ -136,7 +175,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         }
         RelayRequest relayRequest = request.toRelayRequest();
         long start = System.nanoTime();
-        CompletionStage<Decision> decision;
+        @Nullable CompletionStage<Decision> decision;
         try {
             decision = config.policy().decideAsync(relayRequest);
         } catch (RuntimeException e) {
@@ -144,21 +183,49 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             pending.answer = FAILURE;
             return;
         }
+        if (decision == null) {
+            // a broken policy: deferred and logged like one that throws, not a closed connection
+            failed(ctx, request, new IllegalStateException("the policy returned no decision stage"));
+            pending.answer = FAILURE;
+            return;
+        }
         decision.whenComplete((d, e) -> {
-            byte[] answer;
-            if (d != null) {
-                config.metrics().decision(d, System.nanoTime() - start);
-                answer = config.answers().answer(d);
-            } else {
-                failed(ctx, request, e);
-                answer = FAILURE;
-            }
-            if (ctx.executor().inEventLoop()) {
-                answered(ctx, pending, answer);
-            } else {
-                ctx.executor().execute(() -> answered(ctx, pending, answer));
+            byte[] answer = FAILURE;
+            try {
+                answer = answer(ctx, request, d, e, start);
+            } finally {
+                // whatever went wrong above, the request is answered: an entry never answered would hold every
+                // later answer of the connection, and keep it from ever being idle
+                byte[] a = answer;
+                if (ctx.executor().inEventLoop()) {
+                    answered(ctx, pending, a);
+                } else {
+                    ctx.executor().execute(() -> answered(ctx, pending, a));
+                }
             }
         });
+    }
+
+    /** The answer to a decided request; a decision that cannot be rendered is a failure. */
+    private byte[] answer(ChannelHandlerContext ctx, PolicyRequest request, @Nullable Decision d,
+            @Nullable Throwable e, long start) {
+        if (d == null) {
+            failed(ctx, request, e);
+            return FAILURE;
+        }
+        try {
+            config.metrics().decision(d, System.nanoTime() - start);
+        } catch (RuntimeException m) {
+            // the metrics' fault, not the decision's: the client still gets its answer
+            config.log().log(Level.ERROR, "policy client " + PolicyServer.describe(ctx.channel().remoteAddress())
+                    + ": reporting a decision to the metrics failed", m);
+        }
+        try {
+            return config.answers().answer(d);
+        } catch (RuntimeException r) {
+            failed(ctx, request, r);
+            return FAILURE;
+        }
     }
 
     private void endTransaction(PolicyRequest request) {
@@ -187,13 +254,27 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean wrote = false;
-        Pending head;
-        while ((head = queue.peek()) != null && head.answer != null) {
-            queue.poll();
-            ctx.write(Unpooled.wrappedBuffer(head.answer));
-            wrote = true;
+        while (true) {
+            Pending head;
+            while ((head = queue.peek()) != null && head.answer != null) {
+                queue.poll();
+                ctx.write(Unpooled.wrappedBuffer(head.answer));
+                wrote = true;
+            }
+            ByteBuffer rest = held;
+            if (rest == null || reading || queue.size() >= PolicyServer.MAX_OUTSTANDING) {
+                break;
+            }
+            if (wrote) {
+                ctx.flush(); // the answers ready go out before the bytes held are read (they may break the protocol)
+                wrote = false;
+            }
+            held = null;
+            if (!take(ctx, rest)) {
+                return;
+            }
         }
-        if (queue.isEmpty() && (inputClosed || closing)) {
+        if (queue.isEmpty() && held == null && (inputClosed || closing)) {
             finished = true;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -201,7 +282,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        boolean full = queue.size() >= PolicyServer.MAX_OUTSTANDING || !ctx.channel().isWritable();
+        boolean full = queue.size() >= PolicyServer.MAX_OUTSTANDING || held != null || !ctx.channel().isWritable();
         if (full && !paused) {
             paused = true;
             ctx.channel().config().setAutoRead(false);
@@ -222,7 +303,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         if (event instanceof ChannelInputShutdownEvent) {
             // Exim's readsocket (and any client) closing its side: answer what came complete, then close
             inputClosed = true;
-            if (reader.inRequest() && !finished) {
+            if (held == null && reader.inRequest() && !finished) {
                 config.log().log(Level.DEBUG, () -> "policy client "
                         + PolicyServer.describe(ctx.channel().remoteAddress())
                         + " closed its side in the middle of a request; that request gets no answer");
