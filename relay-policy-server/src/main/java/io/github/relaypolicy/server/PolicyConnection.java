@@ -46,6 +46,11 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     private final PolicyRequestReader reader = new PolicyRequestReader();
     /** The requests read and not yet answered, oldest first; an entry's answer is null until decided. */
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /**
+     * Bytes read but not yet given to the reader because {@link PolicyServer#MAX_OUTSTANDING} requests were
+     * unanswered (reading is paused meanwhile, so this is at most about one read); null when none.
+     */
+    private @Nullable ByteBuffer held;
     private @Nullable ChannelHandlerContext ctx;
     private boolean counted;
     private boolean reading;
@@ -99,6 +104,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         finished = true;
         queue.clear();
+        held = null;
         if (counted) {
             counted = false;
             open.decrementAndGet();
@@ -114,22 +120,46 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             ByteBuffer in = buf.nioBufferCount() == 1 ? buf.nioBuffer() : ByteBuffer.wrap(ByteBufUtil.getBytes(buf));
-            reading = true;
-            try {
-                PolicyRequest request;
-                while (!finished && (request = reader.next(in)) != null) {
-                    handle(ctx, request);
-                }
-            } catch (PolicyProtocolException e) {
-                protocolError(ctx, e);
-                return;
-            } finally {
-                reading = false;
+            ByteBuffer before = held;
+            if (before != null) {
+                // a read already under way when reading paused: its bytes go behind those held
+                in = ByteBuffer.allocate(before.remaining() + in.remaining()).put(before).put(in).flip();
+                held = null;
             }
-            drain(ctx);
+            if (take(ctx, in)) {
+                drain(ctx);
+            }
         } finally {
             buf.release();
         }
+    }
+
+    /**
+     * Gives the reader bytes until {@link PolicyServer#MAX_OUTSTANDING} requests are unanswered; what is left is
+     * copied into {@link #held}, for {@link #drain} to go on with once answers free places. The bound holds per
+     * request, not per read: one read of short requests can hold hundreds.
+     *
+     * @return false after a protocol error (the connection is closing)
+     */
+    private boolean take(ChannelHandlerContext ctx, ByteBuffer in) {
+        reading = true;
+        try {
+            PolicyRequest request;
+            while (!finished && queue.size() < PolicyServer.MAX_OUTSTANDING && (request = reader.next(in)) != null) {
+                handle(ctx, request);
+            }
+        } catch (PolicyProtocolException e) {
+            protocolError(ctx, e);
+            return false;
+        } finally {
+            reading = false;
+        }
+        if (!finished && in.hasRemaining()) {
+            byte[] rest = new byte[in.remaining()];
+            in.get(rest);
+            held = ByteBuffer.wrap(rest);
+        }
+        return !finished;
     }
 
     private void handle(ChannelHandlerContext ctx, PolicyRequest request) {
@@ -224,13 +254,27 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean wrote = false;
-        Pending head;
-        while ((head = queue.peek()) != null && head.answer != null) {
-            queue.poll();
-            ctx.write(Unpooled.wrappedBuffer(head.answer));
-            wrote = true;
+        while (true) {
+            Pending head;
+            while ((head = queue.peek()) != null && head.answer != null) {
+                queue.poll();
+                ctx.write(Unpooled.wrappedBuffer(head.answer));
+                wrote = true;
+            }
+            ByteBuffer rest = held;
+            if (rest == null || reading || queue.size() >= PolicyServer.MAX_OUTSTANDING) {
+                break;
+            }
+            if (wrote) {
+                ctx.flush(); // the answers ready go out before the bytes held are read (they may break the protocol)
+                wrote = false;
+            }
+            held = null;
+            if (!take(ctx, rest)) {
+                return;
+            }
         }
-        if (queue.isEmpty() && (inputClosed || closing)) {
+        if (queue.isEmpty() && held == null && (inputClosed || closing)) {
             finished = true;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -238,7 +282,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        boolean full = queue.size() >= PolicyServer.MAX_OUTSTANDING || !ctx.channel().isWritable();
+        boolean full = queue.size() >= PolicyServer.MAX_OUTSTANDING || held != null || !ctx.channel().isWritable();
         if (full && !paused) {
             paused = true;
             ctx.channel().config().setAutoRead(false);
@@ -259,7 +303,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         if (event instanceof ChannelInputShutdownEvent) {
             // Exim's readsocket (and any client) closing its side: answer what came complete, then close
             inputClosed = true;
-            if (reader.inRequest() && !finished) {
+            if (held == null && reader.inRequest() && !finished) {
                 config.log().log(Level.DEBUG, () -> "policy client "
                         + PolicyServer.describe(ctx.channel().remoteAddress())
                         + " closed its side in the middle of a request; that request gets no answer");
