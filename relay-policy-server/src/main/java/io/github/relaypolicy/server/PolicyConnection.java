@@ -310,8 +310,9 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             }
             drain(ctx);
         } else if (event instanceof IdleStateEvent) {
-            // a decision in flight is bounded by the engine's own deadline; only a quiet connection is closed
-            if (queue.isEmpty() && !finished) {
+            // a decision in flight is bounded by the engine's own deadline; only a quiet connection is closed,
+            // also a finished one whose last answers the client never takes (its close waits for that write)
+            if (queue.isEmpty() && ctx.channel().isOpen()) {
                 finished = true;
                 config.log().log(Level.DEBUG, () -> "policy client "
                         + PolicyServer.describe(ctx.channel().remoteAddress()) + " idle for "

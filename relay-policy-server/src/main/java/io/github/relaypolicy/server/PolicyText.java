@@ -13,7 +13,9 @@ final class PolicyText {
 
     /**
      * The text for a message or log line: control characters as {@code \xNN} (CR, LF and TAB as {@code \r},
-     * {@code \n}, {@code \t}), backslash doubled, cut after {@link #ECHO_LIMIT} characters with {@code ...}.
+     * {@code \n}, {@code \t}), the Unicode line and paragraph separators (U+2028, U+2029) as a backslash,
+     * {@code u} and their four hex digits, backslash doubled, cut after {@link #ECHO_LIMIT} characters with
+     * {@code ...}.
      */
     static String escape(String s) {
         StringBuilder b = new StringBuilder(Math.min(s.length(), ECHO_LIMIT) + 8);
@@ -25,6 +27,9 @@ final class PolicyText {
                 case '\n' -> b.append("\\n");
                 case '\t' -> b.append("\\t");
                 case '\\' -> b.append("\\\\");
+                // line and paragraph separators end a line in some log viewers, as they would in an answer
+                case '\u2028' -> b.append("\\u2028");
+                case '\u2029' -> b.append("\\u2029");
                 default -> {
                     if (isControl(c)) {
                         b.append(String.format(Locale.ROOT, "\\x%02X", (int) c));

@@ -292,4 +292,50 @@ final class PolicyServerReviewTest {
             later.shutdownNow();
         }
     }
+
+    @Test
+    void client_text_in_a_protocol_error_cannot_forge_a_log_line() throws Exception {
+        start(PolicyServer.builder(engine()));
+        try (Socket s = connect()) {
+            send(s, "request=x\r2026-11-30T00:00:00Z INFO forged\u2028\u0085\n\n");
+            assertThat(untilClosed(s)).isEmpty();
+        }
+        assertThat(log.messages).anySatisfy(m -> assertThat(m).matches("WARNING policy client 127\\.0\\.0\\.1:\\d+: "
+                + "policy request of type 'x\\\\r2026-11-30T00:00:00Z INFO forged\\\\u2028\\\\x85', not "
+                + "smtpd_access_policy; connection closed without an answer"));
+        assertThat(log.messages).noneMatch(m -> m.contains("\r") || m.contains("\n") || m.contains("\u0085")
+                || m.contains("\u2028"));
+    }
+
+    @Test
+    void resets_and_protocol_errors_with_decisions_in_flight_leave_no_connection_counted() throws Exception {
+        java.util.concurrent.ScheduledExecutorService later =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            start(PolicyServer.builder(late(engine(), later, 300)));
+            for (int i = 0; i < 10; i++) {
+                try (Socket s = connect()) {
+                    send(s, request("RCPT", "203.0.113.9", "x@victim.example", "z" + i));
+                    if (i % 2 == 0) {
+                        send(s, "junk\n");
+                        assertThat(untilClosed(s)).isEmpty();
+                    } else {
+                        s.setSoLinger(true, 0); // closed with a reset while its decision is in flight
+                    }
+                }
+            }
+            Thread.sleep(500); // the decisions complete for connections that are gone
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (server.openConnections() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(server.openConnections()).isZero();
+            try (Socket s = connect()) {
+                send(s, request("RCPT", "192.0.2.1", "x@victim.example", "z"));
+                assertThat(answer(s)).isEqualTo("action=DUNNO\n\n");
+            }
+        } finally {
+            later.shutdownNow();
+        }
+    }
 }
