@@ -274,7 +274,7 @@ final class PolicyServerFaultTest {
                 }
                 stats.scenarios.merge(s, 1, Integer::sum);
             } catch (IOException | AssertionError | RuntimeException e) {
-                stats.failures.add(s + " (seed " + seed + "): " + e);
+                stats.failures.add(s + " (seed " + seed + "): " + e + serverThreads());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 stats.failures.add(s + ": interrupted");
@@ -376,6 +376,20 @@ final class PolicyServerFaultTest {
                 default -> throw new AssertionError(s);
             }
         }
+    }
+
+    /** What the server's threads are doing, for a failure that may come from one of them being stuck. */
+    private static String serverThreads() {
+        StringBuilder b = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("relay-policy") || t.getName().startsWith("relay-dns")) {
+                b.append("\n    ").append(t.getName()).append(' ').append(t.getState());
+                for (int i = 0; i < Math.min(12, stack.length); i++) {
+                    b.append("\n      at ").append(stack[i]);
+                }
+            }
+        });
+        return b.toString();
     }
 
     private static byte[] garbage(Scenario s, Random random) {
