@@ -50,7 +50,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * java -jar relay-policy-benchmarks/target/benchmarks.jar DecideBenchmark -f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc \
  *     -rf json -rff relay-policy-benchmarks/results/decide.json
  * </pre>
- * Add {@code -p scenario=mix} for one scenario, {@code -t 4} for contention between threads.
+ * Add {@code -p scenario=mix} for one scenario, {@code -t 4} for contention between threads,
+ * {@code -p listener=none,counting} to compare an engine without and with an {@code EngineListener}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -67,6 +68,14 @@ public class DecideBenchmark {
     /** Which requests are sent: see the class documentation. */
     @Param({"local_accept", "relay_refuse", "routing_refuse", "trusted_relay", "ipv6_local_accept", "mix"})
     public String scenario = "mix";
+
+    /**
+     * The engine's {@link io.github.relaypolicy.core.EngineListener}: {@code none}, or {@code counting} (a
+     * {@link CountingListener}); {@code -p listener=none,counting} compares them. A decision without DNS lists calls
+     * no listener method, so the two must not differ.
+     */
+    @Param({"none"})
+    public String listener = "none";
 
     private RelayEngine engine;
     private RelayRequest[] requests;
@@ -89,6 +98,7 @@ public class DecideBenchmark {
                 .trustedNetworks(w.trustedNetworks)
                 .localDomains(w.localDomains)
                 .relayDomains(w.relayDomains)
+                .listener(CountingListener.named(listener))
                 .build();
         Sample[] samples = samples(w, scenario);
         requests = new RelayRequest[samples.length];

@@ -140,6 +140,13 @@ public class DnsListBenchmark {
         @Param({"listed", "not_listed"})
         public String clients = "listed";
 
+        /**
+         * The engine's listener: {@code none}, or {@code counting} (a {@link CountingListener}, told of each
+         * memo probe); {@code -p listener=none,counting} compares them.
+         */
+        @Param({"none"})
+        public String listener = "none";
+
         RelayEngine engine;
         RelayRequest[] requests;
         private Zones zones;
@@ -156,6 +163,7 @@ public class DnsListBenchmark {
             try {
                 engine = policy(zones.server().port())
                         .dnsCache(Duration.ofHours(1), Duration.ofHours(1), 100_000)
+                        .listener(CountingListener.named(listener))
                         .build();
                 boolean listed;
                 switch (clients) {

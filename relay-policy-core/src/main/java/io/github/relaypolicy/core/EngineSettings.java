@@ -572,6 +572,26 @@ public abstract sealed class EngineSettings permits RelayEngine.Builder {
     }
 
     /**
+     * What the engine reports to as it works: each DNS query of a list (latency and outcome), the use of the DNS
+     * caches, the reloads of the local zone files; see {@link EngineListener}. Like {@link #executor}, it is not a
+     * policy-file setting: a host gives it in code (the {@code serve} command gives its metrics). A decision that
+     * consults no DNS list calls nothing, with or without a listener. What the listener throws is ignored. Default:
+     * {@link EngineListener#NONE}. A later call replaces the listener given before.
+     *
+     * <p>It applies to the engine built, or reloaded, with this builder: the reports of an engine always go to the
+     * listener of the rules in force.
+     *
+     * @param listener the listener
+     * @return this builder
+     * @throws NullPointerException if {@code listener} is null
+     * @since 0.1.0
+     */
+    public RelayEngine.Builder listener(EngineListener listener) {
+        config.listener(listener);
+        return self();
+    }
+
+    /**
      * What a list's failure to answer does when it could change the decision, for every list. Default:
      * {@link DnsFailure#DEFER}.
      *

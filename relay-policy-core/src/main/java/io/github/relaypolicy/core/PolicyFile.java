@@ -190,8 +190,18 @@ public final class PolicyFile {
      * {@link PolicyFileException}, never as another exception.
      */
     Rules compile() {
+        return compile(EngineListener.NONE);
+    }
+
+    /** {@link #compile()}, the rules reporting to {@code listener} (guarded already). */
+    Rules compile(EngineListener listener) {
         try {
-            return Compiler.compile(config.config());
+            ConfigBuilder settings = config;
+            if (listener != EngineListener.NONE) {
+                settings = new ConfigBuilder(config); // this policy stays as it was read
+                settings.listener(listener);
+            }
+            return Compiler.compile(settings.config());
         } catch (SettingException e) {
             throw place(e, zoneOrigins);
         } catch (PolicyFileException e) {
@@ -204,10 +214,15 @@ public final class PolicyFile {
 
     /** Reads and compiles {@code file} again for a watching engine; never throws. */
     static Reloader.Loaded reload(Path file) {
+        return reload(file, EngineListener.NONE);
+    }
+
+    /** {@link #reload(Path)}, the rules reporting to {@code listener} (guarded already). */
+    static Reloader.Loaded reload(Path file, EngineListener listener) {
         PolicyFileException failure;
         try {
             PolicyFile next = read(file);
-            return new Reloader.Loaded(next.compile(), null, next.files());
+            return new Reloader.Loaded(next.compile(listener), null, next.files());
         } catch (PolicyFileException e) {
             failure = e;
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {

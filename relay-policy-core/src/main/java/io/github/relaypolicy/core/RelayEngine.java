@@ -4,6 +4,7 @@ import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayPolicy;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.Verdict;
+import io.github.relaypolicy.core.internal.SafeListener;
 import io.github.relaypolicy.core.internal.engine.Limits;
 import io.github.relaypolicy.core.internal.engine.EngineDecision;
 import io.github.relaypolicy.core.internal.engine.Rules;
@@ -120,12 +121,38 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
      * @since 0.1.0
      */
     public static RelayEngine fromFile(Path file, Duration checkInterval) {
+        return fromFile(file, checkInterval, EngineListener.NONE);
+    }
+
+    /**
+     * An engine configured by a policy file that it follows, as {@link #fromFile(Path, Duration)} makes it, and that
+     * reports to {@code listener}: each reload of the policy file, whether it succeeded or failed and why
+     * ({@link EngineListener#policyFileReloaded}, {@link EngineListener#policyFileReloadFailed}), the reloads of the
+     * local zone files, and the DNS queries and cache use of every rule set it reads, as
+     * {@link Builder#listener(EngineListener)} gives them. A failure is reported once for each change, when the
+     * change is read, not at every check; the problem that makes the file unusable now is thrown, not reported.
+     *
+     * <pre>{@code
+     * RelayEngine engine = RelayEngine.fromFile(Path.of("/etc/relay-policy.conf"), Duration.ofSeconds(2), metrics);
+     * }</pre>
+     *
+     * @param file the policy file
+     * @param checkInterval how often to check, e.g. two seconds
+     * @param listener what the engine reports to; what it throws is ignored
+     * @return the engine
+     * @throws PolicyFileException if the file cannot be used now
+     * @throws NullPointerException if {@code listener} is null
+     * @since 0.1.0
+     */
+    public static RelayEngine fromFile(Path file, Duration checkInterval, EngineListener listener) {
+        Objects.requireNonNull(listener, "listener");
         if (checkInterval.toMillis() < 1 || checkInterval.compareTo(ConfigBuilder.MAX_CHECK_INTERVAL) > 0) {
             throw new IllegalArgumentException("checkInterval " + checkInterval + " must be from 1 ms to 1 day");
         }
+        EngineListener guarded = SafeListener.of(listener);
         PolicyFile policy = PolicyFile.read(file);
-        RelayEngine engine = new RelayEngine(policy.compile());
-        engine.state.watchFile(file, policy.files(), checkInterval, PolicyFile::reload);
+        RelayEngine engine = new RelayEngine(policy.compile(guarded));
+        engine.state.watchFile(file, policy.files(), checkInterval, f -> PolicyFile.reload(f, guarded));
         return engine;
     }
 

@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -41,6 +42,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     private final ChannelGroup connections;
     private final AtomicInteger open;
     private final AtomicLong lastRefusalLog;
+    private final AtomicBoolean stopping;
     private final PolicyRequestReader reader = new PolicyRequestReader();
     /** The requests read and not yet answered, oldest first; an entry's answer is null until decided. */
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -57,11 +59,13 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean finished;
 
-    PolicyConnection(ServerConfig config, ChannelGroup connections, AtomicInteger open, AtomicLong lastRefusalLog) {
+    PolicyConnection(ServerConfig config, ChannelGroup connections, AtomicInteger open, AtomicLong lastRefusalLog,
+            AtomicBoolean stopping) {
         this.config = config;
         this.connections = connections;
         this.open = open;
         this.lastRefusalLog = lastRefusalLog;
+        this.stopping = stopping;
     }
 
     private static final class Pending {
@@ -89,6 +93,11 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         counted = true;
         connections.add(ctx.channel());
         config.metrics().connectionOpened();
+        if (stopping.get()) {
+            // accepted just before the server stopped listening, active only after close() looked at the
+            // connections (it sets the flag first, so one of the two sees the other): not served
+            closeWhenAnswered();
+        }
     }
 
     @Override
@@ -172,7 +181,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         }
         RelayRequest relayRequest = request.toRelayRequest();
         long start = System.nanoTime();
-        CompletionStage<Decision> decision;
+        @Nullable CompletionStage<Decision> decision;
         try {
             decision = config.policy().decideAsync(relayRequest);
         } catch (RuntimeException e) {
@@ -180,21 +189,49 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             pending.answer = FAILURE;
             return;
         }
+        if (decision == null) {
+            // a broken policy: deferred and logged like one that throws, not a closed connection
+            failed(ctx, request, new IllegalStateException("the policy returned no decision stage"));
+            pending.answer = FAILURE;
+            return;
+        }
         decision.whenComplete((d, e) -> {
-            byte[] answer;
-            if (d != null) {
-                config.metrics().decision(d, System.nanoTime() - start);
-                answer = config.answers().answer(d);
-            } else {
-                failed(ctx, request, e);
-                answer = FAILURE;
-            }
-            if (ctx.executor().inEventLoop()) {
-                answered(ctx, pending, answer);
-            } else {
-                ctx.executor().execute(() -> answered(ctx, pending, answer));
+            byte[] answer = FAILURE;
+            try {
+                answer = answer(ctx, request, d, e, start);
+            } finally {
+                // whatever went wrong above, the request is answered: an entry never answered would hold every
+                // later answer of the connection, and keep it from ever being idle
+                byte[] a = answer;
+                if (ctx.executor().inEventLoop()) {
+                    answered(ctx, pending, a);
+                } else {
+                    ctx.executor().execute(() -> answered(ctx, pending, a));
+                }
             }
         });
+    }
+
+    /** The answer to a decided request; a decision that cannot be rendered is a failure. */
+    private byte[] answer(ChannelHandlerContext ctx, PolicyRequest request, @Nullable Decision d,
+            @Nullable Throwable e, long start) {
+        if (d == null) {
+            failed(ctx, request, e);
+            return FAILURE;
+        }
+        try {
+            config.metrics().decision(d, System.nanoTime() - start);
+        } catch (RuntimeException m) {
+            // the metrics' fault, not the decision's: the client still gets its answer
+            config.log().log(Level.ERROR, "policy client " + PolicyServer.describe(ctx.channel().remoteAddress())
+                    + ": reporting a decision to the metrics failed", m);
+        }
+        try {
+            return config.answers().answer(d);
+        } catch (RuntimeException r) {
+            failed(ctx, request, r);
+            return FAILURE;
+        }
     }
 
     private void endTransaction(PolicyRequest request) {

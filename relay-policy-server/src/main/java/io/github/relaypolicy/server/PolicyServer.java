@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -78,16 +79,18 @@ public final class PolicyServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final AtomicInteger open;
     private final List<InetSocketAddress> addresses;
-    private volatile boolean closed;
+    /** Set once by {@link #close()}; connections that become active afterwards close at once. */
+    private final AtomicBoolean stopping;
 
     private PolicyServer(ServerConfig config, EventLoopGroup acceptors, EventLoopGroup workers,
-            List<Channel> listeners, ChannelGroup connections, AtomicInteger open) {
+            List<Channel> listeners, ChannelGroup connections, AtomicInteger open, AtomicBoolean stopping) {
         this.config = config;
         this.acceptors = acceptors;
         this.workers = workers;
         this.listeners = listeners;
         this.connections = connections;
         this.open = open;
+        this.stopping = stopping;
         List<InetSocketAddress> bound = new ArrayList<>();
         for (Channel c : listeners) {
             bound.add((InetSocketAddress) c.localAddress());
@@ -136,10 +139,9 @@ public final class PolicyServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
+        if (!stopping.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
         for (Channel c : listeners) {
             c.close().awaitUninterruptibly();
         }
@@ -326,6 +328,7 @@ public final class PolicyServer implements AutoCloseable {
             ChannelGroup connections = new DefaultChannelGroup("relay-policy connections",
                     GlobalEventExecutor.INSTANCE);
             AtomicInteger open = new AtomicInteger();
+            AtomicBoolean stopping = new AtomicBoolean();
             AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - TimeUnit.HOURS.toNanos(1));
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptors, workers)
@@ -339,7 +342,8 @@ public final class PolicyServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new IdleStateHandler(0, 0,
                                     config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-                            ch.pipeline().addLast(new PolicyConnection(config, connections, open, lastRefusalLog));
+                            ch.pipeline().addLast(new PolicyConnection(config, connections, open, lastRefusalLog,
+                                    stopping));
                         }
                     });
             List<Channel> bound = new ArrayList<>();
@@ -365,7 +369,8 @@ public final class PolicyServer implements AutoCloseable {
                 workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
             }
-            PolicyServer server = new PolicyServer(config, acceptors, workers, bound, connections, open);
+            PolicyServer server = new PolicyServer(config, acceptors, workers, bound, connections, open,
+                    stopping);
             log.log(System.Logger.Level.INFO, "relay-policy policy service listening on " + describe(server.addresses));
             return server;
         }

@@ -2,6 +2,7 @@ package io.github.relaypolicy.core.internal.dns;
 
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.EngineListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,19 +55,20 @@ public final class DnsLists {
      * @param replies per zone reply templates ({@code {client}}, {@code {domain}}, {@code {zone}}, {@code {txt}})
      * @param specs every list of the rule set, those for authenticated clients included
      * @param lookups the DNS lookups, null if every list is served in-process
+     * @param listener told of the use of the outcome memo and the answer cache by decisions
      */
     public DnsLists(List<ListSpec> specs, Map<String, Boolean> ignoreFailures, boolean ignoreByDefault,
             int threshold, Duration deadline, Map<String, SmtpReply> replies, @Nullable ListLookups lookups,
-            LocalAnswers local) {
+            LocalAnswers local, EngineListener listener) {
         this.all = List.copyOf(specs);
         this.set = new ListSet(all.stream().filter(s -> !s.kind().forAuthenticated()).toList(), ignoreFailures,
-                ignoreByDefault, threshold, deadline, replies, lookups, local);
+                ignoreByDefault, threshold, deadline, replies, lookups, local, listener);
         this.queries = new ListQueries(set);
         this.memo = lookups == null ? null : new OutcomeMemo(lookups.derivedCache());
         this.group = OutcomeMemo.UNAUTHENTICATED;
         List<ListSpec> auth = all.stream().filter(s -> s.kind().forAuthenticated()).toList();
         this.authenticated = auth.isEmpty() ? null : new DnsLists(this, new ListSet(auth, ignoreFailures,
-                ignoreByDefault, threshold, deadline, replies, lookups, local));
+                ignoreByDefault, threshold, deadline, replies, lookups, local, listener));
     }
 
     /** The group of lists asked only for authenticated clients, sharing everything but its lists with {@code of}. */
@@ -109,6 +111,7 @@ public final class DnsLists {
         if (memo != null) {
             key = OutcomeMemo.probe(group, request, set.domainLists, set.heloLists, set.nameLists);
             ListOutcome known = memo.get(key);
+            set.listener.dnsOutcomeMemo(known != null);
             if (known != null) {
                 return known;
             }

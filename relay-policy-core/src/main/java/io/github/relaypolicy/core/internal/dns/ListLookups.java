@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.relaypolicy.core.EngineListener;
+import io.github.relaypolicy.core.EngineListener.QueryOutcome;
 import io.github.relaypolicy.core.internal.TimeSource;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +22,7 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SimpleResolver;
@@ -63,6 +67,9 @@ public final class ListLookups {
     private final AsyncCache<QueryKey, RawAnswer> addresses;
     private final AsyncCache<QueryKey, Txt> texts;
     private final QueryLimits limits;
+    private final EngineListener listener;
+    /** The name each zone is reported by ({@link ListNames#displayName}), worked out once per zone. */
+    private final ConcurrentHashMap<String, String> listNames = new ConcurrentHashMap<>();
 
     /**
      * A TXT answer ({@code ""} for none: Caffeine keeps no null values), its TTL, and when it was made
@@ -101,6 +108,24 @@ public final class ListLookups {
      */
     public ListLookups(List<InetSocketAddress> servers, Duration timeout, Duration ttlFloor, Duration ttlCeiling,
             long maxEntries, int maxInFlight, Executor executor, boolean deadlinesOnExecutor, TimeSource time) {
+        this(servers, timeout, ttlFloor, ttlCeiling, maxEntries, maxInFlight, executor, deadlinesOnExecutor, time,
+                EngineListener.NONE);
+    }
+
+    /**
+     * @param servers the DNS servers to ask; empty for the system resolvers
+     * @param timeout how long one query may take, retries included (dnsjava's own timer: the system clock's)
+     * @param maxInFlight the most queries in flight at once (A and TXT); see {@link QueryLimits#maxWaiting(int)}
+     * @param executor where answers complete and the caches do their upkeep
+     * @param deadlinesOnExecutor whether a {@link #completeOnTimeout deadline} completes its future on the executor
+     *     too (a host's executor, which it expects every stage to run on), or on the timer's thread
+     * @param time the clock of the answers' lifetimes and of the deadlines
+     * @param listener told of every query sent, or not sent at a limit ({@link EngineListener#dnsQuery}); guarded
+     */
+    public ListLookups(List<InetSocketAddress> servers, Duration timeout, Duration ttlFloor, Duration ttlCeiling,
+            long maxEntries, int maxInFlight, Executor executor, boolean deadlinesOnExecutor, TimeSource time,
+            EngineListener listener) {
+        this.listener = listener;
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight " + maxInFlight + " must be at least 1");
         }
@@ -301,14 +326,25 @@ public final class ListLookups {
      * {@link ListAnswer#QUERY_LIMIT not asked}. {@code key} is kept: never a probe.
      */
     public CompletableFuture<RawAnswer> lookup(QueryKey key) {
+        return lookup(key, EngineListener.NONE);
+    }
+
+    /**
+     * {@link #lookup(QueryKey)} for a decision, which tells {@code cache} whether it needed a new query
+     * ({@link EngineListener#dnsAnswerCache}): not for one in flight already, nor for a cached answer.
+     */
+    CompletableFuture<RawAnswer> lookup(QueryKey key, EngineListener cache) {
         CompletableFuture<RawAnswer> known = addresses.getIfPresent(key);
         if (known != null) {
             if (!known.isDone() || known.isCompletedExceptionally() || remaining(known.join(), time.nanoTime()) > 0) {
+                cache.dnsAnswerCache(true);
                 return known;
             }
             addresses.asMap().remove(key, known); // past its TTL, though the cache has not recorded it yet: ask again
         }
         if (!limits.acquireQuery()) {
+            cache.dnsAnswerCache(false);
+            notSent(key);
             return CompletableFuture.completedFuture(NOT_ASKED_QUERY_LIMIT); // never cached
         }
         boolean[] asked = {false};
@@ -316,18 +352,26 @@ public final class ListLookups {
         try {
             f = addresses.get(key, (k, exec) -> {
                 asked[0] = true;
+                cache.dnsAnswerCache(false); // before the query: its answer may be reported before get() returns
+                long sentAt = System.nanoTime(); // real time, as dnsjava's timeout: the latency, not a lifetime
                 return releasing(sent(k.name(), Type.A).handle((m, e) -> {
+                    RawAnswer raw;
                     try {
-                        return e != null ? DnsReplies.notSent(e) ? NOT_ASKED_NO_SOCKET : failure(DnsReplies.describe(e))
+                        raw = e != null ? DnsReplies.notSent(e) ? NOT_ASKED_NO_SOCKET : failure(DnsReplies.describe(e))
                                 : DnsReplies.toRaw(m, time.nanoTime());
                     } catch (RuntimeException x) {
-                        return failure(DnsReplies.describe(x));
+                        raw = failure(DnsReplies.describe(x));
                     }
+                    listener.dnsQuery(listName(k), e != null ? outcomeOf(e) : raw.failed() ? QueryOutcome.FAILURE
+                            : raw.hasAddresses() ? QueryOutcome.LISTED : QueryOutcome.NOT_LISTED,
+                            raw.wasNotAsked() ? 0 : System.nanoTime() - sentAt);
+                    return raw;
                 }), e -> NOT_ASKED_NO_SOCKET);
             });
         } catch (RuntimeException | Error e) {
             if (!asked[0]) {
                 limits.releaseQuery();
+                cache.dnsAnswerCache(false);
             }
             if (e instanceof Error) {
                 throw e;
@@ -335,6 +379,7 @@ public final class ListLookups {
             return CompletableFuture.completedFuture(RawAnswer.failure(DnsReplies.describe(e)));
         }
         if (!asked[0]) {
+            cache.dnsAnswerCache(true);
             limits.releaseQuery(); // asked meanwhile by another decision: shared
         } else {
             // Kept for no time (its lifetime is 0) and removed: says nothing about the list.
@@ -360,19 +405,30 @@ public final class ListLookups {
         }
         if (known == null) {
             if (!limits.acquireQuery()) {
+                notSent(key);
                 return CompletableFuture.completedFuture(null);
             }
             boolean[] asked = {false};
             try {
                 known = texts.get(key, (k, exec) -> {
                     asked[0] = true;
+                    long sentAt = System.nanoTime();
                     return releasing(sent(k.name(), Type.TXT).handle((m, e) -> {
+                        Txt txt;
+                        QueryOutcome outcome;
                         try {
-                            return e != null ? DnsReplies.notSent(e) ? NOT_ASKED_TXT : txt("", FAILURE_TTL_SECONDS)
+                            txt = e != null ? DnsReplies.notSent(e) ? NOT_ASKED_TXT : txt("", FAILURE_TTL_SECONDS)
                                     : DnsReplies.toText(m, time.nanoTime());
+                            outcome = e != null ? outcomeOf(e) : !txt.text().isEmpty() ? QueryOutcome.LISTED
+                                    : m.getRcode() == Rcode.NOERROR || m.getRcode() == Rcode.NXDOMAIN
+                                    ? QueryOutcome.NOT_LISTED : QueryOutcome.FAILURE;
                         } catch (RuntimeException x) {
-                            return txt("", FAILURE_TTL_SECONDS);
+                            txt = txt("", FAILURE_TTL_SECONDS);
+                            outcome = QueryOutcome.FAILURE;
                         }
+                        listener.dnsQuery(listName(k), outcome,
+                                outcome == QueryOutcome.NOT_SENT ? 0 : System.nanoTime() - sentAt);
+                        return txt;
                     }), e -> NOT_ASKED_TXT);
                 });
             } catch (RuntimeException | Error e) {
@@ -503,6 +559,29 @@ public final class ListLookups {
         sent.whenComplete((m, e) -> notSent.completeExceptionally(new DnsReplies.NotSent(
                 e instanceof CompletionException && e.getCause() != null ? e.getCause() : e)));
         return notSent;
+    }
+
+    /** The name {@code key}'s zone is reported by. */
+    String listName(QueryKey key) {
+        return listNames.computeIfAbsent(key.zone(), ListNames::displayName);
+    }
+
+    /** Reports a query that was not sent, for a reason of this process (a limit). */
+    void notSent(QueryKey key) {
+        listener.dnsQuery(listName(key), QueryOutcome.NOT_SENT, 0);
+    }
+
+    /** How a query that failed to give a reply ended: not sent from here, timed out, or failed otherwise. */
+    private static QueryOutcome outcomeOf(Throwable e) {
+        if (DnsReplies.notSent(e)) {
+            return QueryOutcome.NOT_SENT;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+                return QueryOutcome.TIMEOUT;
+            }
+        }
+        return QueryOutcome.FAILURE;
     }
 
     /** A failure, for the cache: made now. */

@@ -70,6 +70,7 @@ final class ListQueries {
         boolean keep = memo != null && memoKey != null;
         long now = keep ? clock() : 0;
         long remaining = Long.MAX_VALUE; // until the first answer used leaves the cache
+        int fromCache = 0; // answers taken from the DNS answer cache, reported only if all were there
         ListAnswer[] answers = null; // made only when a list answers anything but "not listed"
         for (int i = 0; i < set.size(); i++) {
             String zone = set.lists[i].zone();
@@ -93,8 +94,9 @@ final class ListQueries {
             } else {
                 raw = lookups.cached(probe);
                 if (raw == null) {
-                    return null;
+                    return null; // check() asks, and reports each list's use of the cache then
                 }
+                fromCache++;
                 remaining = keep ? Math.min(remaining, lookups.remaining(raw, now)) : remaining;
             }
             ListAnswer a = raw.classify(set.lists[i].filter());
@@ -132,6 +134,9 @@ final class ListQueries {
                 }
             }
             outcome = new ListOutcome(set, answers, tally, txt);
+        }
+        for (int i = 0; i < fromCache; i++) {
+            set.listener.dnsAnswerCache(true);
         }
         if (keep) {
             remaining -= clock() - now; // the time spent composing: never outlive an answer
@@ -192,9 +197,13 @@ final class ListQueries {
                 f = CompletableFuture.completedFuture(NO_RESOLVER);
             } else if (!admitted) {
                 RawAnswer known = lookups.cached(key);
+                set.listener.dnsAnswerCache(known != null);
+                if (known == null) {
+                    lookups.notSent(key);
+                }
                 f = CompletableFuture.completedFuture(known != null ? known : NOT_ADMITTED);
             } else {
-                f = lookups.completeOnTimeout(lookups.lookup(key).copy(),
+                f = lookups.completeOnTimeout(lookups.lookup(key, set.listener).copy(),
                         RawAnswer.failure("no answer within " + deadlineMillis + " ms"),
                         deadlineMillis, TimeUnit.MILLISECONDS);
             }

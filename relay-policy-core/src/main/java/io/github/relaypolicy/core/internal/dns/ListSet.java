@@ -2,6 +2,7 @@ package io.github.relaypolicy.core.internal.dns;
 
 import io.github.relaypolicy.RuleNames;
 import io.github.relaypolicy.SmtpReply;
+import io.github.relaypolicy.core.EngineListener;
 import io.github.relaypolicy.core.internal.ReplyTemplate;
 import java.time.Duration;
 import java.util.List;
@@ -45,6 +46,8 @@ final class ListSet {
     final Duration deadline;
     final @Nullable ListLookups lookups;
     final DnsLists.LocalAnswers local;
+    /** Told of the use of the caches; {@code EngineListener.NONE} for none. */
+    final EngineListener listener;
     /** What a list is asked about: {@link #CLIENT}, {@link #SENDER}, {@link #HELO} or {@link #NAME}. */
     static final int CLIENT = 0;
     static final int SENDER = 1;
@@ -68,7 +71,8 @@ final class ListSet {
 
     ListSet(List<ListSpec> specs, Map<String, Boolean> ignoreFailures, boolean ignoreByDefault, int threshold,
             Duration deadline, Map<String, SmtpReply> replies, @Nullable ListLookups lookups,
-            DnsLists.LocalAnswers local) {
+            DnsLists.LocalAnswers local, EngineListener listener) {
+        this.listener = listener;
         this.specs = List.copyOf(specs);
         this.lists = this.specs.toArray(new ListSpec[0]);
         this.threshold = threshold;

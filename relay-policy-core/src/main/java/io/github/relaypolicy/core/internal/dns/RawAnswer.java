@@ -90,6 +90,11 @@ public final class RawAnswer {
         return addresses.clone();
     }
 
+    /** Whether the server answered A records (of any value). */
+    boolean hasAddresses() {
+        return addresses.length > 0;
+    }
+
     /** Whether no usable answer came (timeout, SERVFAIL, REFUSED, a network error). */
     public boolean failed() {
         return failed;

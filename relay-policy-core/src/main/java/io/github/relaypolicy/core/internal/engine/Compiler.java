@@ -41,7 +41,7 @@ public final class Compiler {
                 Map.copyOf(config.replies()), dnsLists(config, zones), List.copyOf(zones.values()),
                 config.zoneCheckInterval(), limits(config),
                 SenderBinding.compile(config.senderLogins()), config.clientCerts().compile(), config.access(),
-                config.senderLogins().delimiters(), config.nullAccessKey());
+                config.senderLogins().delimiters(), config.nullAccessKey(), config.listener());
     }
 
     private static Rules.@Nullable LimitSetup limits(EngineConfig config) {
@@ -96,10 +96,10 @@ public final class Compiler {
         ListLookups lookups = allLocal ? null : new ListLookups(List.copyOf(config.dnsServers()), config.dnsTimeout(),
                 config.ttlFloor(), config.ttlCeiling(), config.cacheSize(), config.dnsMaxInFlight(),
                 config.executor() != null ? config.executor() : DnsExecutor.get(), config.executor() != null,
-                config.time());
+                config.time(), config.listener());
         Map<String, Boolean> ignore = new LinkedHashMap<>();
         config.zoneFailures().forEach((zone, failure) -> ignore.put(zone, failure == DnsFailure.IGNORE));
         return new DnsLists(all, ignore, config.dnsFailure() == DnsFailure.IGNORE, config.dnsblThreshold(),
-                config.dnsTimeout(), config.zoneReplies(), lookups, new LocalZoneAnswers(zones));
+                config.dnsTimeout(), config.zoneReplies(), lookups, new LocalZoneAnswers(zones), config.listener());
     }
 }

@@ -2,6 +2,8 @@ package io.github.relaypolicy.core.internal.engine;
 
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.DnsFailure;
+import io.github.relaypolicy.core.EngineListener;
+import io.github.relaypolicy.core.internal.SafeListener;
 import io.github.relaypolicy.core.RateLimitFailure;
 import io.github.relaypolicy.core.internal.limit.LimitConfig;
 import io.github.relaypolicy.core.internal.limit.LimitSpec;
@@ -90,6 +92,7 @@ public final class ConfigBuilder {
     private Duration zoneCheckInterval = Duration.ofMinutes(1);
     private long zoneMaxSize = LocalZone.DEFAULT_MAX_SIZE;
     private @Nullable Executor executor; // null: the engine's own threads
+    private EngineListener listener = EngineListener.NONE;
     private TimeSource time = TimeSource.system();
     private final List<LimitSpec> recipientLimits;
     private final List<LimitSpec> messageLimits;
@@ -176,6 +179,7 @@ public final class ConfigBuilder {
         zoneCheckInterval = o.zoneCheckInterval;
         zoneMaxSize = o.zoneMaxSize;
         executor = o.executor;
+        listener = o.listener;
         time = o.time;
         recipientLimits = new ArrayList<>(o.recipientLimits);
         messageLimits = new ArrayList<>(o.messageLimits);
@@ -300,7 +304,7 @@ public final class ConfigBuilder {
                 ordered(localZones), zoneCheckInterval, zoneMaxSize, executor, time, limitConfig(),
                 new SenderLoginSettings(senderLoginFiles, senderLogins, senderLoginMismatch, recipientDelimiter),
                 new ClientCertSettings(clientCertFiles, clientCerts, permitTlsClientCerts),
-                accessTables(), nullAccessKey);
+                accessTables(), nullAccessKey, listener);
     }
 
     private AccessTables accessTables() {
@@ -907,6 +911,11 @@ public final class ConfigBuilder {
 
     public void executor(Executor executor) {
         this.executor = Objects.requireNonNull(executor, "executor");
+    }
+
+    /** What the engine reports to; guarded, so that what it throws never reaches a decision. */
+    public void listener(EngineListener listener) {
+        this.listener = SafeListener.of(Objects.requireNonNull(listener, "listener"));
     }
 
     /** The clock of DNS answer lifetimes and deadlines, for tests that advance it instead of sleeping. */

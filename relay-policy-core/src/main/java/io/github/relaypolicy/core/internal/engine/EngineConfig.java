@@ -2,6 +2,7 @@ package io.github.relaypolicy.core.internal.engine;
 
 import io.github.relaypolicy.SmtpReply;
 import io.github.relaypolicy.core.DnsFailure;
+import io.github.relaypolicy.core.EngineListener;
 import io.github.relaypolicy.core.MalformedLines;
 import io.github.relaypolicy.core.internal.match.DomainIndex;
 import io.github.relaypolicy.core.internal.match.NetworkSet;
@@ -55,6 +56,7 @@ import org.jspecify.annotations.Nullable;
  * @param clientCerts the client certificates that may relay ({@code relay_clientcerts}) and whether they do
  * @param access the access tables ({@code check_*_access}), each file read and compiled
  * @param nullAccessKey the key a null sender is looked up with ({@code smtpd_null_access_lookup_key})
+ * @param listener what the engine reports to, guarded ({@code SafeListener}); {@code EngineListener.NONE} for none
  */
 public record EngineConfig(List<String> localDomains, List<String> relayDomains, List<String> trustedNetworks,
         NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
@@ -64,7 +66,7 @@ public record EngineConfig(List<String> localDomains, List<String> relayDomains,
         long cacheSize, Map<String, LocalZoneSpec> localZones, Duration zoneCheckInterval, long zoneMaxSize,
         @Nullable Executor executor, TimeSource time, LimitConfig limits,
         SenderLoginSettings senderLogins, ClientCertSettings clientCerts, AccessTables access,
-        String nullAccessKey) {
+        String nullAccessKey, EngineListener listener) {
 
     /**
      * A local zone as configured.

@@ -135,8 +135,11 @@ public final class Reloader {
                     reloadErrors.put(zone.zoneName(), result.error());
                     LOG.log(System.Logger.Level.WARNING, "local zone {0}: reload failed, previous data kept: {1}",
                             ListNames.masked(zone.zoneName()), ListNames.maskAll(result.error()));
+                    r.listener().zoneReloadFailed(ListNames.displayName(zone.zoneName()),
+                            ListNames.maskAll(result.error()));
                 } else if (result.reloaded()) {
                     reloadErrors.remove(zone.zoneName());
+                    r.listener().zoneReloaded(ListNames.displayName(zone.zoneName()));
                     zone.data().warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING,
                             "local zone {0}: skipped {1}", ListNames.masked(zone.zoneName()), ListNames.maskAll(w)));
                 }
@@ -214,6 +217,7 @@ public final class Reloader {
             stamp(next.files(), before);
             policyFailure = null;
             LOG.log(System.Logger.Level.INFO, "policy file {0}: reloaded", current);
+            rules.listener().policyFileReloaded(current); // the new rules' listener: the engine's own
             return true;
         }
         if (failure == null) {
@@ -227,6 +231,7 @@ public final class Reloader {
         policyFailure = failure;
         LOG.log(System.Logger.Level.WARNING, "policy file {0}: reload failed, previous rules kept:\n{1}",
                 current, failure.getMessage());
+        rules.listener().policyFileReloadFailed(current, failure);
         throw failure;
     }
 

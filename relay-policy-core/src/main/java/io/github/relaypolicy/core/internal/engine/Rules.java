@@ -1,5 +1,6 @@
 package io.github.relaypolicy.core.internal.engine;
 
+import io.github.relaypolicy.core.EngineListener;
 import io.github.relaypolicy.core.internal.ReplyTemplate;
 import io.github.relaypolicy.core.internal.Text;
 import io.github.relaypolicy.core.internal.match.DomainIndex;
@@ -220,6 +221,7 @@ public final class Rules {
     private final java.util.IdentityHashMap<Action, Ending> refusals; // the ending of each refusing entry
     private final String delimiters;
     private final String nullAccessKey;
+    private final EngineListener listener;
     private final Ending clientTableRelay;
     private final Ending recipientTableRelay;
     private final ClientCerts certs;
@@ -254,12 +256,14 @@ public final class Rules {
      *
      * @param replies replies by rule name, overriding {@link #DEFAULT_REPLIES}
      * @param binding the sender login maps, or null
+     * @param listener what these rules' DNS lists and the reloads of their zones report to
      */
     public Rules(NetworkSet trusted, DomainIndex domains, NetworkSet literals, boolean permitAuthenticated,
             Map<String, SmtpReply> replies, @Nullable DnsLists lists, List<LocalZone> zones,
             Duration zoneCheckInterval, @Nullable LimitSetup limitSetup,
             @Nullable SenderBinding binding, ClientCerts certs, AccessTables access, String delimiters,
-            String nullAccessKey) {
+            String nullAccessKey, EngineListener listener) {
+        this.listener = listener;
         this.binding = binding;
         this.certs = certs;
         this.access = access;
@@ -396,6 +400,11 @@ public final class Rules {
     /** The local zones (rbldnsd data files) of this rule set. */
     public List<LocalZone> zones() {
         return zones;
+    }
+
+    /** What these rules' DNS lists and the reloads of their files report to; never null. */
+    public EngineListener listener() {
+        return listener;
     }
 
     /** How often the local zone files are checked for changes. */
