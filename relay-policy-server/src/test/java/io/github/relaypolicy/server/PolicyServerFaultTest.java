@@ -54,7 +54,8 @@ final class PolicyServerFaultTest {
     private static final InetSocketAddress ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     /** Short, so stalled clients are closed within the run; good clients never wait this long for an answer. */
     private static final Duration IDLE = Duration.ofSeconds(1);
-    private static final Duration CLOSE_WITHIN = Duration.ofSeconds(5);
+    /** How long a close that is due may take to arrive; generous, for a build machine shared with other builds. */
+    private static final Duration CLOSE_WITHIN = Duration.ofSeconds(10);
     private static final int GOOD_CLIENTS = 16;
     private static final int FAULTY_CLIENTS = 4;
     private static final int ROUNDS = 3;
@@ -368,7 +369,7 @@ final class PolicyServerFaultTest {
                     int step = Math.max(1, request.length / 8);
                     for (int from = 0; from < request.length; from += step) {
                         c.send(Arrays.copyOfRange(request, from, Math.min(request.length, from + step)));
-                        Thread.sleep(IDLE.toMillis() / 5);
+                        Thread.sleep(IDLE.toMillis() / 10);
                     }
                     assertAnswer(c.readAnswerBytes(), request);
                     return false;
