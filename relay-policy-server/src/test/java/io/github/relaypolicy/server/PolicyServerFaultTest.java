@@ -430,6 +430,77 @@ final class PolicyServerFaultTest {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    // ------------------------------------------------------------------------------------ stopping under load
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void close_under_load_answers_rightly_or_not_at_all_and_leaves_nothing_behind() throws Exception {
+        InetSocketAddress address = start(PolicyServer.builder(engine));
+        int clients = 32;
+        LongAdder answered = new LongAdder();
+        LongAdder endedByServer = new LongAdder();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                long seed = 3000 + i;
+                running.add(pool.submit(() -> {
+                    // as Postfix asks: one request, its answer, the next; until the server ends the connection
+                    Random random = new Random(seed);
+                    try (PolicyTestClient c = PolicyTestClient.connect(address)) {
+                        for (int n = 0; n < 100_000; n++) {
+                            byte[] r = PolicyTraffic.request(random);
+                            try {
+                                c.send(r);
+                            } catch (IOException closed) {
+                                endedByServer.increment();
+                                return null;
+                            }
+                            byte[] got = c.readAnswerOrEnd();
+                            if (got == null) {
+                                endedByServer.increment();
+                                return null;
+                            }
+                            if (!Arrays.equals(got, answers.answer(r))) {
+                                failures.add("seed " + seed + ": answer '" + PolicyTraffic.show(got) + "' to '"
+                                        + PolicyTraffic.show(r) + "'");
+                                return null;
+                            }
+                            answered.increment();
+                        }
+                        failures.add("seed " + seed + ": the server was still answering after 100,000 requests");
+                    } catch (IOException | RuntimeException e) {
+                        failures.add("seed " + seed + ": " + e);
+                    }
+                    return null;
+                }));
+            }
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (answered.sum() < 20L * clients && failures.isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertThat(answered.sum()).as("answers before the close").isGreaterThanOrEqualTo(20L * clients);
+
+            long start = System.nanoTime();
+            server.close();
+            long closeMillis = (System.nanoTime() - start) / 1_000_000;
+            for (Future<?> f : running) {
+                f.get(CLOSE_WITHIN.toSeconds(), TimeUnit.SECONDS);
+            }
+
+            assertThat(failures).as("what clients saw wrong").isEmpty();
+            assertThat(endedByServer.sum()).as("clients whose connection the server ended").isEqualTo(clients);
+            assertThat(closeMillis).as("close() with nothing slow in flight, in ms").isLessThan(5000);
+            assertThat(server.openConnections()).isZero();
+            assertThat(metrics.closed.sum()).as("%s", metrics).isEqualTo(metrics.opened.sum());
+            assertThat(log.count(System.Logger.Level.WARNING) + log.count(System.Logger.Level.ERROR))
+                    .as("%s", log.entries(e -> true)).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // -------------------------------------------------------------------------------------- deep pipelining
 
     @Test
