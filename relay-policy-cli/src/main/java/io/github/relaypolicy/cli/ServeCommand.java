@@ -1,7 +1,15 @@
 package io.github.relaypolicy.cli;
 
+import io.github.relaypolicy.core.EngineListener;
+import io.github.relaypolicy.server.MetricsEndpoint;
+import io.github.relaypolicy.server.MicrometerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.logging.Handler;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 import io.github.relaypolicy.core.PolicyFile;
-import io.github.relaypolicy.core.PolicyFileException;
 import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.server.PolicyAnswers.AcceptAction;
 import io.github.relaypolicy.server.PolicyServer;
@@ -19,7 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.ResourceBundle;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -83,6 +90,8 @@ final class ServeCommand extends PolicyCommand {
 
     /** Counted down to stop; tests of this process call {@link #stop()}. */
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** Counted down when {@link #run} has closed everything; the shutdown-hook fallback waits for it. */
+    private final CountDownLatch done = new CountDownLatch(1);
 
     @Override
     int run(PolicyFile policy, PrintWriter out, PrintWriter err) throws Exception {
@@ -99,45 +108,123 @@ final class ServeCommand extends PolicyCommand {
         }
         ErrLog log = new ErrLog(err, verbose);
         // before anything is served: a signal from now on stops the service gracefully
-        onSignals(stop::countDown);
+        onSignals(stop::countDown, done);
+        JulBridge bridge = JulBridge.install(log, verbose);
+        try {
+            return serve(policy, err, log);
+        } finally {
+            bridge.close();
+            done.countDown();
+        }
+    }
+
+    private int serve(PolicyFile policy, PrintWriter err, ErrLog log) throws Exception {
         for (String warning : LintCommand.warnings(policy)) {
             log.log(System.Logger.Level.WARNING, "policy: " + Text.printable(warning, 500));
         }
-        try (RelayEngine engine = RelayEngine.fromFile(policy.file(), CHECK_INTERVAL)) {
+        PrometheusMeterRegistry registry = metrics == null ? null
+                : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MicrometerMetrics recorder = registry == null ? null : new MicrometerMetrics(registry);
+        EngineListener listener = recorder == null ? EngineListener.NONE : recorder;
+        // the engine logs its reloads (a failed one with every problem at file:line:column) through the bridge
+        try (RelayEngine engine = RelayEngine.fromFile(policy.file(), CHECK_INTERVAL, listener)) {
             for (String warning : engine.zoneWarnings()) {
                 log.log(System.Logger.Level.WARNING, "policy: " + Text.printable(warning, 500));
             }
             PolicyServer.Builder builder = PolicyServer.builder(engine).acceptAction(acceptAction)
                     .idleTimeout(idleTimeout).log(log);
+            if (recorder != null) {
+                builder.metrics(recorder);
+            }
             listen.forEach(builder::listen);
+            MetricsEndpoint endpoint = null;
             PolicyServer server;
             try {
+                if (registry != null && metrics != null) {
+                    endpoint = MetricsEndpoint.start(metrics, registry);
+                }
                 server = builder.start();
             } catch (BindException e) {
+                if (endpoint != null) {
+                    endpoint.close();
+                }
                 err.println("relay-policy serve: " + e.getMessage());
                 return EXIT_UNAVAILABLE;
             }
-            try (server) {
+            try (server; MetricsEndpoint scrape = endpoint) {
+                if (scrape != null) {
+                    log.log(System.Logger.Level.INFO, "metrics on http://"
+                            + ErrLog.text(scrape.address()) + MetricsEndpoint.PATH);
+                }
                 log.log(System.Logger.Level.INFO, "serving " + policy.file() + " (accept action "
                         + acceptAction + "); stop with SIGTERM or SIGINT");
-                PolicyFileException reported = null;
-                while (!stop.await(1, TimeUnit.SECONDS)) {
-                    PolicyFileException failure = engine.policyFileFailure().orElse(null);
-                    if (failure != null && failure != reported) {
-                        for (PolicyFileException.Problem p : failure.problems()) {
-                            log.log(System.Logger.Level.ERROR, "policy reload failed, the rules in force stay: "
-                                    + p);
-                        }
-                    } else if (failure == null && reported != null) {
-                        log.log(System.Logger.Level.INFO, "policy reloaded: " + policy.file());
-                    }
-                    reported = failure;
-                }
+                stop.await();
                 log.log(System.Logger.Level.INFO, "stopping: answering the requests in flight, then closing "
                         + server.openConnections() + " connection" + (server.openConnections() == 1 ? "" : "s"));
             }
             log.log(System.Logger.Level.INFO, "stopped");
             return 0;
+        }
+    }
+
+    /**
+     * While serving, everything written to {@code java.util.logging} (the engine's reload and zone messages,
+     * Netty, Lettuce) goes to the {@link ErrLog} instead of the JDK's console handler, one line a message line, so
+     * standard error has one format and each message once. {@link #close()} puts the handlers back.
+     */
+    static final class JulBridge extends Handler {
+        private final ErrLog log;
+        private final java.util.logging.Logger root;
+        private final Handler[] previous;
+        private final java.util.logging.Level previousLevel;
+
+        private JulBridge(ErrLog log, java.util.logging.Logger root) {
+            this.log = log;
+            this.root = root;
+            this.previous = root.getHandlers();
+            this.previousLevel = root.getLevel();
+        }
+
+        static JulBridge install(ErrLog log, boolean verbose) {
+            java.util.logging.Logger root = LogManager.getLogManager().getLogger("");
+            JulBridge bridge = new JulBridge(log, root);
+            for (Handler h : bridge.previous) {
+                root.removeHandler(h);
+            }
+            bridge.setLevel(verbose ? java.util.logging.Level.FINE : java.util.logging.Level.INFO);
+            root.setLevel(bridge.getLevel());
+            root.addHandler(bridge);
+            return bridge;
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            if (record == null || !isLoggable(record)) {
+                return;
+            }
+            int level = record.getLevel().intValue();
+            System.Logger.Level to = level >= java.util.logging.Level.SEVERE.intValue() ? System.Logger.Level.ERROR
+                    : level >= java.util.logging.Level.WARNING.intValue() ? System.Logger.Level.WARNING
+                    : level >= java.util.logging.Level.INFO.intValue() ? System.Logger.Level.INFO
+                    : System.Logger.Level.DEBUG;
+            String text = String.valueOf(new SimpleFormatter().formatMessage(record));
+            List<String> lines = text.lines().toList();
+            for (int i = 0; i < lines.size(); i++) {
+                log.log(to, null, lines.get(i), i == lines.size() - 1 ? record.getThrown() : null);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            root.removeHandler(this);
+            for (Handler h : previous) {
+                root.addHandler(h);
+            }
+            root.setLevel(previousLevel);
         }
     }
 
@@ -150,9 +237,9 @@ final class ServeCommand extends PolicyCommand {
      * Runs {@code action} on SIGTERM and SIGINT instead of letting the JVM exit with 143 or 130: the command then
      * closes gracefully and exits 0. {@code sun.misc.Signal} (module jdk.unsupported) is the only way the JDK
      * offers; it is reached by reflection so the build needs no internal API. Without it, a shutdown hook does the
-     * same and the JVM exits with the signal's status.
+     * same, waiting at most 30 s for the close, and the JVM exits with the signal's status.
      */
-    private static void onSignals(Runnable action) {
+    private static void onSignals(Runnable action, CountDownLatch done) {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
@@ -171,7 +258,15 @@ final class ServeCommand extends PolicyCommand {
                         .invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
             }
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            Runtime.getRuntime().addShutdownHook(new Thread(action, "relay-policy-serve-stop"));
+            // the JVM halts once its hooks return: wait (bounded) for the graceful close to end
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                action.run();
+                try {
+                    done.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "relay-policy-serve-stop"));
         }
     }
 
@@ -259,6 +354,12 @@ final class ServeCommand extends PolicyCommand {
         @Override
         public String getName() {
             return "relay-policy serve";
+        }
+
+        /** {@code 127.0.0.1:9149}, {@code [::1]:9149}. */
+        static String text(InetSocketAddress a) {
+            String host = a.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
         }
 
         @Override

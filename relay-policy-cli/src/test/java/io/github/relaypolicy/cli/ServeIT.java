@@ -114,7 +114,8 @@ final class ServeIT {
     @Test
     void serves_the_example_policy_offline_and_stops_on_sigterm_with_exit_0() throws Exception {
         Path example = Path.of("..", "examples", "relay-policy.conf").toAbsolutePath().normalize();
-        try (Service serve = new Service("--config", example.toString(), "--listen", "127.0.0.1:0")) {
+        try (Service serve = new Service("--config", example.toString(), "--listen", "127.0.0.1:0",
+                "--metrics", "127.0.0.1:0")) {
             assertThat(serve.ask(rcpt("203.0.113.9", "x@victim.example")))
                     .isEqualTo("action=554 5.7.1 <x@victim.example>: Relay access denied\n\n");
             assertThat(serve.ask(rcpt("203.0.113.9", "user@example.org"))).isEqualTo("action=DUNNO\n\n");
@@ -123,6 +124,15 @@ final class ServeIT {
                     + " bl.example.invalid: see https://bl.example.invalid/lookup?ip=198.51.100.200\n\n");
             assertThat(serve.ask(rcpt("198.51.100.7", "x@victim.example"))).as("mynetworks")
                     .isEqualTo("action=DUNNO\n\n");
+
+            Matcher metrics = Pattern.compile("metrics on (http://127\\.0\\.0\\.1:\\d+/metrics)")
+                    .matcher(Files.readString(serve.err));
+            assertThat(metrics.find()).isTrue();
+            String scrape = new String(java.net.URI.create(metrics.group(1)).toURL().openStream().readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertThat(scrape).contains("relay_policy_decisions_total{rule=\"reject_unauth_destination\",verdict="
+                    + "\"reject\"} 1.0\n", "relay_policy_requests_total{state=\"rcpt\"} 4.0\n",
+                    "relay_policy_connections_open 0.0\n");
 
             assertThat(serve.stop()).isZero();
             assertThat(Files.readString(serve.err)).contains(" INFO stopping: answering the requests in flight")
@@ -144,7 +154,9 @@ final class ServeIT {
             awaitAnswer(serve, rcpt("192.0.2.7", "x@victim.example"), "action=OK\n\n");
 
             Files.writeString(policy, "mydestination = example.org\nmynetworks = 192.0.2.0/24\nmynetworks = nonsense\n");
-            serve.awaitLog("relay-policy.conf:3");
+            String log = serve.awaitLog("relay-policy.conf:3");
+            assertThat(log).contains(" INFO policy file " + policy + ": reloaded")
+                    .contains(" WARNING policy file " + policy + ": reload failed, previous rules kept:");
             assertThat(serve.ask(rcpt("192.0.2.7", "x@victim.example"))).as("the rules in force stay")
                     .isEqualTo("action=OK\n\n");
             assertThat(serve.stop()).isZero();

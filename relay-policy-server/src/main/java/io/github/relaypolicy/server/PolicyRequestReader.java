@@ -75,14 +75,22 @@ public final class PolicyRequestReader {
         }
         try {
             while (in.hasRemaining()) {
-                byte b = in.get();
-                if (b == '\n') {
-                    PolicyRequest request = endLine();
-                    if (request != null) {
-                        return request;
-                    }
-                } else {
-                    append(b);
+                int from = in.position();
+                int to = in.limit();
+                int lf = from;
+                while (lf < to && in.get(lf) != '\n') {
+                    lf++;
+                }
+                // the bytes before the LF (or all): copied at once when they fit, byte by byte at the bounds
+                appendAll(in, from, lf);
+                if (lf == to) {
+                    in.position(to);
+                    return null;
+                }
+                in.position(lf + 1);
+                PolicyRequest request = endLine();
+                if (request != null) {
+                    return request;
                 }
             }
             return null;
@@ -123,6 +131,25 @@ public final class PolicyRequestReader {
      */
     public boolean inRequest() {
         return length > 0 || attributes > 0;
+    }
+
+    /** Appends the bytes {@code in[from, to)}, none of them a LF, as {@link #append} one by one would. */
+    private void appendAll(ByteBuffer in, int from, int to) throws PolicyProtocolException {
+        int count = to - from;
+        if (length + count > MAX_LINE_BYTES) {
+            for (int i = from; i < to; i++) {
+                append(in.get(i));
+            }
+            return;
+        }
+        in.get(from, line, length, count);
+        for (int i = length; i < length + count; i++) {
+            if (line[i] == 0) {
+                length = i;
+                append((byte) 0);
+            }
+        }
+        length += count;
     }
 
     private void append(byte b) throws PolicyProtocolException {

@@ -285,4 +285,66 @@ final class PolicyRequestReaderTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("the reader has met a protocol error; close the connection");
     }
+
+    /**
+     * The reader copies the bytes of a line at once when they fit and goes byte by byte at the bounds: whatever the
+     * chunks (one buffer, single bytes, random cuts, heap or direct), the same requests and the same error come out.
+     */
+    @Test
+    void chunking_never_changes_what_is_read() {
+        java.util.Random random = new java.util.Random(13);
+        String[] pieces = {"request=smtpd_access_policy\n", "protocol_state=RCPT\n", "sender=a@example.net\n",
+            "recipient=b@example.org\r\n", "helo_name=", "\n", "\r", "\u0000", "=", "x", "client_address=192.0.2.1\n",
+            "h".repeat(4000), "é", "junk"};
+        for (int round = 0; round < 2000; round++) {
+            StringBuilder text = new StringBuilder();
+            int n = 1 + random.nextInt(30);
+            for (int i = 0; i < n; i++) {
+                text.append(pieces[random.nextInt(pieces.length)]);
+            }
+            if (random.nextBoolean()) {
+                text.append("request=smtpd_access_policy\n\n");
+            }
+            byte[] input = text.toString().getBytes(StandardCharsets.UTF_8);
+            String whole = outcome(input, new int[] {input.length}, false);
+            int[] ones = new int[input.length];
+            Arrays.fill(ones, 1);
+            assertThat(outcome(input, ones, false)).as("round %d, single bytes", round).isEqualTo(whole);
+            int[] cuts = new int[1 + random.nextInt(8)];
+            for (int i = 0; i < cuts.length; i++) {
+                cuts[i] = 1 + random.nextInt(Math.max(1, input.length / 2));
+            }
+            assertThat(outcome(input, cuts, random.nextBoolean())).as("round %d, cuts %s", round,
+                    Arrays.toString(cuts)).isEqualTo(whole);
+        }
+    }
+
+    /** The requests read and the error met, chunk sizes cycling through {@code sizes}. */
+    private static String outcome(byte[] input, int[] sizes, boolean direct) {
+        PolicyRequestReader reader = new PolicyRequestReader();
+        StringBuilder out = new StringBuilder();
+        int from = 0;
+        int k = 0;
+        try {
+            while (from < input.length) {
+                int size = Math.min(sizes[k++ % sizes.length], input.length - from);
+                ByteBuffer chunk = direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size + 3);
+                if (!direct) {
+                    chunk.position(3); // an offset, as a slice of a larger buffer has
+                    chunk = chunk.slice();
+                }
+                chunk.put(input, from, size).flip();
+                from += size;
+                PolicyRequest r;
+                while ((r = reader.next(chunk)) != null) {
+                    out.append(r).append('\n');
+                }
+                assertThat(chunk.hasRemaining()).isFalse();
+            }
+            out.append("in request: ").append(reader.inRequest());
+        } catch (PolicyProtocolException e) {
+            out.append(e.reason()).append(": ").append(e.getMessage());
+        }
+        return out.toString();
+    }
 }

@@ -511,6 +511,26 @@ public final class PostfixServer implements AutoCloseable {
     }
 
     /**
+     * Postfix's log once it holds a text, or when a time is up: postlogd writes a line a moment after the event, so
+     * a test that has its SMTP reply may not find the log line yet.
+     *
+     * @param text what to wait for, e.g. {@code NOQUEUE: reject: RCPT from unknown[192.0.2.1]}
+     * @param timeout how long to wait at most
+     * @return the log as text, with {@code text} in it unless the time ran out
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public String awaitLog(String text, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(text, "text");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String log = logText();
+        while (!log.contains(text) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+            log = logText();
+        }
+        return log;
+    }
+
+    /**
      * Whether the master daemon is running.
      *
      * @return true from the start until it exits or is closed

@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A plain SMTP client for one {@link PostfixServer}: it asks what the server answers to {@code RCPT TO} for a given
- * client address, client name, HELO name, sender and recipient. Each {@link #rcpt(Request)} sends
- * {@code XCLIENT ADDR=... NAME=... HELO=... PROTO=ESMTP} (answered by a new {@code 220} greeting: the session is
+ * client address, client name, HELO name, SASL login, sender and recipient. Each {@link #rcpt(Request)} sends
+ * {@code XCLIENT ADDR=... NAME=... HELO=... PROTO=ESMTP [LOGIN=...]} (answered by a new {@code 220} greeting: the session is
  * now that client's, as if it had just connected and said {@code EHLO}), then {@code MAIL FROM}, {@code RCPT TO}
  * and {@code RSET} in one pipelined write. A server that hangs up (a {@code 421} or {@code 521} reply) is
  * reconnected to before the next request. Loopback only, every read bounded by a timeout. Not thread-safe: one
@@ -77,27 +77,29 @@ public final class SmtpProbe implements AutoCloseable {
     }
 
     /**
-     * A request of a client with this address: no name, no HELO, null sender, no recipient until set.
+     * A request of a client with this address: no name, no HELO, no login, null sender, no recipient until set.
      *
      * @param clientAddress an IPv4 or IPv6 address as text, e.g. {@code 192.0.2.1} or {@code 2001:db8::1}
      * @return the request
      */
     public static Request request(String clientAddress) {
-        return new Request(Objects.requireNonNull(clientAddress, "clientAddress"), null, null, "", "");
+        return new Request(Objects.requireNonNull(clientAddress, "clientAddress"), null, null, "", "", null);
     }
 
     /**
      * What one client sends: its address and (verified) name as XCLIENT gives them to the server, its HELO name,
-     * the MAIL FROM and the RCPT TO address. Immutable; the {@code with} methods return a copy.
+     * its SASL login, the MAIL FROM and the RCPT TO address. Immutable; the {@code with} methods return a copy.
      *
      * @param address the client's IP address as text
      * @param name the client's verified host name, or null for none (the server shows {@code unknown})
      * @param helo the HELO name, or null for none
      * @param sender the MAIL FROM address without angle brackets; empty for the null sender
      * @param recipient the RCPT TO address without angle brackets
+     * @param login the SASL login the client authenticated with ({@code XCLIENT LOGIN=}; the server needs
+     *     {@code smtpd_sasl_auth_enable = yes}), or null for a client that did not authenticate
      */
     public record Request(String address, @Nullable String name, @Nullable String helo, String sender,
-            String recipient) {
+            String recipient, @Nullable String login) {
 
         /**
          * The same request from another client address.
@@ -106,7 +108,7 @@ public final class SmtpProbe implements AutoCloseable {
          * @return a copy
          */
         public Request address(String address) {
-            return new Request(Objects.requireNonNull(address, "address"), name, helo, sender, recipient);
+            return new Request(Objects.requireNonNull(address, "address"), name, helo, sender, recipient, login);
         }
 
         /**
@@ -116,7 +118,7 @@ public final class SmtpProbe implements AutoCloseable {
          * @return a copy
          */
         public Request name(@Nullable String name) {
-            return new Request(address, name, helo, sender, recipient);
+            return new Request(address, name, helo, sender, recipient, login);
         }
 
         /**
@@ -126,7 +128,7 @@ public final class SmtpProbe implements AutoCloseable {
          * @return a copy
          */
         public Request helo(@Nullable String helo) {
-            return new Request(address, name, helo, sender, recipient);
+            return new Request(address, name, helo, sender, recipient, login);
         }
 
         /**
@@ -136,7 +138,7 @@ public final class SmtpProbe implements AutoCloseable {
          * @return a copy
          */
         public Request sender(String sender) {
-            return new Request(address, name, helo, Objects.requireNonNull(sender, "sender"), recipient);
+            return new Request(address, name, helo, Objects.requireNonNull(sender, "sender"), recipient, login);
         }
 
         /**
@@ -146,7 +148,17 @@ public final class SmtpProbe implements AutoCloseable {
          * @return a copy
          */
         public Request recipient(String recipient) {
-            return new Request(address, name, helo, sender, Objects.requireNonNull(recipient, "recipient"));
+            return new Request(address, name, helo, sender, Objects.requireNonNull(recipient, "recipient"), login);
+        }
+
+        /**
+         * The same request from a client authenticated with this SASL login.
+         *
+         * @param login the login, or null for a client that did not authenticate
+         * @return a copy
+         */
+        public Request login(@Nullable String login) {
+            return new Request(address, name, helo, sender, recipient, login);
         }
     }
 
@@ -215,7 +227,9 @@ public final class SmtpProbe implements AutoCloseable {
         }
         Reply xclient = command("XCLIENT", "XCLIENT ADDR=" + xtext(addr(request.address())) + " NAME="
                 + (request.name() == null ? "[UNAVAILABLE]" : xtext(request.name())) + " HELO="
-                + (request.helo() == null ? "[UNAVAILABLE]" : xtext(request.helo())) + " PROTO=ESMTP");
+                + (request.helo() == null ? "[UNAVAILABLE]" : xtext(request.helo())) + " PROTO=ESMTP"
+                // only when given: a server without SASL does not know the attribute
+                + (request.login() == null ? "" : " LOGIN=" + xtext(request.login())));
         if (xclient.code() != 220) {
             return xclient;
         }

@@ -5,7 +5,8 @@
  * io.github.relaypolicy.testsupport.RedisServer} and {@link io.github.relaypolicy.testsupport.RequiresRedis} do the
  * same for redis-server, {@link io.github.relaypolicy.testsupport.PostfixServer} and {@link
  * io.github.relaypolicy.testsupport.RequiresPostfix} for Postfix, whose replies {@link
- * io.github.relaypolicy.testsupport.SmtpProbe} asks for.
+ * io.github.relaypolicy.testsupport.SmtpProbe} asks for, {@link io.github.relaypolicy.testsupport.EximRunner} and
+ * {@link io.github.relaypolicy.testsupport.RequiresExim} for Exim in host-checking mode.
  */
 @NullMarked
 package io.github.relaypolicy.testsupport;

@@ -362,7 +362,7 @@ public final class ListLookups {
                     } catch (RuntimeException x) {
                         raw = failure(DnsReplies.describe(x));
                     }
-                    listener.dnsQuery(listName(k), e != null ? outcomeOf(e) : raw.failed() ? QueryOutcome.FAILURE
+                    report(k, e != null ? outcomeOf(e) : raw.failed() ? QueryOutcome.FAILURE
                             : raw.hasAddresses() ? QueryOutcome.LISTED : QueryOutcome.NOT_LISTED,
                             raw.wasNotAsked() ? 0 : System.nanoTime() - sentAt);
                     return raw;
@@ -426,8 +426,7 @@ public final class ListLookups {
                             txt = txt("", FAILURE_TTL_SECONDS);
                             outcome = QueryOutcome.FAILURE;
                         }
-                        listener.dnsQuery(listName(k), outcome,
-                                outcome == QueryOutcome.NOT_SENT ? 0 : System.nanoTime() - sentAt);
+                        report(k, outcome, outcome == QueryOutcome.NOT_SENT ? 0 : System.nanoTime() - sentAt);
                         return txt;
                     }), e -> NOT_ASKED_TXT);
                 });
@@ -561,14 +560,22 @@ public final class ListLookups {
         return notSent;
     }
 
-    /** The name {@code key}'s zone is reported by. */
-    String listName(QueryKey key) {
-        return listNames.computeIfAbsent(key.zone(), ListNames::displayName);
+    /** Tells the listener how a query of {@code key}'s list ended; without one, not even its name is looked up. */
+    private void report(QueryKey key, QueryOutcome outcome, long nanos) {
+        if (listener == EngineListener.NONE) {
+            return;
+        }
+        String zone = key.zone();
+        String name = listNames.get(zone); // a plain read first: computeIfAbsent may lock the bin
+        if (name == null) {
+            name = listNames.computeIfAbsent(zone, ListNames::displayName);
+        }
+        listener.dnsQuery(name, outcome, nanos);
     }
 
     /** Reports a query that was not sent, for a reason of this process (a limit). */
     void notSent(QueryKey key) {
-        listener.dnsQuery(listName(key), QueryOutcome.NOT_SENT, 0);
+        report(key, QueryOutcome.NOT_SENT, 0);
     }
 
     /** How a query that failed to give a reply ended: not sent from here, timed out, or failed otherwise. */
