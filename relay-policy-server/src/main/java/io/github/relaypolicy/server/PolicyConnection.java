@@ -121,12 +121,13 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             }
             ByteBuffer in = buf.nioBufferCount() == 1 ? buf.nioBuffer() : ByteBuffer.wrap(ByteBufUtil.getBytes(buf));
             ByteBuffer before = held;
+            boolean owned = before != null;
             if (before != null) {
                 // a read already under way when reading paused: its bytes go behind those held
                 in = ByteBuffer.allocate(before.remaining() + in.remaining()).put(before).put(in).flip();
                 held = null;
             }
-            if (take(ctx, in)) {
+            if (take(ctx, in, owned)) {
                 drain(ctx);
             }
         } finally {
@@ -139,9 +140,10 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
      * copied into {@link #held}, for {@link #drain} to go on with once answers free places. The bound holds per
      * request, not per read: one read of short requests can hold hundreds.
      *
+     * @param owned whether {@code in} is this connection's own (else its rest is copied: Netty reuses the buffer)
      * @return false after a protocol error (the connection is closing)
      */
-    private boolean take(ChannelHandlerContext ctx, ByteBuffer in) {
+    private boolean take(ChannelHandlerContext ctx, ByteBuffer in, boolean owned) {
         reading = true;
         try {
             PolicyRequest request;
@@ -155,9 +157,13 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             reading = false;
         }
         if (!finished && in.hasRemaining()) {
-            byte[] rest = new byte[in.remaining()];
-            in.get(rest);
-            held = ByteBuffer.wrap(rest);
+            if (owned) {
+                held = in;
+            } else {
+                byte[] rest = new byte[in.remaining()];
+                in.get(rest);
+                held = ByteBuffer.wrap(rest);
+            }
         }
         return !finished;
     }
@@ -270,7 +276,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
                 wrote = false;
             }
             held = null;
-            if (!take(ctx, rest)) {
+            if (!take(ctx, rest, true)) {
                 return;
             }
         }

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * shut), some with a protocol error ({@link PolicyLoadClient}).
  *
  * <p>Bounded: the whole test must end within 60 s on the 2-core build machine, and fails saying where the run stood
- * if it does not; it takes 25 to 45 s there while other builds run. It runs in {@code mvn verify};
- * {@code -DexcludedGroups=load} skips it. The seed is fixed so a failure can be replayed; {@code -Dload.seed=N}
- * tries another.
+ * if it does not; it takes about 7 s there when the machine is quiet, 25 to 45 s while other builds run. It runs in
+ * {@code mvn verify}; {@code -DexcludedGroups=load} skips it. The seed is fixed so a failure can be replayed;
+ * {@code -Dload.seed=N} tries another.
  */
 @Tag("load")
 final class PolicyServerLoadTest {
