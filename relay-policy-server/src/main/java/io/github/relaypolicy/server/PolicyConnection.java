@@ -58,6 +58,8 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     private boolean inputClosed;
     private boolean closing;
     private boolean finished;
+    /** When the request being read began to arrive ({@code System.nanoTime()}, never 0), or 0. */
+    private long partialSince;
 
     PolicyConnection(ServerConfig config, ChannelGroup connections, AtomicInteger open, AtomicLong lastRefusalLog,
             AtomicBoolean stopping) {
@@ -129,9 +131,31 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             }
             if (take(ctx, in, owned)) {
                 drain(ctx);
+                slowRequest(ctx);
             }
         } finally {
             buf.release();
+        }
+    }
+
+    /**
+     * Closes the connection of a client whose request has been arriving for longer than the idle timeout: one that
+     * trickles a byte now and then would never be idle, and would keep its connection (and place) forever.
+     */
+    private void slowRequest(ChannelHandlerContext ctx) {
+        if (finished || held != null || !reader.inRequest()) {
+            partialSince = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        if (partialSince == 0) {
+            partialSince = now | 1;
+        } else if (now - partialSince > config.idleTimeout().toNanos()) {
+            finished = true;
+            config.log().log(Level.WARNING, String.format(Locale.ROOT, "policy client %s: a request still"
+                    + " incomplete after %d ms (the idle timeout); connection closed",
+                    PolicyServer.describe(ctx.channel().remoteAddress()), config.idleTimeout().toMillis()));
+            ctx.close();
         }
     }
 
@@ -148,6 +172,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         try {
             PolicyRequest request;
             while (!finished && queue.size() < PolicyServer.MAX_OUTSTANDING && (request = reader.next(in)) != null) {
+                partialSince = 0;
                 handle(ctx, request);
             }
         } catch (PolicyProtocolException e) {

@@ -179,6 +179,29 @@ final class PolicyServerTest {
     }
 
     @Test
+    void a_request_trickling_in_for_longer_than_the_idle_timeout_is_closed() throws Exception {
+        start(PolicyServer.builder(engine()).idleTimeout(Duration.ofMillis(400)));
+        try (Socket s = connect()) {
+            send(s, "request=smtpd_access_policy\nhelo_name=");
+            s.setSoTimeout(100);
+            boolean closed = false;
+            for (int i = 0; i < 60 && !closed; i++) {
+                try {
+                    send(s, "h");
+                    closed = s.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // no answer yet: the request goes on trickling
+                } catch (IOException reset) {
+                    closed = true;
+                }
+            }
+            assertThat(closed).as("closed before 60 bytes at 100 ms each").isTrue();
+        }
+        assertThat(log.messages).anySatisfy(m -> assertThat(m).matches("WARNING policy client 127\\.0\\.0\\.1:\\d+: "
+                + "a request still incomplete after 400 ms \\(the idle timeout\\); connection closed"));
+    }
+
+    @Test
     void connections_over_the_most_allowed_are_closed_at_once_and_logged() throws Exception {
         start(PolicyServer.builder(engine()).maxConnections(1));
         try (Socket first = connect()) {
