@@ -32,11 +32,11 @@ final class EximPolicyServiceTest {
     @TempDir
     Path dir;
 
-    private final PolicyServerTest.RecordingLog log = new PolicyServerTest.RecordingLog();
+    private final RecordingLogger log = new RecordingLogger();
 
     @AfterEach
     void the_service_logged_no_protocol_error() {
-        assertThat(log.messages).noneMatch(m -> m.startsWith("WARNING") || m.startsWith("ERROR"));
+        assertThat(log.lines()).noneMatch(m -> m.startsWith("WARNING") || m.startsWith("ERROR"));
     }
 
     /** Exim with the example as its RCPT policy, asking the service on this port; PLAIN logins with "secret". */

@@ -53,7 +53,7 @@ final class MtaFixture {
      * The service on 127.0.0.1 on a free port, answering DUNNO for what the engine accepts, logging into
      * {@code log}: a request of the mail server's that broke the protocol would be a WARNING there.
      */
-    static PolicyServer serve(RelayEngine engine, PolicyServerTest.RecordingLog log) throws IOException {
+    static PolicyServer serve(RelayEngine engine, RecordingLogger log) throws IOException {
         return PolicyServer.builder(engine).listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .log(log).start();
     }

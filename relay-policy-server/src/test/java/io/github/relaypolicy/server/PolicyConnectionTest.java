@@ -4,7 +4,6 @@ import static io.github.relaypolicy.server.PolicyServerTest.engine;
 import static io.github.relaypolicy.server.PolicyServerTest.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.relaypolicy.server.PolicyServerTest.RecordingLog;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.Test;
 final class PolicyConnectionTest {
 
     private final AtomicInteger open = new AtomicInteger();
-    private final RecordingLog log = new RecordingLog();
+    private final RecordingLogger log = new RecordingLogger();
 
     private PolicyConnection connection() {
         ServerConfig config = new ServerConfig(engine(), PolicyAnswers.of(PolicyAnswers.AcceptAction.DUNNO),

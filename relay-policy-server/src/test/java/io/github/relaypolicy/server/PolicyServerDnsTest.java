@@ -67,7 +67,7 @@ final class PolicyServerDnsTest {
         try (RelayEngine engine = RelayEngine.builder().localDomains("example.org").trustedNetworks("192.0.2.0/28")
                 .dnsServers(rbldnsd.hostAndPort()).dnsTimeout(Duration.ofSeconds(5)).dnsbl("bl.test").build();
                 PolicyServer server = PolicyServer.builder(engine).listen(new InetSocketAddress(
-                        InetAddress.getLoopbackAddress(), 0)).log(new PolicyServerTest.RecordingLog()).start();
+                        InetAddress.getLoopbackAddress(), 0)).log(new RecordingLogger()).start();
                 Socket s = connect(server)) {
             send(s, rcpt("192.0.2.99", "bob@example.org") + rcpt("192.0.2.98", "bob@example.org"));
             assertThat(PolicyServerTest.answer(s)).isEqualTo("action=554 5.7.1 Service unavailable; client"
@@ -83,7 +83,7 @@ final class PolicyServerDnsTest {
                         .dnsServers("127.0.0.1:" + silent.getLocalPort()).dnsTimeout(Duration.ofSeconds(3))
                         .dnsbl("bl.test").build();
                 PolicyServer server = PolicyServer.builder(engine).threads(1).listen(new InetSocketAddress(
-                        InetAddress.getLoopbackAddress(), 0)).log(new PolicyServerTest.RecordingLog()).start();
+                        InetAddress.getLoopbackAddress(), 0)).log(new RecordingLogger()).start();
                 Socket waiting = connect(server);
                 Socket other = connect(server)) {
             send(waiting, rcpt("203.0.113.7", "bob@example.org"));

@@ -367,9 +367,10 @@ final class PolicyServerFaultTest {
                 case SLOW_WRITER -> {
                     byte[] request = PolicyTraffic.request(random);
                     int step = Math.max(1, request.length / 8);
+                    // about half the idle timeout in all: a request still incomplete after the idle timeout is closed
                     for (int from = 0; from < request.length; from += step) {
                         c.send(Arrays.copyOfRange(request, from, Math.min(request.length, from + step)));
-                        Thread.sleep(IDLE.toMillis() / 10);
+                        Thread.sleep(IDLE.toMillis() / 20);
                     }
                     assertAnswer(c.readAnswerBytes(), request);
                     return false;

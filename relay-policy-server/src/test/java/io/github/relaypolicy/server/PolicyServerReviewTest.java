@@ -9,7 +9,6 @@ import io.github.relaypolicy.Decision;
 import io.github.relaypolicy.RelayPolicy;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.core.RelayEngine;
-import io.github.relaypolicy.server.PolicyServerTest.RecordingLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -30,7 +29,7 @@ final class PolicyServerReviewTest {
 
     private static final InetSocketAddress ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
-    private final RecordingLog log = new RecordingLog();
+    private final RecordingLogger log = new RecordingLogger();
     private PolicyServer server;
 
     @AfterEach
@@ -87,7 +86,7 @@ final class PolicyServerReviewTest {
             send(s, request("RCPT", "192.0.2.7", "x@victim.example", "r1"));
             assertThat(answer(s)).isEqualTo("action=DUNNO\n\n");
         }
-        assertThat(log.messages).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
+        assertThat(log.lines()).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
                 .endsWith("reporting a decision to the metrics failed: metrics broken"));
     }
 
@@ -131,7 +130,7 @@ final class PolicyServerReviewTest {
             send(s, request("RCPT", "203.0.113.9", "x@victim.example", "r2"));
             assertThat(answer(s)).isEqualTo("action=451 4.3.5 Policy service error; try again later\n\n");
         }
-        assertThat(log.messages).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
+        assertThat(log.lines()).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
                 .endsWith("failed; answered action=451 4.3.5 Policy service error; try again later: "
                         + "reply template broken"));
     }
@@ -154,7 +153,7 @@ final class PolicyServerReviewTest {
             send(s, request("RCPT", "203.0.113.9", "bob@example.org", "r3"));
             assertThat(answer(s)).isEqualTo("action=451 4.3.5 Policy service error; try again later\n\n");
         }
-        assertThat(log.messages).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
+        assertThat(log.lines()).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
                 .contains("deciding PolicyRequest[request=smtpd_access_policy, protocol_state=RCPT")
                 .endsWith("failed; answered action=451 4.3.5 Policy service error; try again later: "
                         + "the policy returned no decision stage"));
@@ -300,10 +299,10 @@ final class PolicyServerReviewTest {
             send(s, "request=x\r2026-11-30T00:00:00Z INFO forged\u2028\u0085\n\n");
             assertThat(untilClosed(s)).isEmpty();
         }
-        assertThat(log.messages).anySatisfy(m -> assertThat(m).matches("WARNING policy client 127\\.0\\.0\\.1:\\d+: "
+        assertThat(log.lines()).anySatisfy(m -> assertThat(m).matches("WARNING policy client 127\\.0\\.0\\.1:\\d+: "
                 + "policy request of type 'x\\\\r2026-11-30T00:00:00Z INFO forged\\\\u2028\\\\x85', not "
                 + "smtpd_access_policy; connection closed without an answer"));
-        assertThat(log.messages).noneMatch(m -> m.contains("\r") || m.contains("\n") || m.contains("\u0085")
+        assertThat(log.lines()).noneMatch(m -> m.contains("\r") || m.contains("\n") || m.contains("\u0085")
                 || m.contains("\u2028"));
     }
 

@@ -16,11 +16,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.ResourceBundle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +30,7 @@ final class PolicyServerTest {
 
     private static final InetSocketAddress ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
-    private final RecordingLog log = new RecordingLog();
+    private final RecordingLogger log = new RecordingLogger();
     private PolicyServer server;
 
     @AfterEach
@@ -151,7 +148,7 @@ final class PolicyServerTest {
             send(good, request("RCPT", "203.0.113.9", "bob@example.org", "5"));
             assertThat(answer(good)).isEqualTo("action=DUNNO\n\n");
         }
-        assertThat(log.messages).anySatisfy(m -> assertThat(m).matches(
+        assertThat(log.lines()).anySatisfy(m -> assertThat(m).matches(
                 "WARNING policy client 127\\.0\\.0\\.1:\\d+: policy request line 1 is not name=value: 'GET / HTTP/1\\.0'; "
                         + "connection closed without an answer"));
     }
@@ -197,7 +194,7 @@ final class PolicyServerTest {
             }
             assertThat(closed).as("closed before 60 bytes at 100 ms each").isTrue();
         }
-        assertThat(log.messages).anySatisfy(m -> assertThat(m).matches("WARNING policy client 127\\.0\\.0\\.1:\\d+: "
+        assertThat(log.lines()).anySatisfy(m -> assertThat(m).matches("WARNING policy client 127\\.0\\.0\\.1:\\d+: "
                 + "a request still incomplete after 400 ms \\(the idle timeout\\); connection closed"));
     }
 
@@ -213,7 +210,7 @@ final class PolicyServerTest {
             send(first, request("RCPT", "203.0.113.9", "bob@example.org", "7"));
             assertThat(answer(first)).isEqualTo("action=DUNNO\n\n");
         }
-        assertThat(log.messages).anySatisfy(m -> assertThat(m).matches("WARNING policy client 127\\.0\\.0\\.1:\\d+ "
+        assertThat(log.lines()).anySatisfy(m -> assertThat(m).matches("WARNING policy client 127\\.0\\.0\\.1:\\d+ "
                 + "closed at once: 1 connections are open, the most allowed \\(more refusals within a minute are not "
                 + "logged\\)"));
     }
@@ -284,7 +281,7 @@ final class PolicyServerTest {
             send(s, request("RCPT", "203.0.113.9", "bob@example.org", "10"));
             assertThat(answer(s)).isEqualTo("action=451 4.3.5 Policy service error; try again later\n\n");
         }
-        assertThat(log.messages).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
+        assertThat(log.lines()).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
                 .contains("deciding PolicyRequest[request=smtpd_access_policy, protocol_state=RCPT, client_address=203.0.113.9")
                 .endsWith("failed; answered action=451 4.3.5 Policy service error; try again later: boom"));
     }
@@ -345,7 +342,7 @@ final class PolicyServerTest {
             send(s, request("RCPT", "2001:db8::1", "x@victim.example", "12"));
             assertThat(answer(s)).isEqualTo("action=554 5.7.1 <x@victim.example>: Relay access denied\n\n");
         }
-        assertThat(log.messages).contains("INFO relay-policy policy service listening on 127.0.0.1:"
+        assertThat(log.lines()).contains("INFO relay-policy policy service listening on 127.0.0.1:"
                 + server.addresses().get(0).getPort() + ", [::1]:" + server.addresses().get(1).getPort());
     }
 
@@ -369,31 +366,5 @@ final class PolicyServerTest {
                 .isEqualTo("[2001:db8:0:1:1:1:1:1]:25");
         assertThat(PolicyServer.describe(new InetSocketAddress("::", 25))).isEqualTo("[::]:25");
         assertThat(PolicyServer.describe(new InetSocketAddress("192.0.2.1", 25))).isEqualTo("192.0.2.1:25");
-    }
-
-    /** Keeps what the server logs, as "LEVEL message[: cause message]". */
-    static final class RecordingLog implements System.Logger {
-        final List<String> messages = new CopyOnWriteArrayList<>();
-
-        @Override
-        public String getName() {
-            return "test";
-        }
-
-        @Override
-        public boolean isLoggable(Level level) {
-            return true;
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-            messages.add(level.name() + " " + msg + (thrown == null ? "" : ": " + thrown.getMessage()));
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-            messages.add(level.name() + " " + (params == null || params.length == 0 ? format
-                    : java.text.MessageFormat.format(format, params)));
-        }
     }
 }

@@ -25,11 +25,11 @@ final class PostfixPolicyServiceTest {
     @TempDir
     Path dir;
 
-    private final PolicyServerTest.RecordingLog log = new PolicyServerTest.RecordingLog();
+    private final RecordingLogger log = new RecordingLogger();
 
     @AfterEach
     void the_service_logged_no_protocol_error() {
-        assertThat(log.messages).noneMatch(m -> m.startsWith("WARNING") || m.startsWith("ERROR"));
+        assertThat(log.lines()).noneMatch(m -> m.startsWith("WARNING") || m.startsWith("ERROR"));
     }
 
     private static PostfixServer.Builder postfix(PolicyServer service) {

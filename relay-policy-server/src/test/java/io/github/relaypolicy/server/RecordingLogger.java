@@ -22,7 +22,7 @@ final class RecordingLogger implements System.Logger {
      * One message.
      *
      * @param level its level
-     * @param text the message, with the thrown exception's message after " | " if there was one
+     * @param text the message, with the thrown exception's message after ": " if there was one
      */
     record Entry(Level level, String text) {
     }
@@ -48,7 +48,7 @@ final class RecordingLogger implements System.Logger {
 
     @Override
     public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-        record(level, msg + (thrown == null ? "" : " | " + thrown));
+        record(level, msg + (thrown == null ? "" : ": " + thrown.getMessage()));
     }
 
     @Override
@@ -84,6 +84,17 @@ final class RecordingLogger implements System.Logger {
     List<Entry> entries(Predicate<Entry> filter) {
         synchronized (entries) {
             return entries.stream().filter(filter).toList();
+        }
+    }
+
+    /**
+     * The kept messages as lines {@code LEVEL message}, e.g. {@code WARNING policy client 127.0.0.1:4711: ...}.
+     *
+     * @return a copy
+     */
+    List<String> lines() {
+        synchronized (entries) {
+            return entries.stream().map(e -> e.level().name() + " " + e.text()).toList();
         }
     }
 }
