@@ -132,14 +132,22 @@ public final class PolicyRequest {
     }
 
     /**
-     * Whether relay-policy decides this request: only requests at {@code RCPT} are; the answer to every other
-     * state is {@code DUNNO} ({@link PolicyAnswers#dunno()}).
+     * Whether relay-policy decides this request: requests at {@code RCPT}, and requests without a
+     * {@code protocol_state} (absent or empty) that name a recipient, which Postfix never sends but a hand-written
+     * Exim {@code readsocket} request may: a request that forgets its state must not accept every recipient. The
+     * answer to every other state, a state this version does not know included, is {@code DUNNO}
+     * ({@link PolicyAnswers#dunno()}).
      *
-     * @return true at {@link ProtocolState#RCPT}
+     * @return true at {@link ProtocolState#RCPT}, or without a state but with a recipient
      * @since 0.1.0
      */
     public boolean isDecided() {
-        return state == ProtocolState.RCPT;
+        if (state == ProtocolState.RCPT) {
+            return true;
+        }
+        String sent = values[PROTOCOL_STATE];
+        String recipient = values[RECIPIENT];
+        return (sent == null || sent.isEmpty()) && recipient != null && !recipient.isEmpty();
     }
 
     /**

@@ -95,8 +95,15 @@ final class PolicyRequestTest {
     }
 
     @Test
-    void a_request_without_protocol_state_is_not_decided() throws Exception {
-        assertThat(read("recipient=bob@example.org\n").protocolState()).isEqualTo(ProtocolState.OTHER);
+    void a_request_without_protocol_state_is_decided_if_it_names_a_recipient() throws Exception {
+        PolicyRequest forgotten = read("recipient=bob@example.org\n");
+        assertThat(forgotten.protocolState()).isEqualTo(ProtocolState.OTHER);
+        assertThat(forgotten.isDecided()).as("a hand-written request that forgot its state").isTrue();
+        assertThat(read("protocol_state=\nrecipient=bob@example.org\n").isDecided()).isTrue();
+        assertThat(read("sender=a@example.net\n").isDecided()).as("no recipient").isFalse();
+        assertThat(read("recipient=\n").isDecided()).isFalse();
+        assertThat(read("protocol_state=RCPT TO\nrecipient=bob@example.org\n").isDecided())
+                .as("a state this version does not know").isFalse();
     }
 
     @ParameterizedTest
