@@ -85,7 +85,7 @@ final class ServeCommand extends PolicyCommand {
     private Duration idleTimeout = Duration.ofSeconds(600);
 
     @Option(names = {"-v", "--verbose"},
-            description = "Log every connection reset, idle close and request cut short as well.")
+            description = "Log every connection reset and idle close as well.")
     private boolean verbose;
 
     /** Counted down to stop; tests of this process call {@link #stop()}. */

@@ -335,9 +335,11 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             // Exim's readsocket (and any client) closing its side: answer what came complete, then close
             inputClosed = true;
             if (held == null && reader.inRequest() && !finished) {
-                config.log().log(Level.DEBUG, () -> "policy client "
+                // Postfix never does this; an Exim readsocket string without its final empty line does
+                config.log().log(Level.WARNING, "policy client "
                         + PolicyServer.describe(ctx.channel().remoteAddress())
-                        + " closed its side in the middle of a request; that request gets no answer");
+                        + " closed its side in the middle of a request (no empty line after it?); that request gets"
+                        + " no answer");
             }
             drain(ctx);
         } else if (event instanceof IdleStateEvent) {

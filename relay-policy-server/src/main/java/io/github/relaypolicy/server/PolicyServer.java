@@ -320,7 +320,7 @@ public final class PolicyServer implements AutoCloseable {
         public PolicyServer start() throws IOException {
             List<InetSocketAddress> addresses = listen.isEmpty() ? List.of(DEFAULT_ADDRESS) : List.copyOf(listen);
             ServerConfig config = new ServerConfig(policy, answers, idleTimeout, shutdownGrace, maxConnections,
-                    metrics, log);
+                    SafeMetrics.of(metrics, log), log);
             EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1,
                     new DefaultThreadFactory("relay-policy-accept", true), NioIoHandler.newFactory());
             EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads,

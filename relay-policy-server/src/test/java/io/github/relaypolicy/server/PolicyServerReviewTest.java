@@ -86,8 +86,33 @@ final class PolicyServerReviewTest {
             send(s, request("RCPT", "192.0.2.7", "x@victim.example", "r1"));
             assertThat(answer(s)).isEqualTo("action=DUNNO\n\n");
         }
-        assertThat(log.lines()).anySatisfy(m -> assertThat(m).startsWith("ERROR policy client 127.0.0.1:")
-                .endsWith("reporting a decision to the metrics failed: metrics broken"));
+        assertThat(log.lines()).containsOnlyOnce("WARNING server metrics failed in decision (ignored; later failures"
+                + " are not logged): metrics broken");
+    }
+
+    @Test
+    void metrics_that_throw_on_every_call_close_no_connection() throws Exception {
+        ServerMetrics broken = new ServerMetrics() {
+            @Override
+            public void connectionOpened() {
+                throw new IllegalStateException("opened broken");
+            }
+
+            @Override
+            public void request(PolicyRequest.ProtocolState state) {
+                throw new IllegalStateException("request broken");
+            }
+        };
+        start(PolicyServer.builder(engine()).metrics(broken));
+        try (Socket s = connect()) {
+            send(s, request("RCPT", "203.0.113.9", "x@victim.example", "r2"));
+            assertThat(answer(s)).isEqualTo("action=554 5.7.1 <x@victim.example>: Relay access denied\n\n");
+            send(s, request("RCPT", "192.0.2.7", "x@victim.example", "r2"));
+            assertThat(answer(s)).isEqualTo("action=DUNNO\n\n");
+        }
+        assertThat(log.lines()).filteredOn(m -> m.startsWith("WARNING")).containsExactly(
+                "WARNING server metrics failed in connectionOpened (ignored; later failures are not logged): opened"
+                        + " broken");
     }
 
     @Test
