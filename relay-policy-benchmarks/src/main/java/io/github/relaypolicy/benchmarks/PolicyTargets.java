@@ -341,10 +341,12 @@ final class PolicyTargets {
                     "--pidfile", pidFile.toString(), "--nodns", "--perfmon",
                     // Debian's /etc/default/postfwd: --cache=600 --cache-rdomain-only --cache-no-size
                     "--cache=600", "--cache-rdomain-only", "--cache-no-size",
-                    // one child per connection (Net::Server::PreFork): all the benchmark's connections are served
+                    // one child per connection (Net::Server::PreFork), all forked before the measurement; its
+                    // default max_servers (100) would leave connections beyond it waiting for ever.
+                    // Net::Server: max_spare_servers < max_servers, or the policy daemon exits without a word
                     "--min_servers", String.valueOf(connections + 2),
                     "--max_servers", String.valueOf(Math.max(100, connections + 20)),
-                    "--min_spare_servers", "2", "--max_spare_servers", String.valueOf(connections + 20)));
+                    "--min_spare_servers", "2", "--max_spare_servers", String.valueOf(connections + 10)));
             if (root()) {
                 command.addAll(List.of("--user", "nobody", "--group", "nogroup"));
             }
