@@ -39,6 +39,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             ProbeCommand.class,
             ZonesCommand.class,
             LintCommand.class,
+            ServeCommand.class,
             HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

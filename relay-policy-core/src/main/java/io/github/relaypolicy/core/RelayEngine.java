@@ -14,6 +14,7 @@ import io.github.relaypolicy.core.internal.engine.Compiler;
 import io.github.relaypolicy.core.internal.engine.ConfigBuilder;
 import io.github.relaypolicy.core.internal.engine.Reloader;
 import io.github.relaypolicy.core.internal.engine.SettingException;
+import io.github.relaypolicy.core.internal.SeededHash;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -173,6 +174,25 @@ public final class RelayEngine implements RelayPolicy, AutoCloseable {
     @Override
     public Decision decide(@Nullable RelayRequest request) {
         return decide(request, false);
+    }
+
+    /**
+     * Tells the engine that a mail transaction ended: its message was sent ({@code END-OF-MESSAGE}) or abandoned
+     * ({@code RSET}, {@code QUIT}). The engine forgets what it counted for the transaction's recipients
+     * ({@code recipients_per_message}) and whether the message was counted ({@code message_rate_limit}); the
+     * counts taken stay taken. Without this, an ended transaction is forgotten when it has been unused for an hour,
+     * or when its place is needed; telling the engine keeps the places for open transactions. A later recipient
+     * with the same id starts a new transaction. Does nothing when no limit counts transactions.
+     *
+     * @param transactionId the id the transaction's requests carried ({@link RelayRequest#transactionId()})
+     * @return whether the engine was counting the transaction
+     * @throws NullPointerException if {@code transactionId} is null
+     * @since 0.1.0
+     */
+    public boolean endTransaction(String transactionId) {
+        Objects.requireNonNull(transactionId, "transactionId");
+        Limits limits = state.rules().limits();
+        return limits != null && limits.state().endTransaction(SeededHash.of(transactionId));
     }
 
     /**

@@ -709,7 +709,9 @@ public final class Rules {
         Ending refusal = !SenderBinding.refuses(result) ? null
                 : SenderBinding.code(result) == SenderBinding.NOT_LOGGED_IN ? notLoggedIn : loginMismatch;
         if (t == null) {
-            return refusal != null ? refusal : ending;
+            // the same branches as the traced path below: the access tables still follow a binding that passes
+            return refusal != null ? refusal
+                    : !tables || ending == postmaster ? ending : blockChecks(null, ending, null, r, sender, recipient);
         }
         String why = b.describe(result, senderPath, sender, user);
         if (refusal != null) {

@@ -105,6 +105,17 @@ public final class LimitState implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Forgets an ended transaction, if the table exists (it is not made for this).
+     *
+     * @param hash the transaction id's {@code SeededHash.of}
+     * @return whether the transaction was remembered
+     */
+    public boolean endTransaction(long hash) {
+        Transactions t = transactions;
+        return t != null && t.forget(hash, localMillis());
+    }
+
     /** The open transactions (a sixteenth of the identities, at least 8), made on first use. */
     public Transactions transactions() {
         Transactions t = transactions;

@@ -160,6 +160,16 @@ public final class Transactions {
     }
 
     /**
+     * Forgets a transaction that ended (its message was sent or abandoned), so that it never takes the place of an
+     * open one; a later recipient with the same id starts a new transaction.
+     *
+     * @return whether the transaction was in the table
+     */
+    public boolean forget(long hash, long nowMillis) {
+        return update(hash, nowMillis, v -> 0L) != 0;
+    }
+
+    /**
      * The message counts of a pending transaction were taken: it is counted now.
      *
      * @return whether this was the first confirmation; if not, another racing recipient's counts stand and the
