@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the policy-service benchmark of issue 13 (PolicyServiceBenchmark) and keeps its raw results in
 # relay-policy-benchmarks/results/:
-#   relay-policy (PolicyServer, a JVM of its own), postfwd2 and policyd-rate-limit (Debian), each started per trial
+#   relay-policy (the command's serve, relay-policy-cli/target/relay-policy.jar, in a JVM of its own), postfwd2 and
+#   policyd-rate-limit (Debian), each started per trial
 #   on a free port of 127.0.0.1 with the equivalent rules, asked over 1, 16 and 200 connections (JMH threads):
 #     policy-service-thrpt-tN.json / .txt     requests per second (throughput mode)
 #     policy-service-sample-tN.json / .txt    latency percentiles (sample mode, microseconds)
@@ -19,7 +20,7 @@
 #
 # Every JMH run holds /tmp/relay-bench.lock (flock), so that benchmarks started by others wait instead of sharing
 # the cores. Environment:
-#   POLICY_SKIP_BUILD=1                      use the benchmarks.jar that is there
+#   POLICY_SKIP_BUILD=1                      use the benchmarks.jar and relay-policy.jar that are there
 #   POLICY_TARGETS=postfwd,policyd-rate-limit  only these services (default: all three)
 #   POLICY_CONNECTIONS="1 16"                only these connection counts (default: 1 16 200)
 #   POLICY_MODES=thrpt                       only this mode (thrpt, sample; default both)
@@ -40,6 +41,7 @@ module="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$module")"
 results="${POLICY_RESULTS:-$module/results}"
 jar="$module/target/benchmarks.jar"
+cli="$root/relay-policy-cli/target/relay-policy.jar"
 targets="${POLICY_TARGETS:-relay-policy,postfwd,policyd-rate-limit}"
 connections="${POLICY_CONNECTIONS:-1 16 200}"
 modes="${POLICY_MODES:-thrpt sample}"
@@ -54,7 +56,7 @@ for binary in /usr/sbin/postfwd2 /usr/bin/policyd-rate-limit; do
   fi
 done
 if [[ "${POLICY_SKIP_BUILD:-}" != 1 ]]; then
-  mvn -B -ntp -q -pl relay-policy-benchmarks -am package -DskipTests
+  mvn -B -ntp -q -pl relay-policy-benchmarks,relay-policy-cli -am package -DskipTests
 fi
 mkdir -p "$results"
 machine="$results/policy-service-machine$suffix.txt"
@@ -74,8 +76,10 @@ rm -f "$answers"
   echo "memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "kernel: $(uname -sr)"
   echo "java: $(java -version 2>&1 | head -1)"
-  echo "netty: $(unzip -p "$jar" META-INF/io.netty.versions.properties 2>/dev/null \
-    | sed -n 's/^netty-transport.version=//p' | head -1)"
+  echo "relay-policy serve: $cli ($(unzip -p "$cli" META-INF/MANIFEST.MF 2>/dev/null \
+    | sed -n 's/^Implementation-Version: //p' | tr -d '\r' | head -1)), default JVM options"
+  echo "netty: $(unzip -p "$cli" META-INF/io.netty.versions.properties 2>/dev/null \
+    | sed -n 's/^netty-common.version=//p' | head -1)"
   echo "postfwd: $(/usr/sbin/postfwd2 --version 2>/dev/null | head -1)"
   echo "debian packages: $(dpkg-query -W -f '${Package} ${Version}, ' postfwd policyd-rate-limit \
     libnet-server-perl perl python3 libsqlite3-0 2>/dev/null | sed 's/, $//')"
@@ -93,7 +97,7 @@ for t in $connections; do
     echo "load average before $name: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$machine"
     # shellcheck disable=SC2086
     flock /tmp/relay-bench.lock java -jar "$jar" 'PolicyServiceBenchmark' "${jmh[@]}" -t "$t" -bm "$mode" \
-      -tu "$unit" -p target="$targets" -jvmArgsAppend "-Dpolicy.answers=$answers $extra" \
+      -tu "$unit" -p target="$targets" -jvmArgsAppend "-Dpolicy.answers=$answers -Dpolicy.relayPolicyJar=$cli $extra" \
       -rf json -rff "$results/$name.json" > "$results/$name.txt" 2>&1 \
       || { echo "JMH failed for $name; see $results/$name.txt" >&2; tail -30 "$results/$name.txt" >&2; exit 1; }
     echo "load average after $name: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$machine"

@@ -28,8 +28,11 @@ import java.util.regex.Pattern;
  * machine, not a process, with the load generator:
  *
  * <ul>
- * <li>{@code relay-policy}: {@link PolicyServiceMain} in a JVM of its own (the same {@code java} and class path as
- *     the JMH fork): the lead's {@code PolicyServer} over a {@code RelayEngine} read from the policy file.</li>
+ * <li>{@code relay-policy}: {@code relay-policy serve --config FILE --listen 127.0.0.1:PORT}, the command users run
+ *     ({@code relay-policy-cli/target/relay-policy.jar}, or {@code -Dpolicy.relayPolicyJar=FILE}), in a JVM of its own
+ *     started with the JMH fork's {@code java} and default options ({@code -Dpolicy.serverJvmArgs="..."} adds
+ *     some): {@code PolicyServer} (Netty, one event loop per processor) over a {@code RelayEngine} that follows the
+ *     policy file; no {@code --metrics}.</li>
  * <li>{@code postfwd}: Debian's {@code postfwd2} (the package's default {@code /usr/sbin/postfwd}), which always
  *     daemonizes when its rate limits are to work (they live in its cache daemon); stopped through its pid file,
  *     with every process it forked.</li>
@@ -51,6 +54,9 @@ final class PolicyTargets {
 
     static final Path POSTFWD_BINARY = Path.of("/usr/sbin/postfwd2");
     static final Path POLICYD_BINARY = Path.of("/usr/bin/policyd-rate-limit");
+
+    /** The command's shaded jar, relative to the repository root (where the benchmarks are run from). */
+    static final String CLI_JAR = "relay-policy-cli/target/relay-policy.jar";
 
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private static final long READY_MILLIS = 30_000;
@@ -261,7 +267,7 @@ final class PolicyTargets {
         RUNNING.remove(p);
     }
 
-    /** relay-policy: {@link PolicyServiceMain} in a JVM of its own. */
+    /** relay-policy: the command's {@code serve}, from its shaded jar, in a JVM of its own. */
     static final class RelayPolicy extends Target {
         private final Path policy;
         private Process process;
@@ -285,6 +291,11 @@ final class PolicyTargets {
 
         @Override
         void launch() throws IOException {
+            Path jar = Path.of(System.getProperty("policy.relayPolicyJar", CLI_JAR)).toAbsolutePath();
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: build the command first (mvn -pl relay-policy-cli"
+                        + " -am package -DskipTests), or name it with -Dpolicy.relayPolicyJar=FILE");
+            }
             String java = ProcessHandle.current().info().command()
                     .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             List<String> command = new ArrayList<>(List.of(java));
@@ -292,8 +303,7 @@ final class PolicyTargets {
             if (!jvmArgs.isEmpty()) {
                 command.addAll(List.of(jvmArgs.split("\\s+")));
             }
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                    "io.github.relaypolicy.benchmarks.PolicyServiceMain", policy.toString(),
+            command.addAll(List.of("-jar", jar.toString(), "serve", "--config", policy.toString(), "--listen",
                     LOOPBACK.getHostAddress() + ":" + port));
             process = spawn(command, log);
         }
