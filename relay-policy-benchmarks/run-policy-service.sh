@@ -21,9 +21,11 @@
 # Every JMH run holds /tmp/relay-bench.lock (flock), so that benchmarks started by others wait instead of sharing
 # the cores. Environment:
 #   POLICY_SKIP_BUILD=1                      use the benchmarks.jar and relay-policy.jar that are there
-#   POLICY_TARGETS=postfwd,policyd-rate-limit  only these services (default: all three)
+#   POLICY_TARGETS=postfwd,policyd-rate-limit  only these services (default: all three); floor is the method's
+#                                            floor (PolicyFloorServer: answers at once, no policy)
 #   POLICY_CONNECTIONS="1 16"                only these connection counts (default: 1 16 200)
 #   POLICY_MODES=thrpt                       only this mode (thrpt, sample; default both)
+#   POLICY_USER_LIMIT=5/1h                   another per-user limit (default 10000/1h, never reached in a trial)
 #   POLICY_SUFFIX=-disk                      append this to the result names
 #   POLICY_RESULTS=DIR                       write there instead of relay-policy-benchmarks/results
 #   POLICY_JVM_ARGS="-Dpolicyd.db=/var/tmp"  more options for the JMH fork (e.g. policyd-rate-limit's sqlite3
@@ -46,6 +48,7 @@ targets="${POLICY_TARGETS:-relay-policy,postfwd,policyd-rate-limit}"
 connections="${POLICY_CONNECTIONS:-1 16 200}"
 modes="${POLICY_MODES:-thrpt sample}"
 suffix="${POLICY_SUFFIX:-}"
+limit="${POLICY_USER_LIMIT:-10000/1h}"
 extra="${POLICY_JVM_ARGS:-}"
 cd "$root"
 
@@ -65,9 +68,10 @@ rm -f "$answers"
 
 {
   echo "profile: $profile"
-  echo "command: ${POLICY_TARGETS:+POLICY_TARGETS=$targets }${POLICY_CONNECTIONS:+POLICY_CONNECTIONS=\"$connections\" }${POLICY_MODES:+POLICY_MODES=\"$modes\" }${POLICY_JVM_ARGS:+POLICY_JVM_ARGS=\"$extra\" }relay-policy-benchmarks/run-policy-service.sh $profile"
+  echo "command: ${POLICY_TARGETS:+POLICY_TARGETS=$targets }${POLICY_CONNECTIONS:+POLICY_CONNECTIONS=\"$connections\" }${POLICY_MODES:+POLICY_MODES=\"$modes\" }${POLICY_USER_LIMIT:+POLICY_USER_LIMIT=$limit }${POLICY_JVM_ARGS:+POLICY_JVM_ARGS=\"$extra\" }relay-policy-benchmarks/run-policy-service.sh $profile"
   echo "targets: $targets"
   echo "connections: $connections"
+  echo "per-user limit: $limit"
   echo "jmh options: ${jmh[*]} -t CONNECTIONS, -bm thrpt -tu s and -bm sample -tu us"
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -97,7 +101,7 @@ for t in $connections; do
     echo "load average before $name: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$machine"
     # shellcheck disable=SC2086
     flock /tmp/relay-bench.lock java -jar "$jar" 'PolicyServiceBenchmark' "${jmh[@]}" -t "$t" -bm "$mode" \
-      -tu "$unit" -p target="$targets" -jvmArgsAppend "-Dpolicy.answers=$answers -Dpolicy.relayPolicyJar=$cli $extra" \
+      -tu "$unit" -p target="$targets" -p userLimit="$limit" -jvmArgsAppend "-Dpolicy.answers=$answers -Dpolicy.relayPolicyJar=$cli $extra" \
       -rf json -rff "$results/$name.json" > "$results/$name.txt" 2>&1 \
       || { echo "JMH failed for $name; see $results/$name.txt" >&2; tail -30 "$results/$name.txt" >&2; exit 1; }
     echo "load average after $name: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$machine"

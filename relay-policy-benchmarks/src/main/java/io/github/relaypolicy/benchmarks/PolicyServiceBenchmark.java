@@ -66,7 +66,10 @@ import org.openjdk.jmh.infra.ThreadParams;
 @Measurement(iterations = 3, time = 5)
 public class PolicyServiceBenchmark {
 
-    /** The service: {@code relay-policy}, {@code postfwd} or {@code policyd-rate-limit}. */
+    /**
+     * The service: {@code relay-policy}, {@code postfwd} or {@code policyd-rate-limit}; or {@code floor}, not a
+     * service but the floor of the method ({@link PolicyFloorServer}: answers at once, no policy).
+     */
     @Param({PolicyTargets.RELAY_POLICY, PolicyTargets.POSTFWD, PolicyTargets.POLICYD_RATE_LIMIT})
     public String target = PolicyTargets.RELAY_POLICY;
 
@@ -98,7 +101,7 @@ public class PolicyServiceBenchmark {
         PolicyWorkload workload = PolicyWorkload.generate();
         requests = workload.requests().toArray(Request[]::new);
         longest = workload.longest();
-        boolean limitOnly = target.equals(PolicyTargets.POLICYD_RATE_LIMIT);
+        boolean limitOnly = target.equals(PolicyTargets.POLICYD_RATE_LIMIT) || target.equals(PolicyTargets.FLOOR);
         expected = new Answer[requests.length];
         for (int i = 0; i < requests.length; i++) {
             expected[i] = limitOnly ? Answer.ACCEPT : requests[i].policy();
@@ -129,7 +132,11 @@ public class PolicyServiceBenchmark {
             relay |= relayRefusal;
             sender |= senderRefusal;
             accept |= acceptance;
-            String want = target.equals(PolicyTargets.POLICYD_RATE_LIMIT) ? "action=dunno" : r.answer();
+            String want = switch (target) {
+                case PolicyTargets.POLICYD_RATE_LIMIT -> "action=dunno";
+                case PolicyTargets.FLOOR -> "action=DUNNO";
+                default -> r.answer();
+            };
             String got = server.ask(filled(r, 1));
             if (!got.equals(want)) {
                 throw new IllegalStateException(target + " answered '" + got + "' instead of '" + want + "' to:\n"

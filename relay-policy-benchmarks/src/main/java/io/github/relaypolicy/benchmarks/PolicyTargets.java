@@ -51,6 +51,8 @@ final class PolicyTargets {
     static final String RELAY_POLICY = "relay-policy";
     static final String POSTFWD = "postfwd";
     static final String POLICYD_RATE_LIMIT = "policyd-rate-limit";
+    /** Not a policy service: {@link PolicyFloorServer}, the floor of the method. */
+    static final String FLOOR = "floor";
 
     static final Path POSTFWD_BINARY = Path.of("/usr/sbin/postfwd2");
     static final Path POLICYD_BINARY = Path.of("/usr/bin/policyd-rate-limit");
@@ -215,8 +217,9 @@ final class PolicyTargets {
             case RELAY_POLICY -> new RelayPolicy(dir, port, limit);
             case POSTFWD -> new Postfwd(dir, port, limit, connections);
             case POLICYD_RATE_LIMIT -> new PolicydRateLimit(dir, port, limit);
+            case FLOOR -> new Floor(dir, port);
             default -> throw new IllegalArgumentException("target '" + name + "': expected " + RELAY_POLICY + ", "
-                    + POSTFWD + " or " + POLICYD_RATE_LIMIT);
+                    + POSTFWD + ", " + POLICYD_RATE_LIMIT + " or " + FLOOR);
         };
         target.launch();
         target.awaitReady(probe);
@@ -238,6 +241,18 @@ final class PolicyTargets {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         RUNNING.add(p.toHandle());
         return p;
+    }
+
+    /** The JMH fork's {@code java} with {@code -Dpolicy.serverJvmArgs}. */
+    private static List<String> java() {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(java));
+        String jvmArgs = System.getProperty("policy.serverJvmArgs", "").strip();
+        if (!jvmArgs.isEmpty()) {
+            command.addAll(List.of(jvmArgs.split("\\s+")));
+        }
+        return command;
     }
 
     private static void stop(ProcessHandle p) {
@@ -296,15 +311,36 @@ final class PolicyTargets {
                 throw new IllegalStateException(jar + " is missing: build the command first (mvn -pl relay-policy-cli"
                         + " -am package -DskipTests), or name it with -Dpolicy.relayPolicyJar=FILE");
             }
-            String java = ProcessHandle.current().info().command()
-                    .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            List<String> command = new ArrayList<>(List.of(java));
-            String jvmArgs = System.getProperty("policy.serverJvmArgs", "").strip();
-            if (!jvmArgs.isEmpty()) {
-                command.addAll(List.of(jvmArgs.split("\\s+")));
-            }
+            List<String> command = java();
             command.addAll(List.of("-jar", jar.toString(), "serve", "--config", policy.toString(), "--listen",
                     LOOPBACK.getHostAddress() + ":" + port));
+            process = spawn(command, log);
+        }
+
+        @Override
+        boolean alive() {
+            return process.isAlive();
+        }
+
+        @Override
+        void stopProcesses() {
+            stop(process.toHandle());
+        }
+    }
+
+    /** {@link PolicyFloorServer} in a JVM of its own, from the benchmarks' jar. */
+    static final class Floor extends Target {
+        private Process process;
+
+        Floor(Path dir, int port) {
+            super(FLOOR, dir, port);
+        }
+
+        @Override
+        void launch() throws IOException {
+            List<String> command = java();
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                    PolicyFloorServer.class.getName(), LOOPBACK.getHostAddress() + ":" + port));
             process = spawn(command, log);
         }
 
