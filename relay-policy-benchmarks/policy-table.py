@@ -6,7 +6,8 @@ usage: policy-table.py RESULTS_DIR [SUFFIX]
 Reads policy-service-thrpt-tN{SUFFIX}.json (requests per second) and policy-service-sample-tN{SUFFIX}.json
 (latency percentiles, microseconds) for every N found, and policy-service-answers{SUFFIX}.jsonl (the answers'
 kinds), and prints one Markdown row per connection count and service, with relay-policy's throughput as a
-multiple of the best other service's at the same connection count.
+multiple of the best other service's at the same connection count (floor, PolicyFloorServer, is not a service:
+the method's floor).
 """
 import glob
 import json
@@ -49,13 +50,13 @@ def main():
                     prev = answers.get(key)
                     answers[key] = a if prev is None else {k: (prev[k] + a[k] if isinstance(a[k], int)
                                                                and k != "connections" else a[k]) for k in a}
-    order = ["relay-policy", "postfwd", "policyd-rate-limit"]
+    order = ["floor", "relay-policy", "postfwd", "policyd-rate-limit"]
     print("| connections | service | requests/s | p50 | p99 | p99.9 | vs. best other | answers: refused / deferred / unexpected |")
     print("|---:|---|---:|---:|---:|---:|---:|---|")
     for n in sorted(counts):
         thrpt = by_target(os.path.join(results, "policy-service-thrpt-t%d%s.json" % (n, suffix)))
         sample = by_target(os.path.join(results, "policy-service-sample-t%d%s.json" % (n, suffix)))
-        others = [thrpt[t]["score"] for t in thrpt if t != "relay-policy"]
+        others = [thrpt[t]["score"] for t in thrpt if t not in ("relay-policy", "floor")]
         best_other = max(others) if others else None
         for t in order:
             if t not in thrpt and t not in sample:
