@@ -3,6 +3,8 @@ package io.github.relaypolicy.server;
 import static io.github.relaypolicy.server.PolicyServerTest.answer;
 import static io.github.relaypolicy.server.PolicyServerTest.engine;
 import static io.github.relaypolicy.server.PolicyServerTest.request;
+import static io.github.relaypolicy.server.PolicyServerTest.send;
+import static io.github.relaypolicy.server.PolicyServerTest.untilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.relaypolicy.Decision;
@@ -10,11 +12,9 @@ import io.github.relaypolicy.RelayPolicy;
 import io.github.relaypolicy.RelayRequest;
 import io.github.relaypolicy.core.RelayEngine;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -45,30 +45,7 @@ final class PolicyServerReviewTest {
     }
 
     private Socket connect() throws IOException {
-        Socket s = new Socket(InetAddress.getLoopbackAddress(), server.addresses().get(0).getPort());
-        s.setSoTimeout(10_000);
-        return s;
-    }
-
-    private static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
-        s.getOutputStream().flush();
-    }
-
-    /** What came before the server closed the connection (a reset counts as a close). */
-    private static String untilClosed(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder b = new StringBuilder();
-        byte[] buf = new byte[4096];
-        try {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                b.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-            }
-        } catch (java.net.SocketException reset) {
-            // closed with data unread on the server's side: a reset, as good as a close here
-        }
-        return b.toString();
+        return PolicyServerTest.connect(server);
     }
 
     @Test
@@ -264,22 +241,9 @@ final class PolicyServerReviewTest {
         }
     }
 
-    /** A policy that decides with the engine, on another thread after {@code millis}. */
     private static RelayPolicy late(RelayEngine engine, java.util.concurrent.ScheduledExecutorService later,
             long millis) {
-        return new RelayPolicy() {
-            @Override
-            public Decision decide(RelayRequest request) {
-                return engine.decide(request);
-            }
-
-            @Override
-            public CompletionStage<Decision> decideAsync(RelayRequest request) {
-                CompletableFuture<Decision> f = new CompletableFuture<>();
-                later.schedule(() -> f.complete(engine.decide(request)), millis, TimeUnit.MILLISECONDS);
-                return f;
-            }
-        };
+        return PolicyServerTest.late(engine, later, r -> millis);
     }
 
     @Test
