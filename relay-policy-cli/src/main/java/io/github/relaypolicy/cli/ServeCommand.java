@@ -100,9 +100,7 @@ final class ServeCommand extends PolicyCommand {
             // the second bind would fail as "address already in use", sending the administrator after
             // another process; port 0 twice is two free ports
             if (a.getPort() != 0 && listen.subList(0, i).contains(a)) {
-                String host = a.getAddress().getHostAddress();
-                err.println("relay-policy serve: --listen " + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":"
-                        + a.getPort() + " is given twice");
+                err.println("relay-policy serve: --listen " + ErrLog.text(a) + " is given twice");
                 return Main.EXIT_USAGE;
             }
         }
@@ -153,8 +151,7 @@ final class ServeCommand extends PolicyCommand {
             }
             try (server; MetricsEndpoint scrape = endpoint) {
                 if (scrape != null) {
-                    log.log(System.Logger.Level.INFO, "metrics on http://"
-                            + ErrLog.text(scrape.address()) + MetricsEndpoint.PATH);
+                    log.log(System.Logger.Level.INFO, "metrics on " + scrape.url());
                 }
                 log.log(System.Logger.Level.INFO, "serving " + policy.file() + " (accept action "
                         + acceptAction + "); stop with SIGTERM or SIGINT");

@@ -123,8 +123,17 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     private static String text(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return PolicyServer.describe(a);
+    }
+
+    /**
+     * Where to scrape: {@code http://ADDRESS:PORT/metrics}, IPv6 in brackets.
+     *
+     * @return the URL, with the port bound
+     * @since 0.1.0
+     */
+    public String url() {
+        return "http://" + text(address) + PATH;
     }
 
     /**
@@ -150,7 +159,7 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "MetricsEndpoint[http://" + text(address) + PATH + "]";
+        return "MetricsEndpoint[" + url() + "]";
     }
 
     /** Answers one request; the aggregator has made it whole (or refused it for its size). */

@@ -274,6 +274,8 @@ final class MetricsEndpointTest {
         InetSocketAddress taken = endpoint.address();
         assertThatThrownBy(() -> MetricsEndpoint.start(taken, registry)).isInstanceOf(BindException.class)
                 .hasMessageStartingWith("cannot listen for metrics on 127.0.0.1:" + taken.getPort() + ": ");
+        assertThat(endpoint.url()).isEqualTo("http://127.0.0.1:" + taken.getPort() + "/metrics");
+        assertThat(endpoint).hasToString("MetricsEndpoint[http://127.0.0.1:" + taken.getPort() + "/metrics]");
     }
 
     /** The status line and headers of one response, up to the empty line; bounded by the socket's timeout. */
