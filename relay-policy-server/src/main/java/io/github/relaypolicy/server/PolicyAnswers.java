@@ -122,9 +122,18 @@ public final class PolicyAnswers {
      * @since 0.1.0
      */
     public byte[] answer(Decision decision) {
+        byte[] answer = shared(decision);
+        return answer == OK || answer == DUNNO ? answer.clone() : answer;
+    }
+
+    /**
+     * {@link #answer} for the server, which only reads the bytes: the accept action's answer is one shared array,
+     * not a copy per recipient.
+     */
+    byte[] shared(Decision decision) {
         Objects.requireNonNull(decision, "decision");
         if (decision.verdict() == Verdict.ACCEPT && decision.hostActions().isEmpty()) {
-            return acceptAction == AcceptAction.OK ? OK.clone() : DUNNO.clone();
+            return acceptAction == AcceptAction.OK ? OK : DUNNO;
         }
         return answerBytes(action(decision));
     }

@@ -252,7 +252,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
                     + ": reporting a decision to the metrics failed", m);
         }
         try {
-            return config.answers().answer(d);
+            return config.answers().shared(d);
         } catch (RuntimeException r) {
             failed(ctx, request, r);
             return FAILURE;
