@@ -88,7 +88,7 @@ final class ServeCommand extends PolicyCommand {
             description = "Log every connection reset and idle close as well.")
     private boolean verbose;
 
-    /** Counted down to stop; tests of this process call {@link #stop()}. */
+    /** Counted down by SIGTERM or SIGINT to stop. */
     private final CountDownLatch stop = new CountDownLatch(1);
     /** Counted down when {@link #run} has closed everything; the shutdown-hook fallback waits for it. */
     private final CountDownLatch done = new CountDownLatch(1);
@@ -223,11 +223,6 @@ final class ServeCommand extends PolicyCommand {
             }
             root.setLevel(previousLevel);
         }
-    }
-
-    /** Stops a running {@link #run}. */
-    void stop() {
-        stop.countDown();
     }
 
     /**

@@ -70,6 +70,11 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         this.stopping = stopping;
     }
 
+    /** The client's address for logs: {@code 127.0.0.1:4711}. */
+    private static String client(ChannelHandlerContext ctx) {
+        return PolicyServer.describe(ctx.channel().remoteAddress());
+    }
+
     private static final class Pending {
         byte @Nullable [] answer;
     }
@@ -87,7 +92,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
                 config.log().log(Level.WARNING, String.format(Locale.ROOT,
                         "policy client %s closed at once: %d connections are open, the most allowed (more refusals"
                                 + " within a minute are not logged)",
-                        PolicyServer.describe(ctx.channel().remoteAddress()), config.maxConnections()));
+                        client(ctx), config.maxConnections()));
             }
             ctx.close();
             return;
@@ -154,7 +159,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             finished = true;
             config.log().log(Level.WARNING, String.format(Locale.ROOT, "policy client %s: a request still"
                     + " incomplete after %d ms (the idle timeout); connection closed",
-                    PolicyServer.describe(ctx.channel().remoteAddress()), config.idleTimeout().toMillis()));
+                    client(ctx), config.idleTimeout().toMillis()));
             ctx.close();
         }
     }
@@ -244,13 +249,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             failed(ctx, request, e);
             return FAILURE;
         }
-        try {
-            config.metrics().decision(d, System.nanoTime() - start);
-        } catch (RuntimeException m) {
-            // the metrics' fault, not the decision's: the client still gets its answer
-            config.log().log(Level.ERROR, "policy client " + PolicyServer.describe(ctx.channel().remoteAddress())
-                    + ": reporting a decision to the metrics failed", m);
-        }
+        config.metrics().decision(d, System.nanoTime() - start); // SafeMetrics: never throws
         try {
             return config.answers().shared(d);
         } catch (RuntimeException r) {
@@ -268,7 +267,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
 
     private void failed(ChannelHandlerContext ctx, PolicyRequest request, @Nullable Throwable e) {
         config.log().log(Level.ERROR, String.format(Locale.ROOT, "policy client %s: deciding %s failed; answered %s",
-                PolicyServer.describe(ctx.channel().remoteAddress()), request,
+                client(ctx), request,
                 new String(FAILURE, StandardCharsets.US_ASCII).strip()), e);
     }
 
@@ -337,7 +336,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             if (held == null && reader.inRequest() && !finished) {
                 // Postfix never does this; an Exim readsocket string without its final empty line does
                 config.log().log(Level.WARNING, "policy client "
-                        + PolicyServer.describe(ctx.channel().remoteAddress())
+                        + client(ctx)
                         + " closed its side in the middle of a request (no empty line after it?); that request gets"
                         + " no answer");
             }
@@ -348,7 +347,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
             if (queue.isEmpty() && ctx.channel().isOpen()) {
                 finished = true;
                 config.log().log(Level.DEBUG, () -> "policy client "
-                        + PolicyServer.describe(ctx.channel().remoteAddress()) + " idle for "
+                        + client(ctx) + " idle for "
                         + config.idleTimeout().toSeconds() + " s; connection closed");
                 ctx.close();
             }
@@ -360,10 +359,10 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
-            config.log().log(Level.DEBUG, () -> "policy client " + PolicyServer.describe(ctx.channel().remoteAddress())
+            config.log().log(Level.DEBUG, () -> "policy client " + client(ctx)
                     + ": " + cause.getMessage() + "; connection closed");
         } else {
-            config.log().log(Level.WARNING, "policy client " + PolicyServer.describe(ctx.channel().remoteAddress())
+            config.log().log(Level.WARNING, "policy client " + client(ctx)
                     + ": unexpected error; connection closed", cause);
         }
         finished = true;
@@ -375,7 +374,7 @@ final class PolicyConnection extends ChannelInboundHandlerAdapter {
         queue.clear();
         config.metrics().protocolError(e.reason());
         config.log().log(Level.WARNING, String.format(Locale.ROOT, "policy client %s: %s; connection closed without"
-                + " an answer", PolicyServer.describe(ctx.channel().remoteAddress()), e.getMessage()));
+                + " an answer", client(ctx), e.getMessage()));
         ctx.close();
     }
 
