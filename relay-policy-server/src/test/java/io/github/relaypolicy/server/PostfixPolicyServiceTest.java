@@ -6,8 +6,10 @@ import io.github.relaypolicy.core.RelayEngine;
 import io.github.relaypolicy.testsupport.PostfixServer;
 import io.github.relaypolicy.testsupport.RequiresPostfix;
 import io.github.relaypolicy.testsupport.SmtpProbe;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +65,39 @@ final class PostfixPolicyServiceTest {
             String reject = "NOQUEUE: reject: RCPT from unknown[198.51.100.7]: 554 5.7.1";
             assertThat(postfix.awaitLog(reject, Duration.ofSeconds(10))).contains(reject);
         }
+    }
+
+    /**
+     * The same through swaks, the SMTP client an administrator tries a server with ({@code .ci/run} installs it):
+     * {@code --xclient-addr} sets the client, {@code --quit-after RCPT} stops before any mail is sent.
+     */
+    @Test
+    void swaks_sees_the_policy_refusal_and_an_acceptance() throws Exception {
+        Path swaks = Path.of("/usr/bin/swaks");
+        assertThat(swaks).as("swaks is missing: apt-get install -y swaks (.ci/run does)").isExecutable();
+        try (RelayEngine engine = MtaFixture.engine(dir);
+                PolicyServer service = MtaFixture.serve(engine, log);
+                PostfixServer postfix = postfix(service).start()) {
+            String listed = swaks(swaks, postfix, "198.51.100.7");
+            assertThat(listed).as(listed).contains("<** 554 5.7.1 <b@example.org>: Recipient address rejected:"
+                    + " Service unavailable; client [198.51.100.7] blocked using bl.test; Listed in bl.test: see"
+                    + " https://bl.test/lookup?ip=198.51.100.7");
+            String clean = swaks(swaks, postfix, "203.0.113.9");
+            assertThat(clean).as(clean).contains(" -> RCPT TO:<b@example.org>").contains("<-  250 2.1.5 Ok")
+                    .doesNotContain("<** ");
+        }
+    }
+
+    /** What swaks printed of one session from {@code client} up to its RCPT (bounded at 60 s). */
+    private static String swaks(Path swaks, PostfixServer postfix, String client) throws Exception {
+        Process p = new ProcessBuilder(swaks.toString(), "--server", "127.0.0.1", "--port",
+                String.valueOf(postfix.port()), "--xclient-addr", client, "--helo", "mx.example.net",
+                "--from", "a@example.net", "--to", "b@example.org", "--quit-after", "RCPT", "--timeout", "30")
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("swaks finished").isTrue();
+        return out;
     }
 
     @Test
